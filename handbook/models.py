@@ -1,0 +1,142 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from handbook.validators import validate_half_step
+from villages.models import Village
+
+
+class EditionQuerySet(models.QuerySet):
+    def published(self) -> "EditionQuerySet":
+        return self.filter(published_at__isnull=False)
+
+    def in_force(self, *, village: Village, on: date) -> "Edition | None":
+        """The edition whose rules apply on `on`: the latest published one effective by then."""
+        return (
+            self.published()
+            .filter(village=village, effective_from__lte=on)
+            .order_by("-effective_from", "-number")
+            .first()
+        )
+
+
+class Edition(models.Model):
+    """A version of a village's handbook. Drafts are edited; once published an edition is frozen,
+    so every entry recorded under one of its items keeps meaning what it meant."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="editions")
+    number = models.PositiveIntegerField(_("edition"))
+    title = models.CharField(_("title"), max_length=120)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("handbook edition")
+        verbose_name_plural = _("handbook editions")
+        ordering = ["village", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="edition_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(published_at__isnull=True) | models.Q(effective_from__isnull=False),
+                name="published_edition_has_effective_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.number})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
+
+
+class Page(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveSmallIntegerField(_("page"))
+    title = models.CharField(_("title"), max_length=120)
+
+    class Meta:
+        verbose_name = _("handbook page")
+        verbose_name_plural = _("handbook pages")
+        ordering = ["edition", "number"]
+        constraints = [models.UniqueConstraint(fields=["edition", "number"], name="page_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Item(models.Model):
+    class Kind(models.TextChoices):
+        DEED = "deed", _("deed")
+        INFRACTION = "infraction", _("infraction")
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("per calendar month")
+        YEAR = "year", _("per calendar year")
+
+    # `edition` repeats page.edition so that codes can be unique per edition in the database.
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=1, validators=[validate_half_step])
+    fine_yuan = models.PositiveIntegerField(_("fine (yuan)"), null=True, blank=True)
+    cap_count = models.PositiveSmallIntegerField(_("at most"), null=True, blank=True)
+    cap_period = models.CharField(_("per"), max_length=5, choices=Period.choices, blank=True)
+    validity_months = models.PositiveSmallIntegerField(
+        _("counts for (months)"),
+        null=True,
+        blank=True,
+        help_text=_("A deduction stops counting after this many months. Empty: it always counts."),
+    )
+
+    class Meta:
+        verbose_name = _("handbook item")
+        verbose_name_plural = _("handbook items")
+        ordering = ["page__number", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "code"], name="item_code_unique_per_edition"),
+            models.CheckConstraint(
+                condition=models.Q(cap_count__isnull=True, cap_period="")
+                | models.Q(cap_count__gt=0, cap_period__in=["month", "year"]),
+                name="item_cap_has_count_and_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.edition.is_draft:
+            raise ValidationError(_("A published edition cannot change; start a new draft instead."))
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.page_id and self.edition_id and self.page.edition_id != self.edition_id:
+            raise ValidationError({"page": _("The page belongs to another edition.")})
+        if (self.cap_count is None) != (not self.cap_period):
+            raise ValidationError({"cap_period": _("A cap needs both a number and a period.")})
+        if self.validity_months and self.kind == self.Kind.DEED:
+            raise ValidationError({"validity_months": _("Only deductions stop counting; leave this empty for deeds.")})
+
+    @property
+    def signed_halves(self) -> int:
+        """The item's points as a signed whole number of half points (deductions negative)."""
+        halves = int(self.points * 2)
+        return -halves if self.kind == self.Kind.INFRACTION else halves
+
+    @property
+    def signed_points(self) -> Decimal:
+        return Decimal(self.signed_halves) / 2

@@ -1,0 +1,216 @@
+"""The only code that writes the ledger. Views, admin, commands, tasks and tests call these."""
+
+import uuid
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from handbook.models import Edition, Item
+from points.models import Appeal, Entry
+from villages.models import Membership, Resident
+from villages.services import has_role
+
+
+def cap_period_bounds(item: Item, occurred_on: date) -> tuple[date, date]:
+    """First and last day of the calendar month or year that holds `occurred_on`."""
+    if item.cap_period == Item.Period.YEAR:
+        return date(occurred_on.year, 1, 1), date(occurred_on.year, 12, 31)
+    first = occurred_on.replace(day=1)
+    return first, first + relativedelta(months=1) - timedelta(days=1)
+
+
+def cap_used(*, resident: Resident, item: Item, occurred_on: date) -> int:
+    """How many times the item (by code, across editions) counts against its cap in the period
+    holding `occurred_on`. Withdrawn and upheld-on-appeal entries free their place."""
+    start, end = cap_period_bounds(item, occurred_on)
+    return (
+        Entry.objects.originals()
+        .not_reversed()
+        .filter(resident=resident, item__code=item.code, occurred_on__range=(start, end))
+        .count()
+    )
+
+
+def _refuse(message: str, code: str, **params) -> ValidationError:
+    return ValidationError(message, code=code, params=params or None)
+
+
+def record_entry(
+    *,
+    scorer: AbstractBaseUser,
+    resident: Resident,
+    item: Item,
+    occurred_on: date,
+    idempotency_key: uuid.UUID,
+    note: str = "",
+    witness: str = "",
+) -> Entry:
+    """Record a deed or an infraction and return the entry.
+
+    The same idempotency key always returns the entry first recorded with it, so a double tap or
+    a retry after a lost response records once. Refusals raise ValidationError (with a code and a
+    translated message) and write nothing.
+
+    Locks the resident's row (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers
+    anyway), so two scorers recording the same capped deed at once cannot both pass the cap.
+    """
+    try:
+        with transaction.atomic():
+            resident = Resident.objects.select_for_update().select_related("village").get(pk=resident.pk)
+            existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replayed(existing, scorer=scorer, resident=resident, item=item)
+            _check_recordable(scorer=scorer, resident=resident, item=item, occurred_on=occurred_on)
+            return Entry.objects.create(
+                village=resident.village,
+                resident=resident,
+                item=item,
+                points_halves=item.signed_halves,
+                fine_yuan=item.fine_yuan,
+                occurred_on=occurred_on,
+                counts_from=occurred_on,
+                expires_on=occurred_on + relativedelta(months=item.validity_months)
+                if item.kind == Item.Kind.INFRACTION and item.validity_months
+                else None,
+                recorded_by=scorer,
+                note=note.strip(),
+                witness=witness.strip(),
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # Another request with the same key committed between our check and our insert.
+        existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _replayed(existing, scorer=scorer, resident=resident, item=item)
+
+
+def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, item: Item) -> Entry:
+    if (entry.recorded_by_id, entry.resident_id, entry.item_id) != (scorer.pk, resident.pk, item.pk):
+        raise _refuse(_("This form was already used for another entry. Reload the page and try again."), "key_reused")
+    return entry
+
+
+def _check_recordable(*, scorer: AbstractBaseUser, resident: Resident, item: Item, occurred_on: date) -> None:
+    village = resident.village
+    if not has_role(scorer, village, Membership.Role.SCORER):
+        raise _refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
+    if resident.status != Resident.Status.ACTIVE:
+        raise _refuse(
+            _("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name
+        )
+    if not resident.has_consented:
+        raise _refuse(
+            _("%(name)s has not agreed to be scored, so nothing can be recorded for them."),
+            "no_consent",
+            name=resident.name,
+        )
+    today = village.today()
+    edition = Edition.objects.in_force(village=village, on=today)
+    if edition is None or item.edition_id != edition.pk:
+        raise _refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
+    if occurred_on > today:
+        raise _refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")
+    if occurred_on < today - timedelta(days=village.backdate_days):
+        raise _refuse(
+            _("The date is more than %(days)d days ago; entries that old can no longer be recorded."),
+            "too_old",
+            days=village.backdate_days,
+        )
+    if item.cap_count is not None and cap_used(resident=resident, item=item, occurred_on=occurred_on) >= item.cap_count:
+        if item.cap_period == Item.Period.YEAR:
+            message = _(
+                "“%(item)s” may be recorded at most %(count)d times a year for one resident; this year's are used up."
+            )
+        else:
+            message = _(
+                "“%(item)s” may be recorded at most %(count)d times a month for one resident; this month's are used up."
+            )
+        raise _refuse(message, "cap_reached", item=item.title, count=item.cap_count)
+
+
+def reverse_entry(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
+    """Record a reversing entry for `entry` and return it. From today (village time) the two sum to zero.
+
+    The author must be the village head or an administrator; scorers withdraw their own entries
+    through `withdraw_entry`, which checks its time window and then calls this.
+    """
+    if not has_role(author, entry.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
+        raise _refuse(_("Only the village head or an administrator can reverse an entry."), "not_allowed")
+    return _reverse(entry=entry, author=author, reason=reason)
+
+
+def _reverse(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
+    reason = reason.strip()
+    if not reason:
+        raise _refuse(_("Give a reason for the reversal."), "reason_required")
+    if entry.is_reversal:
+        raise _refuse(_("A reversal cannot itself be reversed."), "is_reversal")
+    try:
+        with transaction.atomic():
+            Resident.objects.select_for_update().filter(pk=entry.resident_id).first()
+            if Entry.objects.filter(reverses=entry).exists():
+                raise _refuse(_("This entry has already been reversed."), "already_reversed")
+            return Entry.objects.create(
+                village_id=entry.village_id,
+                resident_id=entry.resident_id,
+                item_id=entry.item_id,
+                points_halves=-entry.points_halves,
+                occurred_on=entry.occurred_on,
+                counts_from=max(entry.counts_from, entry.village.today()),
+                expires_on=entry.expires_on,
+                recorded_by=author,
+                reverses=entry,
+                reason=reason,
+            )
+    except IntegrityError:
+        raise _refuse(_("This entry has already been reversed."), "already_reversed") from None
+
+
+def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -> Appeal:
+    """The resident disputes one of their own entries, within APPEAL_WINDOW_DAYS of its recording."""
+    reason = reason.strip()
+    if entry.resident.user_id != resident_user.pk:
+        raise _refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
+    if not reason:
+        raise _refuse(_("Say why the entry is wrong."), "reason_required")
+    if entry.is_reversal or Entry.objects.filter(reverses=entry).exists():
+        raise _refuse(_("This entry has been reversed already; there is nothing to appeal."), "already_reversed")
+    if timezone.now() - entry.recorded_at > timedelta(days=settings.APPEAL_WINDOW_DAYS):
+        raise _refuse(
+            _("Entries can be appealed for %(days)d days after they were recorded; this one is older."),
+            "too_late",
+            days=settings.APPEAL_WINDOW_DAYS,
+        )
+    try:
+        with transaction.atomic():
+            return Appeal.objects.create(entry=entry, filed_by=resident_user, reason=reason)
+    except IntegrityError:
+        raise _refuse(_("This entry already has an open appeal."), "appeal_open") from None
+
+
+def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reason: str) -> Appeal:
+    """Uphold (the entry is reversed, with the decision's reason) or reject an open appeal."""
+    reason = reason.strip()
+    if not has_role(head, appeal.entry.village_id, Membership.Role.HEAD):
+        raise _refuse(_("Only the village head decides appeals."), "not_allowed")
+    if not reason:
+        raise _refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().select_related("entry__village").get(pk=appeal.pk)
+        if appeal.status != Appeal.Status.OPEN:
+            raise _refuse(_("This appeal has already been decided."), "already_decided")
+        if upheld:
+            _reverse(entry=appeal.entry, author=head, reason=reason)
+        appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
+        appeal.decided_by = head
+        appeal.decided_at = timezone.now()
+        appeal.decision_reason = reason
+        appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    return appeal

@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from villages.models import GradeBand, Household, Membership, Resident, Village
+
+
+class GradeBandInline(admin.TabularInline):
+    model = GradeBand
+    extra = 0
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "starting_capital", "timezone"]
+    inlines = [GradeBandInline]
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["number", "village", "address"]
+    list_filter = ["village"]
+    search_fields = ["number", "address"]
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["name", "household", "village", "status", "consent_given_on"]
+    list_filter = ["village", "status"]
+    search_fields = ["name", "name_pinyin", "name_initials", "household__number"]
+    list_select_related = ["household", "village"]
+    autocomplete_fields = ["household", "user"]
+    # Consent goes through villages.services so that who recorded it is always kept.
+    readonly_fields = ["consent_given_on", "consent_recorded_by"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "village", "role", "since"]
+    list_filter = ["village", "role"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]

@@ -1,0 +1,38 @@
+"""Grades from a village's bands."""
+
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import Subquery
+
+from villages.models import GradeBand, Village
+
+
+class Band(NamedTuple):
+    grade: str
+    min_points: int | None  # None: the lowest band, open below
+
+
+# Dongdao Lu Jia as reported: start at 1,000 (A); one lost point drops A to B.
+DONGDAO_LU_JIA_BANDS = [Band("A+", 1030), Band("A", 1000), Band("B", 960), Band("C", 850), Band("D", None)]
+
+
+def bands_on(*, village: Village, on: date) -> list[Band]:
+    """The village's scale in force on `on`, highest band first. One query."""
+    latest = (
+        GradeBand.objects.filter(village=village, effective_from__lte=on)
+        .order_by("-effective_from")
+        .values("effective_from")[:1]
+    )
+    rows = GradeBand.objects.filter(village=village, effective_from=Subquery(latest))
+    bands = [Band(row.grade, row.min_points) for row in rows]
+    return sorted(bands, key=lambda band: -band.min_points if band.min_points is not None else float("inf"))
+
+
+def grade_for(balance: Decimal, bands: list[Band]) -> str:
+    """The grade whose band holds `balance`; bands are ordered highest first."""
+    for band in bands:
+        if band.min_points is None or balance >= band.min_points:
+            return band.grade
+    return bands[-1].grade if bands else ""

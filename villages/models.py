@@ -1,0 +1,178 @@
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from villages.pinyin import pinyin_keys
+
+TIME_ZONES = sorted((name, name) for name in zoneinfo.available_timezones())
+
+
+class Village(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(
+        _("code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]+$", _("Use capital letters and digits only."))],
+        help_text=_("Short prefix for certificate serial numbers, e.g. DDLJ."),
+    )
+    seal_text = models.CharField(_("seal text"), max_length=60, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONES, default="Asia/Shanghai")
+    starting_capital = models.PositiveIntegerField(_("starting capital"), default=1000)
+    backdate_days = models.PositiveSmallIntegerField(
+        _("days an entry may be backdated"),
+        default=30,
+        help_text=_("A deed older than this can no longer be recorded."),
+    )
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """The calendar date now in the village's own time zone."""
+        return timezone.localdate(timezone=self.tzinfo)
+
+
+class GradeBand(models.Model):
+    """One grade of a village's scale. A scale is the set of bands sharing an effective date;
+    the scale in force on a day is the one with the latest effective date on or before it."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="grade_bands")
+    effective_from = models.DateField(_("effective from"))
+    grade = models.CharField(_("grade"), max_length=8)
+    min_points = models.IntegerField(
+        _("lowest balance"), null=True, blank=True, help_text=_("Empty for the lowest grade.")
+    )
+
+    class Meta:
+        verbose_name = _("grade band")
+        verbose_name_plural = _("grade bands")
+        ordering = ["village", "-effective_from", models.F("min_points").desc(nulls_last=True)]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "effective_from", "grade"], name="grade_unique_per_scale"),
+            models.UniqueConstraint(
+                fields=["village", "effective_from", "min_points"], name="grade_bound_unique_per_scale"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade} ≥ {self.min_points}" if self.min_points is not None else self.grade
+
+
+class Household(models.Model):
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households")
+    number = models.CharField(_("household number"), max_length=20)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["village", "number"]
+        constraints = [models.UniqueConstraint(fields=["village", "number"], name="household_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ResidentQuerySet(models.QuerySet):
+    def scorable(self) -> "ResidentQuerySet":
+        """Residents a scorer may record for: living in the village and consenting."""
+        return self.filter(status=Resident.Status.ACTIVE, consent_given_on__isnull=False)
+
+
+class Resident(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("lives in the village")
+        MOVED_AWAY = "moved", _("moved away")
+        DECEASED = "deceased", _("deceased")
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="residents")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents")
+    name = models.CharField(_("name"), max_length=60)
+    name_pinyin = models.CharField(max_length=200, editable=False, db_index=True)
+    name_initials = models.CharField(max_length=60, editable=False, db_index=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    born_on = models.DateField(_("date of birth"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+        verbose_name=_("login"),
+    )
+    # Scoring needs the resident's informed consent (Rongcheng's later rules): without
+    # these two fields set, nobody can record an entry for them.
+    consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["village", "household__number", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consent_given_on__isnull=True, consent_recorded_by__isnull=True)
+                | models.Q(consent_given_on__isnull=False, consent_recorded_by__isnull=False),
+                name="consent_has_date_and_recorder",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def has_consented(self) -> bool:
+        return self.consent_given_on is not None
+
+
+class Membership(models.Model):
+    """A role a user holds in one village. Nobody acts outside the villages they hold a role in."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("administrator")
+        HEAD = "head", _("village head")
+        SCORER = "scorer", _("volunteer scorer")
+        RESIDENT = "resident", _("resident")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    since = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("role in a village")
+        verbose_name_plural = _("roles in villages")
+        ordering = ["village", "role"]
+        constraints = [models.UniqueConstraint(fields=["user", "village", "role"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.village}"
