@@ -1,0 +1,109 @@
+"""Factories for tests and benchmarks. Ledger rows are never built here: tests record them
+through points.services, like every other caller."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from handbook.models import Edition, Item, Page
+from villages.grades import DONGDAO_LU_JIA_BANDS
+from villages.models import GradeBand, Household, Membership, Resident, Village
+
+PASSWORD = "village-demo"
+LONG_AGO = date(2018, 7, 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password(PASSWORD)
+
+
+class VillageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Village
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"东岛刘家村{n}")
+    code = factory.Sequence(lambda n: f"V{n}")
+    seal_text = "东岛刘家村村民委员会"
+
+    @factory.post_generation
+    def bands(obj, create, extracted, **kwargs):
+        if create:
+            GradeBand.objects.bulk_create(
+                GradeBand(village=obj, effective_from=LONG_AGO, grade=b.grade, min_points=b.min_points)
+                for b in (extracted or DONGDAO_LU_JIA_BANDS)
+            )
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    village = factory.SubFactory(VillageFactory)
+    number = factory.Sequence(lambda n: f"{n + 1:03d}")
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    """A resident living in the village who has consented to be scored."""
+
+    class Meta:
+        model = Resident
+
+    village = factory.SubFactory(VillageFactory)
+    household = factory.SubFactory(HouseholdFactory, village=factory.SelfAttribute("..village"))
+    name = factory.Iterator(["李伟", "王芳", "张敏", "刘静", "陈强", "杨洋", "赵磊", "黄艳"])
+    consent_given_on = LONG_AGO
+    consent_recorded_by = factory.SubFactory(UserFactory)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    village = factory.SubFactory(VillageFactory)
+    role = Membership.Role.SCORER
+
+
+class EditionFactory(factory.django.DjangoModelFactory):
+    """A published edition, in force since long ago."""
+
+    class Meta:
+        model = Edition
+
+    village = factory.SubFactory(VillageFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = "村民积分手册"
+    published_at = factory.LazyFunction(timezone.now)
+    effective_from = LONG_AGO
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Page
+
+    edition = factory.SubFactory(EditionFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"第{n + 1}页")
+
+
+def make_item(page: Page, **fields) -> Item:
+    """An item on `page`. Items of published editions are frozen, so this writes with bulk_create,
+    the way a draft's items become part of an edition when it is published."""
+    defaults = {
+        "code": f"{page.number}.{page.items.count() + 1}",
+        "title": "为邻居修剪树木",
+        "kind": Item.Kind.DEED,
+        "points": Decimal("1"),
+    }
+    defaults.update(fields)
+    (item,) = Item.objects.bulk_create([Item(edition=page.edition, page=page, **defaults)])
+    return item
