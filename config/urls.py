@@ -8,7 +8,7 @@ admin.site.site_header = admin.site.site_title = "Village Points"
 
 urlpatterns = [
     path("", include("villages.urls")),
-    path("me/", include("points.urls")),
+    path("", include("points.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from points import views
+from points.views import standing
 
 app_name = "points"
 
 urlpatterns = [
-    path("", views.standing, name="standing"),
+    path("me/", standing.standing, name="standing"),
 ]

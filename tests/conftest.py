@@ -18,6 +18,12 @@ from villages.models import Membership
 Role = Membership.Role
 
 
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """The site defaults to Chinese; tests read English unless they ask for zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def village(db):
     return VillageFactory(name="东岛刘家村", code="DDLJ")
