@@ -1,7 +1,8 @@
 """The only code that writes the ledger. Views, admin, commands, tasks and tests call these."""
 
 import uuid
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
 from points.models import Appeal, Entry
-from villages.models import Membership, Resident
+from villages.models import Membership, Resident, Village
 from villages.services import has_role
 
 
@@ -75,9 +76,7 @@ def record_entry(
                 fine_yuan=item.fine_yuan,
                 occurred_on=occurred_on,
                 counts_from=occurred_on,
-                expires_on=occurred_on + relativedelta(months=item.validity_months)
-                if item.kind == Item.Kind.INFRACTION and item.validity_months
-                else None,
+                expires_on=_expiry(item, occurred_on),
                 recorded_by=scorer,
                 note=note.strip(),
                 witness=witness.strip(),
@@ -89,6 +88,13 @@ def record_entry(
         if existing is None:
             raise
         return _replayed(existing, scorer=scorer, resident=resident, item=item)
+
+
+def _expiry(item: Item, occurred_on: date) -> date | None:
+    """The day a deduction stops counting (credit repair), or None if it always counts."""
+    if item.kind == Item.Kind.INFRACTION and item.validity_months:
+        return occurred_on + relativedelta(months=item.validity_months)
+    return None
 
 
 def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, item: Item) -> Entry:
@@ -214,3 +220,74 @@ def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reaso
         appeal.decision_reason = reason
         appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     return appeal
+
+
+@dataclass(frozen=True)
+class PaperEntry:
+    """One line of a paper ledger kept before the village used Village Points."""
+
+    resident: Resident
+    item: Item
+    occurred_on: date
+    scorer: AbstractBaseUser
+    recorded_at: datetime
+    note: str = ""
+
+
+def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, entries: list[PaperEntry]) -> int:
+    """Transcribe a paper ledger: all lines or none. Returns how many were written.
+
+    Each line is checked like a live recording, against the edition in force on the day of the
+    deed instead of today and without the backdating window: the resident lives in the village
+    and has consented, the scorer scores there, the date is not in the future, caps hold.
+    Only an administrator of the village may transcribe.
+    """
+    if not has_role(transcribed_by, village, Membership.Role.ADMIN):
+        raise _refuse(_("Only an administrator of the village can transcribe a paper ledger."), "not_allowed")
+    today = village.today()
+    scorers = set(
+        Membership.objects.filter(village=village, role=Membership.Role.SCORER).values_list("user_id", flat=True)
+    )
+    editions = list(Edition.objects.published().filter(village=village).order_by("effective_from", "number"))
+    with transaction.atomic():
+        used: dict[tuple[int, str, date], int] = {}
+        rows = []
+        for number, line in enumerate(entries, start=1):
+            in_force = [e for e in editions if e.effective_from <= line.occurred_on]
+            problem = (
+                line.resident.village_id != village.pk
+                or line.resident.status != Resident.Status.ACTIVE
+                or not line.resident.has_consented
+                or line.scorer.pk not in scorers
+                or not in_force
+                or line.item.edition_id != in_force[-1].pk
+                or line.occurred_on > today
+            )
+            if problem:
+                raise _refuse(_("Line %(line)d cannot be recorded; nothing was written."), "bad_line", line=number)
+            if line.item.cap_count is not None:
+                key = (line.resident.pk, line.item.code, cap_period_bounds(line.item, line.occurred_on)[0])
+                if key not in used:
+                    used[key] = cap_used(resident=line.resident, item=line.item, occurred_on=line.occurred_on)
+                if used[key] >= line.item.cap_count:
+                    raise _refuse(
+                        _("Line %(line)d is over the item's cap; nothing was written."), "cap_reached", line=number
+                    )
+                used[key] += 1
+            rows.append(
+                Entry(
+                    village=village,
+                    resident=line.resident,
+                    item=line.item,
+                    points_halves=line.item.signed_halves,
+                    fine_yuan=line.item.fine_yuan,
+                    occurred_on=line.occurred_on,
+                    counts_from=line.occurred_on,
+                    expires_on=_expiry(line.item, line.occurred_on),
+                    recorded_by=line.scorer,
+                    recorded_at=line.recorded_at,
+                    note=line.note,
+                )
+            )
+        Entry.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
