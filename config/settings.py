@@ -204,6 +204,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "village-points@localhost")
 # --- Village Points -------------------------------------------------------------------
 # How many days after an entry was recorded its resident may still appeal it.
 APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 30, minimum=1)
+# How many minutes a volunteer scorer may withdraw an entry they recorded (a typo, the wrong resident).
+SCORER_WITHDRAW_MINUTES = env_int("SCORER_WITHDRAW_MINUTES", 10, minimum=1)
+# An open appeal older than this many days is flagged in the head's queue.
+APPEAL_DEADLINE_DAYS = env_int("APPEAL_DEADLINE_DAYS", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

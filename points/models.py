@@ -155,3 +155,33 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} · {self.get_status_display()}"
+
+
+class Notification(models.Model):
+    """An in-app notice for a user, shown on their Standing page and marked read once seen.
+
+    The text is rendered from `kind` and the appeal when shown, so it reads in the viewer's language.
+    """
+
+    class Kind(models.TextChoices):
+        APPEAL_DECIDED = "appeal_decided", _("appeal decided")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set by the e-mail task once the message went out, so a second run of the task sends nothing.
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            # The Standing page: a user's unread notices.
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
-from points.models import Appeal, Entry
+from points.models import Appeal, Entry, Notification
+from points.tasks import email_appeal_decision
 from villages.models import Membership, Resident, Village
 from villages.services import has_role
 
@@ -219,7 +220,17 @@ def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reaso
         appeal.decided_at = timezone.now()
         appeal.decision_reason = reason
         appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        _notify_decision(appeal)
     return appeal
+
+
+def _notify_decision(appeal: Appeal) -> None:
+    """An in-app notice for the resident (if they have a login) and, after commit, an e-mail."""
+    user_id = Resident.objects.filter(pk=appeal.entry.resident_id).values_list("user_id", flat=True).first()
+    if user_id is None:
+        return  # no login: the head's printed statement tells them
+    notification = Notification.objects.create(user_id=user_id, kind=Notification.Kind.APPEAL_DECIDED, appeal=appeal)
+    email_appeal_decision.delay_on_commit(notification.pk)
 
 
 @dataclass(frozen=True)
