@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from villages.models import GradeBand, Household, Membership, Resident, Village
+from villages.models import AuditEvent, GradeBand, Household, Membership, Resident, Village
 
 
 class GradeBandInline(admin.TabularInline):
@@ -38,3 +38,21 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["village", "role"]
     search_fields = ["user__username"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is never changed."""
+
+    list_display = ["at", "village", "actor", "action", "target"]
+    list_filter = ["village", "action"]
+    search_fields = ["target", "actor__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

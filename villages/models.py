@@ -176,3 +176,49 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.village}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is never changed.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is never changed.")
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when, with the values before and after. Append-only, written only by
+    villages.audit.record_audit, shown to administrators."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, null=True, blank=True, related_name="audit")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=60)
+    target = models.CharField(_("what"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at"]
+        indexes = [
+            # The administrator's audit page: a village's events, newest first.
+            models.Index(fields=["village", "-at"], name="audit_village_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("The audit trail is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is never changed.")
