@@ -1,7 +1,13 @@
 """Personas: village X with its administrator, head, scorer and two residents; village Y with
 its own scorer and head. Each resident has a login and a consent record."""
 
+import os
+import zoneinfo
+from datetime import datetime
+
 import pytest
+import time_machine
+from hypothesis import settings as hypothesis_settings
 
 from handbook.models import Item
 from tests.factories import (
@@ -105,3 +111,65 @@ def outsider_scorer(other_village):
 @pytest.fixture
 def outsider_head(other_village):
     return _member(other_village, Role.HEAD, "outsider_head")
+
+
+# --- Test database, clock and Hypothesis profiles ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Put the SQLite test database in a file, for the whole suite.
+
+    pytest-django's default for SQLite is a shared-cache *in-memory* database. Threads sharing it
+    take table locks that fail at once ("database table is locked") instead of waiting on the busy
+    timeout, so tests/points/test_concurrency.py could not exercise what production runs: a file
+    in WAL mode with BEGIN IMMEDIATE and a 20 s busy timeout. The test database is created once per
+    session, so this cannot be scoped to one module; a file in pytest's temporary directory (one
+    per xdist worker) costs little. PostgreSQL runs (DATABASE_URL set) are left alone.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+# Noon in the villages' time zone, far from any day boundary, so `village.today()` cannot change
+# between a test's set-up and its assertions.
+NOON = datetime(2025, 6, 16, 12, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def clock():
+    """The clock stopped at NOON (a Monday in June 2025, Shanghai). Move it with `clock.shift(...)`
+    or `clock.move_to(...)`."""
+    with time_machine.travel(NOON, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def other_scorer(village):
+    """A second volunteer scorer in village X."""
+    return _member(village, Role.SCORER, "scorer_b")
+
+
+@pytest.fixture
+def outsider_admin(other_village):
+    return _member(other_village, Role.ADMIN, "outsider_admin")
+
+
+# CI=true: derandomized, so a red build is reproducible and never flaky; locally examples vary.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Every persona has a password; the production hasher would spend most of the suite's time on it.
+    PBKDF2 stays second, so hashes made outside a test (demo data) still verify."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]

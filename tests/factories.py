@@ -1,6 +1,7 @@
 """Factories for tests and benchmarks. Ledger rows are never built here: tests record them
 through points.services, like every other caller."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from handbook.models import Edition, Item, Page
+from points.services import record_entry
 from villages.grades import DONGDAO_LU_JIA_BANDS
 from villages.models import GradeBand, Household, Membership, Resident, Village
 
@@ -107,3 +109,16 @@ def make_item(page: Page, **fields) -> Item:
     defaults.update(fields)
     (item,) = Item.objects.bulk_create([Item(edition=page.edition, page=page, **defaults)])
     return item
+
+
+def record(*, scorer, resident, item: Item, occurred_on: date | None = None, **fields):
+    """Record through the one service that writes the ledger, with a fresh idempotency key and
+    the village's today unless told otherwise."""
+    return record_entry(
+        scorer=scorer,
+        resident=resident,
+        item=item,
+        occurred_on=occurred_on or resident.village.today(),
+        idempotency_key=fields.pop("idempotency_key", None) or uuid.uuid4(),
+        **fields,
+    )

@@ -1,0 +1,89 @@
+"""Two scorers at the same instant, on a real database file.
+
+The test database is a file for the whole suite (see `django_db_modify_db_settings` in
+tests/conftest.py): pytest-django's shared-cache in-memory SQLite fails concurrent writers at once
+instead of letting them wait, so it cannot show what production does. `transaction=True` makes
+every service call commit for real, and each thread opens its own connection, as two requests would.
+"""
+
+import threading
+import uuid
+from collections.abc import Callable
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from points.models import Entry
+from points.services import cap_used, record_entry
+from tests.factories import ResidentFactory, record
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def at_the_same_instant(*calls: Callable[[], Entry]) -> list[Entry | Exception]:
+    """Run each call in its own thread, released together by a barrier; return what each returned
+    or raised, in order."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[Entry | Exception | None] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Entry]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as error:  # reported to the test, which decides what is expected
+            outcomes[index] = error
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a recording never finished"
+    return outcomes
+
+
+# Several rounds, each with a fresh resident: one lucky interleaving must not hide a race.
+@pytest.mark.parametrize("round_", range(5))
+def test_it_lets_only_one_of_two_simultaneous_scorers_take_the_last_place_under_a_cap(
+    round_, village, scorer, other_scorer, capped_deed
+):
+    resident = ResidentFactory(village=village)
+    today = village.today()
+    record(scorer=scorer, resident=resident, item=capped_deed, occurred_on=today)  # 1 of 2 used
+
+    def submit(by):
+        return lambda: record_entry(
+            scorer=by, resident=resident, item=capped_deed, occurred_on=today, idempotency_key=uuid.uuid4()
+        )
+
+    outcomes = at_the_same_instant(submit(scorer), submit(other_scorer))
+
+    recorded = [o for o in outcomes if isinstance(o, Entry)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(recorded) == 1, outcomes
+    assert len(refused) == 1, outcomes
+    assert refused[0].code == "cap_reached"
+    assert cap_used(resident=resident, item=capped_deed, occurred_on=today) == 2
+    assert Entry.objects.filter(resident=resident).count() == 2
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_it_records_once_when_the_same_form_arrives_twice_at_the_same_instant(round_, village, scorer, deed):
+    resident = ResidentFactory(village=village)
+    key = uuid.uuid4()
+
+    def submit():
+        return record_entry(
+            scorer=scorer, resident=resident, item=deed, occurred_on=village.today(), idempotency_key=key
+        )
+
+    first, second = at_the_same_instant(submit, submit)
+
+    assert isinstance(first, Entry), first
+    assert isinstance(second, Entry), second
+    assert first.pk == second.pk
+    assert Entry.objects.filter(resident=resident).count() == 1
+    assert Entry.objects.get(idempotency_key=key).pk == first.pk
