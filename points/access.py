@@ -2,8 +2,10 @@
 
 from django.http import Http404, HttpRequest
 
-from villages.access import get_acting
-from villages.models import Membership, Resident
+from handbook.models import Item
+from points.models import Entry
+from villages.access import get_acting, require_role
+from villages.models import Membership, Resident, Village
 
 
 def get_own_resident(request: HttpRequest) -> Resident:
@@ -15,3 +17,55 @@ def get_own_resident(request: HttpRequest) -> Resident:
         return Resident.objects.select_related("village", "household").get(user=request.user, village=acting.village)
     except Resident.DoesNotExist:
         raise Http404 from None
+
+
+# --- Volunteer scorers ----------------------------------------------------------------------
+
+
+def get_resident_to_score(village: Village, pk: int | str) -> Resident:
+    """A resident of the scorer's acting village (whatever their status: record_entry explains a
+    refusal), or 404 for any other id, so a tampered form cannot reach another village."""
+    try:
+        return Resident.objects.select_related("village", "household").get(pk=pk, village=village)
+    except (Resident.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_item_to_score(village: Village, pk: int | str) -> Item:
+    """A handbook item of one of the village's editions, or 404. Whether it is in force is for
+    record_entry to say."""
+    try:
+        return Item.objects.select_related("page", "edition").get(pk=pk, edition__village=village)
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_entry_recorded_by(request: HttpRequest, pk: int) -> Entry:
+    """An entry the signed-in scorer recorded in their acting village; 403 for non-scorers, 404 for
+    anyone else's entry."""
+    village = require_role(request, Membership.Role.SCORER)
+    try:
+        return Entry.objects.select_related("item", "resident__household", "village", "reversal").get(
+            pk=pk, village=village, recorded_by=request.user, reverses__isnull=True
+        )
+    except Entry.DoesNotExist:
+        raise Http404 from None
+
+
+def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
+    """An entry with a photo that the user may see: the resident themself, the village's head and
+    administrators, and the scorer who recorded it. 404 for everyone else."""
+    acting = get_acting(request)
+    if acting is None:
+        raise Http404
+    entry = Entry.objects.filter(pk=pk, village=acting.village).exclude(photo="").select_related("resident").first()
+    if entry is None:
+        raise Http404
+    allowed = (
+        acting.has(Membership.Role.HEAD, Membership.Role.ADMIN)
+        or entry.recorded_by_id == request.user.pk
+        or (entry.resident.user_id is not None and entry.resident.user_id == request.user.pk)
+    )
+    if not allowed:
+        raise Http404
+    return entry

@@ -61,6 +61,9 @@ class Entry(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
     witness = models.CharField(_("witness"), max_length=100, blank=True)
+    # Stored under MEDIA_ROOT, outside the web root; only points.views.photos serves it, after
+    # points.access.get_entry_photo_for checked who asks. Written by record_entry, never replaced.
+    photo = models.FileField(_("photo"), upload_to="photos/%Y/%m/", max_length=200, blank=True, editable=False)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reverses = models.OneToOneField(
         "self",

@@ -3,11 +3,14 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import IO
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +18,7 @@ from django.utils.translation import gettext as _
 from handbook.models import Edition, Item
 from points.models import Appeal, Entry, Notification
 from points.tasks import email_appeal_decision
+from points.validators import CleanPhoto, clean_photo
 from villages.models import Membership, Resident, Village
 from villages.services import has_role
 
@@ -39,6 +43,31 @@ def cap_used(*, resident: Resident, item: Item, occurred_on: date) -> int:
     )
 
 
+def caps_left(*, resident: Resident, items: list[Item], occurred_on: date) -> dict[int, int]:
+    """For each capped item among `items`, how many more times it may be recorded for `resident`
+    in the period holding `occurred_on` (item pk → count). Same rule as cap_used, in one query."""
+    capped = [item for item in items if item.cap_count is not None]
+    if not capped:
+        return {}
+    year_start, year_end = date(occurred_on.year, 1, 1), date(occurred_on.year, 12, 31)
+    rows = list(
+        Entry.objects.originals()
+        .not_reversed()
+        .filter(
+            resident=resident,
+            item__code__in={item.code for item in capped},
+            occurred_on__range=(year_start, year_end),
+        )
+        .values_list("item__code", "occurred_on")
+    )
+    left = {}
+    for item in capped:
+        start, end = cap_period_bounds(item, occurred_on)
+        used = sum(1 for code, on in rows if code == item.code and start <= on <= end)
+        left[item.pk] = max(item.cap_count - used, 0)
+    return left
+
+
 def _refuse(message: str, code: str, **params) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
@@ -52,6 +81,7 @@ def record_entry(
     idempotency_key: uuid.UUID,
     note: str = "",
     witness: str = "",
+    photo: CleanPhoto | IO[bytes] | bytes | None = None,
 ) -> Entry:
     """Record a deed or an infraction and return the entry.
 
@@ -61,7 +91,15 @@ def record_entry(
 
     Locks the resident's row (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers
     anyway), so two scorers recording the same capped deed at once cannot both pass the cap.
+
+    `photo` (optional) is checked and re-encoded by points.validators.clean_photo before the
+    transaction (a bad photo refuses the entry). The JPEG is written to storage only once every
+    check passed, and removed again if the insert fails, so a refused entry leaves no file and
+    an entry never points at a missing one. A replayed key returns the entry without a new file.
     """
+    if photo is not None and not isinstance(photo, CleanPhoto):
+        photo = clean_photo(photo)
+    photo_name = ""
     try:
         with transaction.atomic():
             resident = Resident.objects.select_for_update().select_related("village").get(pk=resident.pk)
@@ -69,6 +107,9 @@ def record_entry(
             if existing is not None:
                 return _replayed(existing, scorer=scorer, resident=resident, item=item)
             _check_recordable(scorer=scorer, resident=resident, item=item, occurred_on=occurred_on)
+            if photo is not None:
+                # A local write of ~200 KB inside the transaction: the entry and its file exist together or not at all.
+                photo_name = _store_photo(photo, village=resident.village, on=occurred_on)
             return Entry.objects.create(
                 village=resident.village,
                 resident=resident,
@@ -81,14 +122,25 @@ def record_entry(
                 recorded_by=scorer,
                 note=note.strip(),
                 witness=witness.strip(),
+                photo=photo_name,
                 idempotency_key=idempotency_key,
             )
-    except IntegrityError:
+    except Exception as error:
+        if photo_name:
+            default_storage.delete(photo_name)
+        if not isinstance(error, IntegrityError):
+            raise
         # Another request with the same key committed between our check and our insert.
         existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
         return _replayed(existing, scorer=scorer, resident=resident, item=item)
+
+
+def _store_photo(photo: CleanPhoto, *, village: Village, on: date) -> str:
+    """Save the JPEG under an unguessable name and return the name kept in Entry.photo."""
+    name = f"photos/{village.code}/{on:%Y/%m}/{uuid.uuid4().hex}.jpg"
+    return default_storage.save(name, ContentFile(photo.jpeg))
 
 
 def _expiry(item: Item, occurred_on: date) -> date | None:
@@ -151,6 +203,43 @@ def reverse_entry(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Ent
     if not has_role(author, entry.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
         raise _refuse(_("Only the village head or an administrator can reverse an entry."), "not_allowed")
     return _reverse(entry=entry, author=author, reason=reason)
+
+
+def withdraw_window() -> timedelta:
+    return timedelta(minutes=settings.SCORER_WITHDRAW_MINUTES)
+
+
+def can_withdraw(entry: Entry, *, scorer: AbstractBaseUser, now: datetime | None = None) -> bool:
+    """Whether `scorer` may still withdraw `entry` (theirs, an original, inside the window).
+    Does not look for an existing reversal; callers that show a button select_related it."""
+    now = now or timezone.now()
+    return (
+        entry.recorded_by_id == scorer.pk
+        and not entry.is_reversal
+        and now - entry.recorded_at <= withdraw_window()
+    )
+
+
+def withdraw_entry(*, entry: Entry, scorer: AbstractBaseUser, reason: str) -> Entry:
+    """The scorer takes back an entry they recorded by mistake: a reversing entry with their reason.
+
+    Allowed only to the scorer who recorded it, while they are still a scorer in the village, and
+    within SCORER_WITHDRAW_MINUTES of its recording; after that the resident appeals or the head
+    reverses it."""
+    if entry.recorded_by_id != scorer.pk or not has_role(scorer, entry.village_id, Membership.Role.SCORER):
+        raise _refuse(_("You can only withdraw entries you recorded yourself."), "not_allowed")
+    if entry.is_reversal:
+        raise _refuse(_("A reversal cannot itself be reversed."), "is_reversal")
+    if timezone.now() - entry.recorded_at > withdraw_window():
+        raise _refuse(
+            _(
+                "Entries can be withdrawn for %(minutes)d minutes after recording; this one is older. "
+                "Ask the village head to reverse it."
+            ),
+            "too_late",
+            minutes=settings.SCORER_WITHDRAW_MINUTES,
+        )
+    return _reverse(entry=entry, author=scorer, reason=reason)
 
 
 def _reverse(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:

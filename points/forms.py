@@ -1,0 +1,62 @@
+"""Forms of the volunteer scorer's screens. They validate and convert; points.services writes."""
+
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from points.validators import CleanPhoto, clean_photo
+from villages.models import Village
+
+
+class RecordForm(forms.Form):
+    """One entry. `resident` and `item` are ids the view resolves through points.access (404 for a
+    tampered id); the idempotency key is minted when the form is first rendered and travels with
+    every retry of the same submission."""
+
+    resident = forms.IntegerField(widget=forms.HiddenInput)
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    occurred_on = forms.DateField(
+        label=_("Date of the deed"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Enter the day the deed happened."), "invalid": _("Enter a valid date.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    witness = forms.CharField(label=_("Witness (optional)"), required=False, max_length=100)
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={"empty": _("The photo is empty. Take the photo again.")},
+    )
+
+    def __init__(self, *args, village: Village, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        today = village.today()
+        date_field = self.fields["occurred_on"]
+        date_field.widget.attrs.update(
+            {"max": today.isoformat(), "min": (today - timedelta(days=village.backdate_days)).isoformat()}
+        )
+        if not self.is_bound:
+            self.initial.setdefault("occurred_on", today)
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+    def clean_photo(self) -> CleanPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        return clean_photo(upload) if upload else None
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you withdrawing it?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why you are withdrawing the entry, e.g. “wrong resident”.")},
+    )
