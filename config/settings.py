@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -131,11 +132,33 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# Reliable background work: a task is acknowledged only when it finished, so a worker that dies
+# mid-task leaves it to be redelivered (tasks are idempotent); one task prefetched at a time;
+# bounded run time. The visibility timeout must outlast the longest task and any retry countdown.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A user's request never waits on a broker that is down: publishing fails fast and the outbox
+# sweeper (points.outbox) sends the message once the broker is back.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE = {
+    "send-outbox": {"task": "points.tasks.send_outbox", "schedule": 60.0},
+    "monthly-snapshots": {"task": "points.tasks.take_monthly_snapshots", "schedule": crontab(minute=30, hour=0)},
+    "expired-deductions": {"task": "points.tasks.notify_expired_deductions", "schedule": crontab(minute=10, hour=0)},
+    "overdue-appeals": {"task": "points.tasks.remind_overdue_appeals", "schedule": crontab(minute=0, hour=8)},
+}
 
 # --- Auth -----------------------------------------------------------------------------
 LOGIN_URL = "login"
