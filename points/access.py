@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest
 
 from handbook.models import Item
-from points.models import Entry
+from points.models import Appeal, Entry
 from villages.access import get_acting, require_role
 from villages.models import Membership, Resident, Village
 
@@ -16,6 +16,42 @@ def get_own_resident(request: HttpRequest) -> Resident:
     try:
         return Resident.objects.select_related("village", "household").get(user=request.user, village=acting.village)
     except Resident.DoesNotExist:
+        raise Http404 from None
+
+
+def get_resident_for(request: HttpRequest, pk: int) -> Resident:
+    """A resident of the acting village, for its head or an administrator; 404 for anyone else
+    and for residents of other villages (so their existence is not revealed)."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        raise Http404
+    try:
+        return Resident.objects.select_related("village", "household").get(pk=pk, village=acting.village)
+    except Resident.DoesNotExist:
+        raise Http404 from None
+
+
+def get_own_entry(request: HttpRequest, pk: int) -> Entry:
+    """An original entry (not a reversal) in the signed-in resident's own ledger, or 404."""
+    resident = get_own_resident(request)
+    try:
+        return Entry.objects.select_related("item", "recorded_by", "resident__village").get(
+            pk=pk, resident=resident, reverses__isnull=True
+        )
+    except Entry.DoesNotExist:
+        raise Http404 from None
+
+
+def get_appeal_for_head(request: HttpRequest, pk: int) -> Appeal:
+    """An appeal about an entry in the acting village, for the village head (who decides appeals), or 404."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.HEAD):
+        raise Http404
+    try:
+        return Appeal.objects.select_related(
+            "entry__item__page", "entry__resident__household", "entry__recorded_by", "filed_by", "decided_by"
+        ).get(pk=pk, entry__village=acting.village)
+    except Appeal.DoesNotExist:
         raise Http404 from None
 
 

@@ -1,16 +1,68 @@
+"""A resident's Standing page: theirs at /me/, and any resident's for the head and administrators."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from points.access import get_own_resident
+from points.access import get_own_resident, get_resident_for
+from points.chart import build_chart
+from points.models import Appeal, Entry, Notification
 from points.standing import compute_standing
+from villages.models import Resident
+
+UPCOMING_EXPIRIES = 5
+RECENT_APPEALS = 5
 
 
 @login_required
 def standing(request: HttpRequest) -> HttpResponse:
     resident = get_own_resident(request)
+    notifications = list(
+        Notification.objects.filter(user=request.user, read_at__isnull=True, appeal__entry__resident=resident)
+        .select_related("appeal__entry__item")
+        .order_by("created_at")
+    )
+    if notifications:
+        # Shown on this page now, so read: they will not be shown again.
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(read_at=timezone.now())
+    return _render(request, resident, own=True, notifications=notifications)
+
+
+@login_required
+def resident_standing(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head's or an administrator's view of one resident of their village."""
+    resident = get_resident_for(request, pk)
+    return _render(request, resident, own=False, notifications=[])
+
+
+def _render(request: HttpRequest, resident: Resident, *, own: bool, notifications: list) -> HttpResponse:
+    """A constant number of queries: the standing (3), upcoming expiries, the chart (2) and appeals."""
     current = compute_standing(resident=resident)
-    recent = resident.entries.select_related("item", "recorded_by", "reversal").order_by(
-        "-occurred_on", "-recorded_at"
-    )[:20]
-    return render(request, "points/standing.html", {"resident": resident, "standing": current, "recent": recent})
+    return render(
+        request,
+        "points/standing.html",
+        {
+            "resident": resident,
+            "own": own,
+            "standing": current,
+            "expiries": upcoming_expiries(resident, on=current.on),
+            "chart": build_chart(resident=resident, today=current.on),
+            "appeals": Appeal.objects.filter(entry__resident=resident)
+            .select_related("entry__item")
+            .order_by("-filed_at")[:RECENT_APPEALS],
+            "notifications": notifications,
+        },
+    )
+
+
+def upcoming_expiries(resident: Resident, *, on) -> list[Entry]:
+    """The counting deductions that will stop counting, soonest first."""
+    return list(
+        Entry.objects.filter(resident=resident, expires_on__isnull=False)
+        .originals()
+        .not_reversed(on=on)
+        .counting(on=on)
+        .select_related("item")
+        .order_by("expires_on", "pk")[:UPCOMING_EXPIRIES]
+    )

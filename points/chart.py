@@ -1,0 +1,125 @@
+"""The month-by-month chart of a resident's balance and grade, drawn on the server as SVG."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Q, Sum
+
+from points.models import Entry
+from villages.grades import Band, grade_for
+from villages.models import GradeBand, Resident
+
+WIDTH, HEIGHT = 360, 200
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 26  # room for the balance axis and the month labels
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: date  # first day of the month
+    on: date  # the day the balance is taken: the month's last day, or today for the current month
+    balance: Decimal
+    grade: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class BandLine:
+    grade: str
+    min_points: int
+    y: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    points: list[MonthPoint]
+    band_lines: list[BandLine]
+    low: int
+    high: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+    @property
+    def first(self) -> MonthPoint:
+        return self.points[0]
+
+    @property
+    def last(self) -> MonthPoint:
+        return self.points[-1]
+
+
+def chart_days(today: date, months: int = 12) -> list[date]:
+    """The last day of each of the `months - 1` previous months, then today."""
+    first_of_month = today.replace(day=1)
+    ends = [first_of_month - relativedelta(months=n - 1) - timedelta(days=1) for n in range(months - 1, 0, -1)]
+    return [*ends, today]
+
+
+def build_chart(*, resident: Resident, today: date | None = None, months: int = 12) -> Chart:
+    """Balance and grade at each month's end over the last `months` months.
+
+    Two queries whatever the size of the ledger: all month-end balances in one aggregate (a
+    filtered SUM per month, the same rule as `EntryQuerySet.counting`), and the village's grade
+    scales in one more. `resident.village` should be loaded already.
+    """
+    village = resident.village
+    today = today or village.today()
+    days = chart_days(today, months)
+    sums = Entry.objects.filter(resident=resident).aggregate(
+        **{
+            f"m{i}": Sum(
+                "points_halves",
+                filter=Q(counts_from__lte=on) & (Q(expires_on__isnull=True) | Q(expires_on__gt=on)),
+                default=0,
+            )
+            for i, on in enumerate(days)
+        }
+    )
+    scales = _scales(village.pk)
+    balances = [village.starting_capital + Decimal(sums[f"m{i}"]) / 2 for i in range(len(days))]
+    grades = [grade_for(balance, _scale_on(scales, on)) for balance, on in zip(balances, days, strict=True)]
+
+    low = int(min(balances)) - 20
+    high = int(max(balances)) + 20
+    if high - low < 60:
+        middle = (high + low) // 2
+        low, high = middle - 30, middle + 30
+
+    def y(value: Decimal | int) -> float:
+        return TOP + (high - float(value)) / (high - low) * (HEIGHT - TOP - BOTTOM)
+
+    step = (WIDTH - LEFT - RIGHT) / max(len(days) - 1, 1)
+    points = [
+        MonthPoint(month=on.replace(day=1), on=on, balance=balance, grade=grade, x=LEFT + i * step, y=y(balance))
+        for i, (on, balance, grade) in enumerate(zip(days, balances, grades, strict=True))
+    ]
+    band_lines = [
+        BandLine(grade=band.grade, min_points=band.min_points, y=y(band.min_points))
+        for band in _scale_on(scales, today)
+        if band.min_points is not None and low < band.min_points < high
+    ]
+    return Chart(points=points, band_lines=band_lines, low=low, high=high)
+
+
+def _scales(village_id: int) -> list[tuple[date, list[Band]]]:
+    """Every grade scale the village has had, latest first, each highest band first. One query."""
+    by_day: dict[date, list[Band]] = defaultdict(list)
+    for row in GradeBand.objects.filter(village_id=village_id):
+        by_day[row.effective_from].append(Band(row.grade, row.min_points))
+    return [
+        (day, sorted(bands, key=lambda b: -b.min_points if b.min_points is not None else float("inf")))
+        for day, bands in sorted(by_day.items(), reverse=True)
+    ]
+
+
+def _scale_on(scales: list[tuple[date, list[Band]]], on: date) -> list[Band]:
+    return next((bands for day, bands in scales if day <= on), [])

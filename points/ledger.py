@@ -1,0 +1,80 @@
+"""A resident's ledger as they read it: each original entry with its state today."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils import timezone
+
+from points.models import Appeal, Entry, EntryQuerySet
+from villages.models import Resident
+
+
+class State:
+    COUNTING = "counting"
+    EXPIRED = "expired"
+    REVERSED = "reversed"
+    UNDER_APPEAL = "under_appeal"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One ledger line. `appeals` are the entry's appeals, oldest first."""
+
+    entry: Entry
+    state: str
+    appeals: list[Appeal]
+    can_appeal: bool
+
+    @property
+    def reversal(self) -> Entry | None:
+        return getattr(self.entry, "reversal", None)
+
+
+def ledger_entries(resident: Resident, *, month: date | None = None, kind: str = "") -> EntryQuerySet:
+    """The resident's original entries (reversals are shown on the entry they reverse), newest first.
+
+    Cost is constant in the size of the ledger: the page's rows come in one query with their item,
+    author and reversal joined and an open-appeal flag annotated, plus one query for their appeals.
+    """
+    entries = (
+        Entry.objects.filter(resident=resident)
+        .originals()
+        .select_related("item", "recorded_by", "reversal__recorded_by")
+        .annotate(has_open_appeal=Exists(Appeal.objects.filter(entry=OuterRef("pk"), status=Appeal.Status.OPEN)))
+        .prefetch_related(
+            Prefetch("appeals", queryset=Appeal.objects.select_related("decided_by").order_by("filed_at"))
+        )
+        .order_by("-occurred_on", "-recorded_at", "-pk")
+    )
+    if month is not None:
+        entries = entries.filter(occurred_on__year=month.year, occurred_on__month=month.month)
+    if kind:
+        entries = entries.filter(item__kind=kind)
+    return entries
+
+
+def ledger_months(resident: Resident) -> list[date]:
+    """First days of the months that hold at least one of the resident's entries, newest first. One query."""
+    return list(Entry.objects.filter(resident=resident).originals().dates("occurred_on", "month", order="DESC"))
+
+
+def lines(entries, *, today: date, own: bool) -> list[Line]:
+    """Ledger lines for evaluated `entries` (from `ledger_entries`). `own`: the resident is reading
+    their own ledger, so lines still inside the appeal window offer an appeal."""
+    appeal_from = timezone.now() - timedelta(days=settings.APPEAL_WINDOW_DAYS)
+    result = []
+    for entry in entries:
+        reversal = getattr(entry, "reversal", None)
+        if reversal is not None and reversal.counts_from <= today:
+            state = State.REVERSED
+        elif entry.has_open_appeal:
+            state = State.UNDER_APPEAL
+        elif entry.expires_on is not None and entry.expires_on <= today:
+            state = State.EXPIRED
+        else:
+            state = State.COUNTING
+        can_appeal = own and reversal is None and not entry.has_open_appeal and entry.recorded_at >= appeal_from
+        result.append(Line(entry=entry, state=state, appeals=list(entry.appeals.all()), can_appeal=can_appeal))
+    return result

@@ -1,0 +1,86 @@
+"""Appeals: the resident files one against an entry; the village head works through the queue."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from points.access import get_appeal_for_head, get_own_entry
+from points.appeal_forms import AppealForm, DecisionForm
+from points.models import Appeal
+from points.services import decide_appeal, file_appeal
+from villages.access import require_role
+from villages.models import Membership
+
+RECENTLY_DECIDED = 10
+
+
+@login_required
+def appeal_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the entry and a form for the reason. POST: file the appeal, back to the ledger."""
+    entry = get_own_entry(request, pk)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            file_appeal(entry=entry, resident_user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your appeal has been sent to the village head."))
+            return redirect(f"{reverse('points:ledger')}#entry-{entry.pk}")
+    appeals = list(entry.appeals.select_related("decided_by").order_by("filed_at"))
+    return render(request, "points/appeal_new.html", {"entry": entry, "form": form, "appeals": appeals})
+
+
+@login_required
+def appeal_queue(request: HttpRequest) -> HttpResponse:
+    """Open appeals of the acting village, oldest first, with their age; then the latest decisions."""
+    village = require_role(request, Membership.Role.HEAD)
+    now = timezone.now()
+    deadline = settings.APPEAL_DEADLINE_DAYS
+    appeals = Appeal.objects.filter(entry__village=village).select_related("entry__item", "entry__resident")
+    waiting = [
+        {"appeal": appeal, "age": (now - appeal.filed_at).days, "overdue": (now - appeal.filed_at).days > deadline}
+        for appeal in appeals.filter(status=Appeal.Status.OPEN).order_by("filed_at", "pk")
+    ]
+    decided = appeals.exclude(status=Appeal.Status.OPEN).select_related("decided_by").order_by("-decided_at")
+    return render(
+        request,
+        "points/head_queue.html",
+        {"waiting": waiting, "decided": decided[:RECENTLY_DECIDED], "deadline": deadline},
+    )
+
+
+@login_required
+def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the appeal, its entry and a decision form. POST: uphold or reject with a reason."""
+    appeal = get_appeal_for_head(request, pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decide_appeal(appeal=appeal, head=request.user, upheld=form.upheld, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if form.upheld:
+                messages.success(request, _("Appeal upheld: the entry has been reversed."))
+            else:
+                messages.success(request, _("Appeal rejected: the entry still counts."))
+            return redirect("points:appeal_queue")
+    age = (timezone.now() - appeal.filed_at).days
+    return render(
+        request,
+        "points/head_decide.html",
+        {
+            "appeal": appeal,
+            "entry": appeal.entry,
+            "form": form,
+            "age": age,
+            "overdue": age > settings.APPEAL_DEADLINE_DAYS,
+        },
+    )

@@ -1,0 +1,44 @@
+"""A resident's ledger: theirs at /me/ledger/, and any resident's for the head and administrators."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from points.access import get_own_resident, get_resident_for
+from points.appeal_forms import LedgerFilterForm
+from points.ledger import ledger_entries, ledger_months, lines
+from villages.models import Resident
+
+PER_PAGE = 25
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    return _render(request, get_own_resident(request), own=True)
+
+
+@login_required
+def resident_ledger(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render(request, get_resident_for(request, pk), own=False)
+
+
+def _render(request: HttpRequest, resident: Resident, *, own: bool) -> HttpResponse:
+    """Constant queries whatever the ledger's length: months, count, one page of rows, their appeals."""
+    months = ledger_months(resident)
+    filters = LedgerFilterForm(request.GET, months=months)
+    entries = ledger_entries(resident, month=filters.cleaned_month(), kind=filters.cleaned_kind())
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "resident": resident,
+        "own": own,
+        "filters": filters,
+        "months": months,
+        "page": page,
+        "lines": lines(page.object_list, today=resident.village.today(), own=own),
+        "query": query.urlencode(),
+    }
+    template = "points/ledger.html#ledger-list" if request.htmx and not request.htmx.boosted else "points/ledger.html"
+    return render(request, template, context)
