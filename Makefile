@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := gettext redis-server chromium fonts-wqy-microhei poppler-utils
 
-.PHONY: run dev test lint messages clean system-packages
+.PHONY: run dev test lint messages clean system-packages stack stack-stop stack-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -31,6 +31,19 @@ dev: $(VENV)/.runtime
 	$(PY) manage.py loaddemo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# PostgreSQL + Redis + Celery worker and beat + gunicorn on 127.0.0.1:8000 (see scripts/stack).
+stack: $(VENV)/.runtime stack-packages
+	scripts/stack start
+
+stack-stop:
+	scripts/stack stop
+
+stack-packages:
+	@command -v redis-server >/dev/null && command -v psql >/dev/null && command -v curl >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql-client curl >/dev/null; }
+	@command -v initdb >/dev/null || { echo "PostgreSQL's server programs (initdb, pg_ctl, postgres) must be on the PATH;" \
+	  "on Debian: apt-get install postgresql and add /usr/lib/postgresql/15/bin to PATH." >&2; exit 1; }
+
 system-packages:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
@@ -47,9 +60,13 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The whole suite on SQLite (the embedded default), then again on a throwaway PostgreSQL cluster.
 test: $(VENV)/.dev system-packages lint
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	@echo "== SQLite =="
 	$(VENV)/bin/pytest -n 2 -p no:cacheprovider
+	@echo "== PostgreSQL =="
+	scripts/with-postgres $(VENV)/bin/pytest -n 2 -p no:cacheprovider
 
 # After changing user-facing strings: update the catalogues, translate, then compile.
 messages: $(VENV)/.dev

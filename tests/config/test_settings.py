@@ -1,0 +1,57 @@
+"""Production settings are strict: the deploy check is clean, and a bad or missing value stops
+start-up with a message that says what to fix."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+PRODUCTION = {
+    "PRODUCTION": "1",
+    "SECRET_KEY": "x7!k2p" * 10,
+    "ALLOWED_HOSTS": "points.example.org",
+    "DATABASE_URL": "postgres://village@127.0.0.1:5432/village_points",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in ("DEBUG", "VAR_DIR")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+
+
+def test_the_deploy_check_is_clean_under_production_settings(tmp_path):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    del env["SECRET_KEY"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when PRODUCTION=1" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_database_url(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    del env["DATABASE_URL"]
+    result = _manage("check", env=env)
+    assert "DATABASE_URL must point at PostgreSQL" in result.stderr
+
+
+def test_a_malformed_value_names_the_variable(tmp_path):
+    result = _manage("check", env={"DEBUG": "maybe", "VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_the_embedded_default_needs_no_variables(tmp_path):
+    result = _manage("check", env={"VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "secret_key").exists()
