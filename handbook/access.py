@@ -2,9 +2,9 @@
 
 from django.http import Http404, HttpRequest
 
-from handbook.models import Edition, Item
-from villages.access import get_acting
-from villages.models import Village
+from handbook.models import Edition, Item, Page
+from villages.access import get_acting, require_role
+from villages.models import Membership, Village
 
 
 def get_reader_village(request: HttpRequest) -> Village:
@@ -30,6 +30,52 @@ def get_item_for(request: HttpRequest, pk: int) -> Item:
     try:
         return Item.objects.select_related("edition__village", "page").get(
             pk=pk, edition__village=village, edition__published_at__isnull=False
+        )
+    except Item.DoesNotExist:
+        raise Http404 from None
+
+
+# --- The administrator's editor ------------------------------------------------------------------
+# Only administrators of the acting village reach it (PermissionDenied for everyone else); an
+# edition, page or item of another village is 404, as if it did not exist.
+
+
+def get_editor_village(request: HttpRequest) -> Village:
+    return require_role(request, Membership.Role.ADMIN)
+
+
+def get_edition_to_edit(request: HttpRequest, pk: int) -> Edition:
+    """Any edition (draft or published) of the acting village, for an administrator there."""
+    village = get_editor_village(request)
+    try:
+        return Edition.objects.select_related("village").get(pk=pk, village=village)
+    except Edition.DoesNotExist:
+        raise Http404 from None
+
+
+def get_draft_to_edit(request: HttpRequest) -> Edition | None:
+    """The acting village's draft edition, if there is one."""
+    village = get_editor_village(request)
+    return Edition.objects.select_related("village").filter(village=village, published_at__isnull=True).first()
+
+
+def get_page_to_edit(request: HttpRequest, pk: int) -> Page:
+    """A page of the acting village's draft; pages of published editions are 404 (they never change)."""
+    village = get_editor_village(request)
+    try:
+        return Page.objects.select_related("edition__village").get(
+            pk=pk, edition__village=village, edition__published_at__isnull=True
+        )
+    except Page.DoesNotExist:
+        raise Http404 from None
+
+
+def get_item_to_edit(request: HttpRequest, pk: int) -> Item:
+    """An item of the acting village's draft; items of published editions are 404."""
+    village = get_editor_village(request)
+    try:
+        return Item.objects.select_related("edition__village", "page").get(
+            pk=pk, edition__village=village, edition__published_at__isnull=True
         )
     except Item.DoesNotExist:
         raise Http404 from None

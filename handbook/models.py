@@ -24,6 +24,11 @@ class EditionQuerySet(models.QuerySet):
         )
 
 
+# Sensible caps: no more often than once a day, on average; deductions count for at most ten years.
+MAX_CAP = {"month": 31, "year": 366}
+MAX_VALIDITY_MONTHS = 120
+
+
 class Edition(models.Model):
     """A version of a village's handbook. Drafts are edited; once published an edition is frozen,
     so every entry recorded under one of its items keeps meaning what it meant."""
@@ -128,6 +133,19 @@ class Item(models.Model):
             raise ValidationError({"page": _("The page belongs to another edition.")})
         if (self.cap_count is None) != (not self.cap_period):
             raise ValidationError({"cap_period": _("A cap needs both a number and a period.")})
+        if self.cap_count is not None and self.cap_count > MAX_CAP[self.cap_period]:
+            if self.cap_period == self.Period.YEAR:
+                message = _("A cap can allow at most %(max)d times a year.")
+            else:
+                message = _("A cap can allow at most %(max)d times a month.")
+            raise ValidationError({"cap_count": message % {"max": MAX_CAP[self.cap_period]}})
+        if self.validity_months is not None and not 1 <= self.validity_months <= MAX_VALIDITY_MONTHS:
+            raise ValidationError(
+                {
+                    "validity_months": _("Enter between 1 and %(max)d months, or leave it empty.")
+                    % {"max": MAX_VALIDITY_MONTHS}
+                }
+            )
         if self.validity_months and self.kind == self.Kind.DEED:
             raise ValidationError({"validity_months": _("Only deductions stop counting; leave this empty for deeds.")})
 

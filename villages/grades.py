@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Subquery
+from django.utils.translation import gettext_lazy as _
 
 from villages.models import GradeBand, Village
 
@@ -16,6 +17,20 @@ class Band(NamedTuple):
 
 # Dongdao Lu Jia as reported: start at 1,000 (A); one lost point drops A to B.
 DONGDAO_LU_JIA_BANDS = [Band("A+", 1030), Band("A", 1000), Band("B", 960), Band("C", 850), Band("D", None)]
+# Rongcheng city as widely reported: AAA ≥ 1050, AA 1030–1049, A 960–1029, B 850–959, C 600–849, D below 600.
+RONGCHENG_BANDS = [
+    Band("AAA", 1050),
+    Band("AA", 1030),
+    Band("A", 960),
+    Band("B", 850),
+    Band("C", 600),
+    Band("D", None),
+]
+# The presets an administrator can start a scale from: key → (label, bands).
+PRESETS = {
+    "dongdao-lu-jia": (_("Dongdao Lu Jia as reported"), DONGDAO_LU_JIA_BANDS),
+    "rongcheng": (_("Rongcheng city as widely reported"), RONGCHENG_BANDS),
+}
 
 
 def bands_on(*, village: Village, on: date) -> list[Band]:
