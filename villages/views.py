@@ -14,6 +14,12 @@ def home(request: HttpRequest) -> HttpResponse:
     acting = get_acting(request)
     if acting is not None and acting.roles == {Membership.Role.RESIDENT}:
         return redirect("points:standing")
+    if (
+        acting is not None
+        and acting.has(Membership.Role.SCORER)
+        and not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN)
+    ):
+        return redirect("points:record")
     return render(request, "villages/home.html", {"acting": acting})
 
 

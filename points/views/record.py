@@ -193,6 +193,4 @@ def my_entries(request: HttpRequest) -> HttpResponse:
         (entry, not hasattr(entry, "reversal") and services.can_withdraw(entry, scorer=request.user, now=now))
         for entry in page
     ]
-    return render(
-        request, "points/my_entries.html", {"page": page, "rows": rows, "when": when, "village": village}
-    )
+    return render(request, "points/my_entries.html", {"page": page, "rows": rows, "when": when, "village": village})

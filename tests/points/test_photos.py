@@ -124,7 +124,9 @@ def test_it_stores_the_photo_of_a_recorded_entry_outside_the_web_root(client, sc
 def test_it_leaves_no_file_behind_when_the_entry_is_refused(scorer, resident, capped_deed, media):
     today = resident.village.today()
     for _ in range(2):
-        record_entry(scorer=scorer, resident=resident, item=capped_deed, occurred_on=today, idempotency_key=uuid.uuid4())
+        record_entry(
+            scorer=scorer, resident=resident, item=capped_deed, occurred_on=today, idempotency_key=uuid.uuid4()
+        )
     with pytest.raises(ValidationError):
         record_entry(
             scorer=scorer,

@@ -1,0 +1,382 @@
+"""The scorer's Record screen, search partials, confirmation and My entries, through the test client."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from handbook.models import Item
+from points.models import Entry
+from points.services import record_entry
+from tests.factories import EditionFactory, HouseholdFactory, PageFactory, ResidentFactory, make_item
+from villages.models import Resident
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def scorer_client(client, scorer):
+    client.force_login(scorer)
+    return client
+
+
+def post_entry(client, resident, item, headers=None, **extra):
+    data = {
+        "resident": resident.pk,
+        "item": item.pk,
+        "occurred_on": resident.village.today().isoformat(),
+        "idempotency_key": str(uuid.uuid4()),
+        "note": "",
+        "witness": "",
+    }
+    data.update(extra)
+    return client.post(reverse("points:record"), data, **(headers or {}))
+
+
+# --- Who may --------------------------------------------------------------------------------
+
+RECORDING_ENDPOINTS = ["points:record", "points:record_residents", "points:record_items", "points:my_entries"]
+
+
+@pytest.mark.parametrize("name", RECORDING_ENDPOINTS)
+def test_it_sends_anonymous_visitors_to_sign_in(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", RECORDING_ENDPOINTS)
+@pytest.mark.parametrize("who", ["resident", "head", "admin"])
+def test_it_forbids_residents_heads_and_administrators(client, request, name, who):
+    persona = request.getfixturevalue(who)
+    client.force_login(persona.user if who == "resident" else persona)
+    assert client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["resident", "head"])
+def test_it_refuses_a_post_from_a_resident_or_head_and_writes_nothing(client, request, who, resident, deed):
+    persona = request.getfixturevalue(who)
+    client.force_login(persona.user if who == "resident" else persona)
+    assert post_entry(client, resident, deed).status_code == 403
+    assert not Entry.objects.exists()
+
+
+def test_anonymous_posts_write_nothing(client, resident, deed):
+    response = post_entry(client, resident, deed)
+    assert response.status_code == 302
+    assert not Entry.objects.exists()
+
+
+def test_it_lands_a_scorer_on_record_after_sign_in(scorer_client):
+    response = scorer_client.get(reverse("villages:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("points:record")
+
+
+def test_a_head_who_also_scores_lands_on_the_home_tiles(client, head, village):
+    from tests.factories import MembershipFactory
+    from villages.models import Membership
+
+    MembershipFactory(user=head, village=village, role=Membership.Role.SCORER)
+    client.force_login(head)
+    response = client.get(reverse("villages:home"))
+    assert response.status_code == 200
+    assert reverse("points:record") in response.content.decode()
+
+
+# --- Tampering with ids ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_deed(other_village):
+    edition = EditionFactory(village=other_village)
+    return make_item(PageFactory(edition=edition, number=1), code="1.1", title="别村的条目")
+
+
+def test_it_404s_an_outsider_scorer_posting_a_resident_of_another_village(
+    client, outsider_scorer, resident, other_deed
+):
+    client.force_login(outsider_scorer)
+    assert post_entry(client, resident, other_deed).status_code == 404
+    assert not Entry.objects.exists()
+
+
+def test_it_404s_an_outsider_scorer_posting_an_item_of_another_village(client, outsider_scorer, other_village, deed):
+    neighbour = ResidentFactory(village=other_village, name="滕明")
+    client.force_login(outsider_scorer)
+    assert post_entry(client, neighbour, deed).status_code == 404
+    assert not Entry.objects.exists()
+
+
+def test_it_404s_a_tampered_id_in_the_page_links(client, outsider_scorer, resident, deed):
+    client.force_login(outsider_scorer)
+    assert client.get(reverse("points:record"), {"resident": resident.pk}).status_code == 404
+    assert client.get(reverse("points:record_items"), {"resident": resident.pk}, **HTMX).status_code == 404
+
+
+def test_it_404s_an_outsider_looking_at_a_confirmation(client, outsider_scorer, scorer, resident, deed):
+    entry = record_entry(
+        scorer=scorer, resident=resident, item=deed, occurred_on=resident.village.today(), idempotency_key=uuid.uuid4()
+    )
+    client.force_login(outsider_scorer)
+    assert client.get(reverse("points:record_done", args=[entry.pk])).status_code == 404
+    assert client.post(reverse("points:withdraw", args=[entry.pk]), {"reason": "x"}).status_code == 404
+    assert not Entry.objects.filter(reverses=entry).exists()
+
+
+# --- Finding the resident -------------------------------------------------------------------
+
+
+def test_it_finds_a_resident_by_pinyin_initials(scorer_client, resident, other_resident):
+    response = scorer_client.get(reverse("points:record_residents"), {"q": "lw"}, **HTMX)
+    page = response.content.decode()
+    assert page.lstrip().startswith('<div id="resident-results"')
+    assert "李伟" in page and "王芳" not in page
+    assert [r.name for r in scorer_client.get(reverse("points:record"), {"q": "lw"}).context["search"].matches] == [
+        "李伟"
+    ]
+
+
+@pytest.mark.parametrize("query", ["李", "liwei", "LiWei", "li wei"])
+def test_it_finds_a_resident_by_name_or_full_pinyin(scorer_client, resident, other_resident, query):
+    response = scorer_client.get(reverse("points:record_residents"), {"q": query})
+    assert [r.name for r in response.context["search"].matches] == ["李伟"]
+
+
+def test_it_finds_a_resident_by_household_number(scorer_client, resident, other_resident):
+    response = scorer_client.get(reverse("points:record_residents"), {"q": resident.household.number})
+    assert resident in response.context["search"].matches
+
+
+def test_the_search_works_without_javascript(scorer_client, resident):
+    response = scorer_client.get(reverse("points:record"), {"q": "lw"})
+    page = response.content.decode()
+    assert "<html" in page
+    assert f"?resident={resident.pk}" in page
+
+
+def test_it_explains_residents_who_cannot_be_scored(scorer_client, village, head):
+    ResidentFactory(village=village, name="刘洋", consent_given_on=None, consent_recorded_by=None)
+    ResidentFactory(village=village, name="刘静", status=Resident.Status.MOVED_AWAY)
+    page = scorer_client.get(reverse("points:record_residents"), {"q": "刘"}, **HTMX).content.decode()
+    assert "No resident you can score" in page
+    assert "Not scorable: has not given consent" in page
+    assert "Not scorable: moved away" in page
+    page = scorer_client.get(reverse("points:record")).content.decode()
+    assert "2 residents who have not consented or have moved away are not listed" in page
+
+
+def test_it_never_offers_residents_of_another_village(scorer_client, other_village, resident):
+    ResidentFactory(village=other_village, name="李伟")
+    response = scorer_client.get(reverse("points:record_residents"), {"q": "lw"})
+    assert response.context["search"].matches == [resident]
+
+
+def test_it_lists_the_scorers_recent_residents_first(scorer_client, scorer, resident, deed, village):
+    namesake = ResidentFactory(village=village, name="李文")
+    record_entry(scorer=scorer, resident=namesake, item=deed, occurred_on=village.today(), idempotency_key=uuid.uuid4())
+    matches = scorer_client.get(reverse("points:record_residents"), {"q": "lw"}).context["search"].matches
+    assert matches == [namesake, resident]
+    recent = scorer_client.get(reverse("points:record")).context["search"].matches
+    assert recent == [namesake]
+
+
+# --- Picking the item -----------------------------------------------------------------------
+
+
+def test_it_picks_an_item_by_code(scorer_client, resident, deed, capped_deed, infraction):
+    response = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "iq": "1.2"})
+    assert response.context["pick"].items == [capped_deed]
+    partial = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "iq": "1.2"}, **HTMX)
+    assert partial.content.decode().lstrip().startswith('<div id="item-results"')
+
+
+def test_it_picks_an_item_by_words_and_by_page(scorer_client, resident, deed, capped_deed, edition):
+    other_page = PageFactory(edition=edition, number=7, title="环境卫生")
+    litter = make_item(other_page, code="7.1", title="乱扔垃圾", kind=Item.Kind.INFRACTION, points=2)
+    by_words = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "iq": "垃圾"})
+    assert by_words.context["pick"].items == [litter]
+    by_page = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "hp": "7"})
+    assert by_page.context["pick"].items == [litter]
+
+
+def test_it_lists_the_scorers_most_used_items_first(scorer_client, scorer, resident, deed, capped_deed, infraction):
+    record_entry(
+        scorer=scorer,
+        resident=resident,
+        item=infraction,
+        occurred_on=resident.village.today(),
+        idempotency_key=uuid.uuid4(),
+    )
+    items = scorer_client.get(reverse("points:record"), {"resident": resident.pk}).context["pick"].items
+    assert items == [infraction, deed, capped_deed]
+
+
+def test_it_shows_how_many_of_a_capped_item_remain_for_the_resident(scorer_client, scorer, resident, capped_deed):
+    record_entry(
+        scorer=scorer,
+        resident=resident,
+        item=capped_deed,
+        occurred_on=resident.village.today(),
+        idempotency_key=uuid.uuid4(),
+    )
+    page = scorer_client.get(reverse("points:record"), {"resident": resident.pk}).content.decode()
+    assert "1 of 2 left this month" in page
+    page = scorer_client.get(reverse("points:record"), {"resident": resident.pk, "item": capped_deed.pk}).content
+    assert "1 of 2 left this month" in page.decode()
+
+
+def test_the_form_shows_points_and_fine_before_submitting(scorer_client, resident, infraction):
+    page = scorer_client.get(reverse("points:record"), {"resident": resident.pk, "item": infraction.pk}).content
+    page = page.decode()
+    assert "−10 points" in page
+    assert "fine ¥200" in page
+    assert 'name="idempotency_key"' in page
+    assert 'hx-disabled-elt="find button[type=submit]"' in page
+
+
+# --- Submitting -----------------------------------------------------------------------------
+
+
+def test_it_records_and_shows_the_confirmation_with_the_new_standing(scorer_client, resident, deed):
+    response = post_entry(scorer_client, resident, deed, note="修剪了三棵树", witness="王芳")
+    entry = Entry.objects.get()
+    assert response["Location"] == reverse("points:record_done", args=[entry.pk])
+    page = scorer_client.get(response["Location"]).content.decode()
+    assert "Recorded" in page
+    assert "李伟 now has 1001 points, grade A." in page
+    assert "Withdraw" in page
+    assert (entry.note, entry.witness, entry.recorded_by.username) == ("修剪了三棵树", "王芳", "scorer")
+
+
+def test_an_htmx_submission_is_sent_to_the_confirmation(scorer_client, resident, deed):
+    data = {
+        "resident": resident.pk,
+        "item": deed.pk,
+        "occurred_on": resident.village.today().isoformat(),
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    response = scorer_client.post(reverse("points:record"), data, **HTMX)
+    assert response["HX-Redirect"] == reverse("points:record_done", args=[Entry.objects.get().pk])
+
+
+def test_the_same_form_posted_twice_records_one_entry(scorer_client, resident, deed):
+    key = str(uuid.uuid4())
+    first = post_entry(scorer_client, resident, deed, idempotency_key=key)
+    second = post_entry(scorer_client, resident, deed, idempotency_key=key)
+    assert Entry.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_a_refusal_comes_back_on_the_same_screen_with_the_input_kept(scorer_client, scorer, resident, capped_deed):
+    today = resident.village.today()
+    for _ in range(2):
+        record_entry(
+            scorer=scorer, resident=resident, item=capped_deed, occurred_on=today, idempotency_key=uuid.uuid4()
+        )
+    key = str(uuid.uuid4())
+    response = post_entry(scorer_client, resident, capped_deed, note="第三次", idempotency_key=key, headers=HTMX)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "at most 2 times a month" in page
+    assert "第三次" in page
+    assert key in page
+    assert 'id="record-form"' in page and "<html" not in page
+    assert Entry.objects.count() == 2
+
+
+def test_a_future_date_is_refused_next_to_the_date(scorer_client, resident, deed):
+    from datetime import timedelta
+
+    tomorrow = resident.village.today() + timedelta(days=1)
+    response = post_entry(scorer_client, resident, deed, occurred_on=tomorrow.isoformat())
+    assert "The date is in the future" in str(response.context["form"].errors["occurred_on"])
+    assert not Entry.objects.exists()
+
+
+def test_a_resident_without_consent_is_refused_in_the_users_language(client, scorer, village, deed, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    refuser = ResidentFactory(village=village, name="赵磊", consent_given_on=None, consent_recorded_by=None)
+    client.force_login(scorer)
+    page = post_entry(client, refuser, deed).content.decode()
+    assert "赵磊" in page
+    assert "not agreed" not in page
+    assert not Entry.objects.exists()
+
+
+# --- My entries -----------------------------------------------------------------------------
+
+
+def test_my_entries_lists_only_the_scorers_own_entries(client, scorer, other_scorer, resident, deed):
+    mine = record_entry(
+        scorer=scorer, resident=resident, item=deed, occurred_on=resident.village.today(), idempotency_key=uuid.uuid4()
+    )
+    record_entry(
+        scorer=other_scorer,
+        resident=resident,
+        item=deed,
+        occurred_on=resident.village.today(),
+        idempotency_key=uuid.uuid4(),
+    )
+    client.force_login(scorer)
+    for when in ("today", "week", "all"):
+        response = client.get(reverse("points:my_entries"), {"when": when})
+        assert [entry for entry, _ in response.context["rows"]] == [mine]
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+def populate(village, scorer, edition, size):
+    """`size` households with two residents each, `size` items on one more page, an entry per resident."""
+    page = PageFactory(edition=edition, number=50 + size)
+    items = [
+        make_item(page, code=f"{page.number}.{n}", title=f"条目{n}", cap_count=5, cap_period=Item.Period.MONTH)
+        for n in range(size)
+    ]
+    for n in range(size):
+        household = HouseholdFactory(village=village, number=f"{size}-{n:03d}")
+        for name in ("李明", "刘伟"):
+            resident = ResidentFactory(village=village, household=household, name=name)
+            record_entry(
+                scorer=scorer,
+                resident=resident,
+                item=items[n],
+                occurred_on=village.today(),
+                idempotency_key=uuid.uuid4(),
+            )
+    ResidentFactory(village=village, name="李无", consent_given_on=None, consent_recorded_by=None)
+    return items
+
+
+def count_queries(client, requests) -> list[int]:
+    counts = []
+    for url, params, headers in requests:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, params, **headers).status_code == 200
+        counts.append(len(queries))
+    return counts
+
+
+def test_the_record_page_and_partials_run_a_constant_number_of_queries(
+    scorer_client, scorer, village, edition, resident, capped_deed, django_assert_max_num_queries
+):
+    requests = [
+        (reverse("points:record"), {}, {}),
+        (reverse("points:record"), {"q": "l"}, {}),
+        (reverse("points:record_residents"), {"q": "l"}, HTMX),
+        (reverse("points:record"), {"resident": resident.pk}, {}),
+        (reverse("points:record_items"), {"resident": resident.pk, "iq": "条目"}, HTMX),
+        (reverse("points:record"), {"resident": resident.pk, "item": capped_deed.pk}, {}),
+        (reverse("points:my_entries"), {"when": "all"}, {}),
+    ]
+    populate(village, scorer, edition, 3)
+    small = count_queries(scorer_client, requests)
+    populate(village, scorer, edition, 40)
+    large = count_queries(scorer_client, requests)
+    assert small == large
+    for url, params, headers in requests:
+        with django_assert_max_num_queries(11):  # 3 of them save the session
+            scorer_client.get(url, params, **headers)
