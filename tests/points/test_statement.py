@@ -1,0 +1,50 @@
+import time_machine
+from dateutil.relativedelta import relativedelta
+from django.urls import reverse
+
+from tests.factories import ResidentFactory, record
+
+
+def test_it_prints_the_statement_of_a_resident_without_a_login(client, head, village, scorer, deed, infraction):
+    elder = ResidentFactory(village=village, name="刘静", user=None)
+    record(scorer=scorer, resident=elder, item=deed, witness="王芳")
+    record(scorer=scorer, resident=elder, item=infraction)
+    client.force_login(head)
+    response = client.get(reverse("points:statement", args=[elder.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "刘静" in html
+    assert "Points statement" in html
+    assert "Grade B" in html
+    assert "991 points" in html
+    assert "1.3 鸡跑出鸡舍" in html
+    assert "王芳" in html
+    assert '<table class=" chart-table">' in html  # the month-by-month figures are printed, not hidden
+    assert "stops counting on" in html
+    assert "Printed by" in html
+
+
+def test_it_lists_only_the_last_12_months(client, head, resident, scorer, deed):
+    today = resident.village.today()
+    with time_machine.travel((today - relativedelta(months=13)).isoformat() + " 12:00 +0800", tick=False):
+        record(scorer=scorer, resident=resident, item=deed, note="long ago")
+    record(scorer=scorer, resident=resident, item=deed, note="this month")
+    client.force_login(head)
+    response = client.get(reverse("points:statement", args=[resident.pk]))
+    html = response.content.decode()
+    assert "this month" in html
+    assert "long ago" not in html
+    assert "1002 points" in html  # both still count
+
+
+def test_the_print_stylesheet_is_a4():
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static/css/site.css").read_text()
+    print_block = css[css.index("@media print") :]
+    assert "@page { size: A4" in print_block
+
+
+def test_the_administrator_may_print_too(client, admin, resident):
+    client.force_login(admin)
+    assert client.get(reverse("points:statement", args=[resident.pk])).status_code == 200
