@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db.models import Q
+from django.http import Http404, HttpRequest
 
-from villages.models import Membership, Village
+from villages.models import Membership, Resident, Village
 
 SESSION_KEY = "acting_village_id"
 
@@ -67,3 +70,49 @@ def choose_village(request: HttpRequest, village_id: int) -> bool:
         return False
     request.session[SESSION_KEY] = village_id
     return True
+
+
+# --- The village office: heads and administrators ----------------------------------------------
+# Heads and administrators both keep the register of residents (add, edit, move, consent, import);
+# only administrators manage accounts and roles. Heads and administrators see the dashboard and
+# the reports. Scorers and residents get 403 on the pages and 404 on any object.
+
+OFFICE = (Membership.Role.HEAD, Membership.Role.ADMIN)
+
+
+def require_office(request: HttpRequest) -> Village:
+    """The acting village, for its head or an administrator; otherwise PermissionDenied."""
+    return require_role(request, *OFFICE)
+
+
+def require_admin(request: HttpRequest) -> Village:
+    return require_role(request, Membership.Role.ADMIN)
+
+
+def get_resident_for_office(request: HttpRequest, pk: int) -> Resident:
+    """A resident of the acting village, for its head or an administrator. 404 for anyone else and
+    for a resident of another village, so that its existence is not revealed."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(*OFFICE):
+        raise Http404
+    try:
+        return Resident.objects.select_related("village", "household", "user", "consent_recorded_by").get(
+            pk=pk, village=acting.village
+        )
+    except Resident.DoesNotExist:
+        raise Http404 from None
+
+
+def get_account_for_admin(request: HttpRequest, pk: int) -> AbstractBaseUser:
+    """A user who holds a role in, or is a resident of, the acting village, for its administrators;
+    404 for anyone else (accounts of other villages stay invisible)."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.ADMIN):
+        raise Http404
+    users = get_user_model().objects.filter(
+        Q(memberships__village=acting.village) | Q(resident__village=acting.village), pk=pk
+    )
+    user = users.distinct().first()
+    if user is None:
+        raise Http404
+    return user

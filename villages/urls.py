@@ -1,10 +1,31 @@
 from django.urls import path
 
-from villages import views
+from villages.views import accounts, dashboard, home, reports, residents
 
 app_name = "villages"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("village/", views.switch_village, name="switch"),
+    path("", home.home, name="home"),
+    path("village/", home.switch_village, name="switch"),
+    # The register of residents (heads and administrators).
+    path("office/residents/", residents.resident_list, name="residents"),
+    path("office/residents/new/", residents.resident_add, name="resident_add"),
+    path("office/residents/import/", residents.resident_import, name="resident_import"),
+    path("office/residents/export.<str:fmt>", residents.resident_export, name="resident_export"),
+    path("office/residents/<int:pk>/", residents.resident_detail, name="resident_detail"),
+    path("office/residents/<int:pk>/move/", residents.resident_move, name="resident_move"),
+    path("office/residents/<int:pk>/status/", residents.resident_status, name="resident_status"),
+    path("office/residents/<int:pk>/consent/", residents.resident_consent, name="resident_consent"),
+    # Accounts and roles (administrators).
+    path("office/accounts/", accounts.account_list, name="accounts"),
+    path("office/accounts/new/", accounts.account_add, name="account_add"),
+    path("office/accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
+    path("office/accounts/<int:pk>/roles/", accounts.account_roles, name="account_roles"),
+    path("office/accounts/<int:pk>/password/", accounts.account_password, name="account_password"),
+    path("office/accounts/<int:pk>/deactivate/", accounts.account_deactivate, name="account_deactivate"),
+    # The head's dashboard and reports.
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("reports/", reports.report_index, name="reports"),
+    path("reports/monthly.pdf", reports.monthly_pdf, name="report_monthly"),
+    path("reports/ledger.<str:fmt>", reports.ledger_export, name="ledger_export"),
 ]

@@ -1,3 +1,5 @@
+"""The landing page after sign-in, and switching the village one acts in."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +12,8 @@ from villages.models import Membership
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Residents land on their standing; everyone else on the list of what their roles let them do."""
+    """Residents land on their standing, volunteer scorers on Record; heads and administrators on
+    the list of what their roles let them do."""
     acting = get_acting(request)
     if acting is not None and acting.roles == {Membership.Role.RESIDENT}:
         return redirect("points:standing")

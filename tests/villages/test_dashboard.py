@@ -1,0 +1,103 @@
+"""The head's dashboard: the figures, the charts with their tables, and a constant number of queries."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from points.services import file_appeal
+from tests.factories import HouseholdFactory, record
+from villages.dashboard import build_dashboard
+from villages.models import Resident
+from villages.pinyin import pinyin_keys
+
+
+def _residents(village, count: int, recorder) -> list[Resident]:
+    """`count` consenting residents in households of four, written in bulk (Resident.save, which
+    fills the pinyin keys, is not called by bulk_create)."""
+    households = [HouseholdFactory(village=village, number=f"H{n:04d}") for n in range(count // 4 + 1)]
+    full, initials = pinyin_keys("刘建国")
+    Resident.objects.bulk_create(
+        Resident(
+            village=village,
+            household=households[n // 4],
+            name="刘建国",
+            name_pinyin=full,
+            name_initials=initials,
+            consent_given_on=date(2018, 7, 1),
+            consent_recorded_by_id=recorder.pk,
+        )
+        for n in range(count)
+    )
+    return list(Resident.objects.filter(village=village))
+
+
+@pytest.fixture
+def ledger(clock, village, head, scorer, resident, other_resident, deed, infraction):
+    record(scorer=scorer, resident=resident, item=deed)
+    record(scorer=scorer, resident=resident, item=deed, occurred_on=date(2025, 5, 20))
+    bad = record(scorer=scorer, resident=other_resident, item=infraction)
+    file_appeal(entry=bad, resident_user=other_resident.user, reason="不是我家的鸡")
+    return bad
+
+
+def test_it_shows_grades_trend_deeds_scorers_and_appeals(client, head, ledger):
+    client.force_login(head)
+    response = client.get(reverse("villages:dashboard"))
+    assert response.status_code == 200
+    d = response.context["d"]
+    assert d.residents == 2
+    assert {g.grade: g.count for g in d.grades} == {"A+": 0, "A": 1, "B": 1, "C": 0, "D": 0}
+    assert [(m.deeds, m.infractions) for m in d.months[-2:]] == [(1, 0), (1, 1)]
+    assert [(p.number, p.deeds, p.infractions) for p in d.pages] == [(1, 1, 1)]
+    assert [(s.name, s.entries) for s in d.scorers] == [("scorer", 3)]
+    assert [a.age_days for a in d.appeals] == [0]
+    assert d.trend[-1].average == 996  # (1002 + 990) / 2
+    html = response.content.decode()
+    assert html.count('role="img"') == 6
+    assert '<title id="grades-title">Residents by grade</title>' in html
+    assert "<caption>Residents by grade</caption>" in html
+
+
+def test_it_filters_by_month(client, head, ledger):
+    client.force_login(head)
+    d = client.get(reverse("villages:dashboard"), {"month": "2025-05"}).context["d"]
+    assert (d.month, d.on) == (date(2025, 5, 1), date(2025, 5, 31))
+    assert (d.month_totals.deeds, d.month_totals.infractions) == (1, 0)
+    assert {g.grade: g.count for g in d.grades}["A"] == 2
+    assert d.scorers == [], "the May deed was recorded in June"
+
+
+def test_a_month_in_the_future_shows_the_current_month(client, head, ledger):
+    client.force_login(head)
+    assert client.get(reverse("villages:dashboard"), {"month": "2031-01"}).context["d"].month == date(2025, 6, 1)
+
+
+# Session, user, roles (3); grade scales, residents, balances, deeds by page, scorers, appeals (6);
+# the session saved after the request (3: savepoint, update, release).
+DASHBOARD_QUERIES = 12
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_it_runs_a_constant_number_of_queries(
+    client, clock, village, head, scorer, deed, infraction, size, django_assert_num_queries
+):
+    residents = _residents(village, size, head)
+    for n, resident in enumerate(residents[:: max(size // 10, 1)]):
+        record(scorer=scorer, resident=resident, item=deed if n % 3 else infraction)
+    client.force_login(head)
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(reverse("villages:dashboard"))
+    assert response.context["d"].residents == size
+
+
+def test_it_is_for_the_head_and_administrators_only(client, admin, head, scorer, resident):
+    url = reverse("villages:dashboard")
+    for user, status in [(head, 200), (admin, 200), (scorer, 403), (resident.user, 403)]:
+        client.force_login(user)
+        assert client.get(url).status_code == status, user
+
+
+def test_it_shows_an_empty_village_without_failing(village):
+    d = build_dashboard(village=village, month=date(2025, 6, 1))
+    assert d.residents == 0 and d.charts["grades"].empty

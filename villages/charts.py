@@ -1,0 +1,184 @@
+"""Geometry for small server-rendered SVG charts: grouped columns, horizontal bars and a line.
+
+Only numbers are computed here; the templates (villages/dashboard.html partials) draw the SVG with
+role="img", a <title> and a <desc>, and print a table with the same figures beside every chart.
+points.chart draws a resident's balance-and-grade line with band lines of its own; these are the
+village-wide shapes, which that one does not cover.
+"""
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+WIDTH = 360
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    css: str  # class of the shapes, which sets the colour (site.css: .chart .s-…)
+    values: list[float]
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    value: float
+    label: str
+    series: str
+    css: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: float
+    pos: float  # y for columns and lines, x for bars
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    x: float
+    y: float
+
+
+@dataclass
+class Chart:
+    slug: str  # unique on the page: ids of <title> and <desc>
+    kind: str  # "columns", "bars" or "line"
+    title: str
+    description: str
+    width: int = WIDTH
+    height: int = 200
+    rects: list[Rect] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    series: list[Series] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    row_labels: list[str] = field(default_factory=list)  # longer labels for the table (e.g. "June 2025")
+    polyline: str = ""
+    dots: list[Label] = field(default_factory=list)  # for a line: the points, text = value
+    plot_left: float = 0
+    plot_right: float = WIDTH
+    plot_top: float = 0
+    plot_bottom: float = 0
+
+    @property
+    def empty(self) -> bool:
+        return not any(v for s in self.series for v in s.values)
+
+    @property
+    def table(self) -> list[tuple[str, list[float]]]:
+        """The same figures as the drawing: one row per category, one column per series."""
+        labels = self.row_labels or self.categories
+        return [(label, [s.values[i] for s in self.series]) for i, label in enumerate(labels)]
+
+
+def nice_max(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10ⁿ at or above `value` (at least 1): a round top for the axis."""
+    if value <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power
+
+
+def columns(
+    *, slug: str, title: str, description: str, categories: list[str], series: list[Series], height: int = 200
+) -> Chart:
+    """Grouped vertical columns, one group per category (a month, a grade), one column per series."""
+    left, right, top, bottom = 34, 6, 10, 24
+    chart = Chart(
+        slug=slug,
+        kind="columns",
+        title=title,
+        description=description,
+        height=height,
+        series=series,
+        categories=categories,
+    )
+    chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom = left, WIDTH - right, top, height - bottom
+    top_value = nice_max(max((v for s in series for v in s.values), default=0))
+    plot_h = height - top - bottom
+    group_w = (WIDTH - left - right) / max(len(categories), 1)
+    bar_w = group_w * 0.8 / max(len(series), 1)
+    for i, category in enumerate(categories):
+        x0 = left + i * group_w + group_w * 0.1
+        for j, s in enumerate(series):
+            value = float(s.values[i])
+            h = plot_h * value / top_value
+            chart.rects.append(Rect(x0 + j * bar_w, top + plot_h - h, bar_w * 0.92, h, value, category, s.name, s.css))
+        chart.labels.append(Label(category, left + (i + 0.5) * group_w, height - 8))
+    chart.ticks = [Tick(v, top + plot_h - plot_h * v / top_value) for v in (0, top_value / 2, top_value)]
+    return chart
+
+
+def bars(
+    *, slug: str, title: str, description: str, categories: list[str], series: list[Series], row_height: int = 26
+) -> Chart:
+    """Horizontal bars, one row per category (a handbook page, a scorer), long labels on their own line."""
+    left, right, top = 4, 40, 4
+    height = top + len(categories) * row_height * max(len(series), 1) + len(categories) * 16 + 4
+    chart = Chart(
+        slug=slug,
+        kind="bars",
+        title=title,
+        description=description,
+        height=height,
+        series=series,
+        categories=categories,
+    )
+    chart.plot_left, chart.plot_right = left, WIDTH - right
+    top_value = nice_max(max((v for s in series for v in s.values), default=0))
+    plot_w = WIDTH - left - right
+    y = top
+    for i, category in enumerate(categories):
+        chart.labels.append(Label(category, left, y + 12))
+        y += 16
+        for s in series:
+            value = float(s.values[i])
+            w = plot_w * value / top_value
+            chart.rects.append(Rect(left, y, w, row_height - 8, value, category, s.name, s.css))
+            y += row_height
+    return chart
+
+
+def line(
+    *, slug: str, title: str, description: str, categories: list[str], values: list[Decimal | float], height: int = 200
+) -> Chart:
+    """One line over the categories (months), the value axis fitted to the data with some room."""
+    left, right, top, bottom = 44, 10, 12, 24
+    chart = Chart(
+        slug=slug,
+        kind="line",
+        title=title,
+        description=description,
+        height=height,
+        categories=categories,
+        series=[Series(title, "s-line", list(values))],
+    )
+    chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom = left, WIDTH - right, top, height - bottom
+    if not values:
+        return chart
+    floats = [float(v) for v in values]
+    low, high = math.floor(min(floats)) - 5, math.ceil(max(floats)) + 5
+    if high - low < 20:
+        middle = (high + low) / 2
+        low, high = math.floor(middle - 10), math.ceil(middle + 10)
+    plot_h = height - top - bottom
+    step = (WIDTH - left - right) / max(len(values) - 1, 1)
+
+    def y(value: float) -> float:
+        return top + (high - value) / (high - low) * plot_h
+
+    points = [(left + i * step, y(v)) for i, v in enumerate(floats)]
+    chart.polyline = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+    chart.dots = [Label(f"{categories[i]}: {values[i]}", px, py) for i, (px, py) in enumerate(points)]
+    chart.labels = [Label(category, left + i * step, height - 8) for i, category in enumerate(categories)]
+    chart.ticks = [Tick(v, y(v)) for v in (low, (low + high) / 2, high)]
+    return chart

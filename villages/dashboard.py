@@ -1,0 +1,359 @@
+"""The head's dashboard: how the village is doing, for one month.
+
+Every figure comes from a grouped query, so the dashboard runs the same number of queries for 10
+residents as for 1,000 (tests/villages/test_dashboard.py asserts it):
+
+1. the village's grade scales (all of them, to grade each month-end by the scale then in force);
+2. the residents living in the village (ids only);
+3. every resident's balance at each of the twelve month-ends: ONE query, grouped by resident, a
+   filtered SUM per month over the entry_village_balance index (village, resident, counts_from,
+   points_halves) — the same rule as EntryQuerySet.counting;
+4. deeds and infractions per month and handbook page, grouped in SQL;
+5. scorer activity in the month, grouped by who recorded;
+6. the open appeals, oldest first.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from handbook.models import Item
+from points.models import Appeal, Entry
+from villages import charts as shapes
+from villages.grades import Band, grade_for
+from villages.models import GradeBand, Resident, Village
+
+MONTHS = 12
+AGE_BUCKETS = [(0, 3), (4, 7), (8, 14), (15, None)]  # days an appeal has been open
+
+
+@dataclass
+class GradeCount:
+    grade: str
+    count: int
+    share: int  # per cent, rounded
+
+
+@dataclass
+class MonthTrend:
+    month: date
+    on: date
+    average: Decimal
+    grades: dict[str, int]
+
+
+@dataclass
+class PageRow:
+    number: int
+    title: str
+    deeds: int = 0
+    deed_points: Decimal = Decimal(0)
+    infractions: int = 0
+    infraction_points: Decimal = Decimal(0)
+
+
+@dataclass
+class MonthKinds:
+    month: date
+    deeds: int = 0
+    infractions: int = 0
+
+
+@dataclass
+class ScorerRow:
+    user_id: int
+    name: str
+    entries: int
+    deeds: int
+    infractions: int
+    reversed: int
+    last_at: datetime | None
+
+
+@dataclass
+class OpenAppeal:
+    appeal: Appeal
+    age_days: int
+    overdue: bool
+
+
+@dataclass
+class Dashboard:
+    village: Village
+    month: date
+    on: date  # the day the standings are taken: the month's last day, or today
+    residents: int
+    grades: list[GradeCount]
+    trend: list[MonthTrend]
+    grade_names: list[str]
+    pages: list[PageRow]
+    months: list[MonthKinds]
+    scorers: list[ScorerRow]
+    appeals: list[OpenAppeal]
+    appeal_ages: list[tuple[str, int]]
+    charts: dict[str, shapes.Chart] = field(default_factory=dict)
+
+    @property
+    def month_totals(self) -> MonthKinds:
+        return self.months[-1] if self.months else MonthKinds(self.month)
+
+    @property
+    def average(self) -> Decimal:
+        return self.trend[-1].average if self.trend else Decimal(self.village.starting_capital)
+
+
+def month_end(month: date, today: date) -> date:
+    """The last day of `month`, or today if the month is not over."""
+    return min(month + relativedelta(months=1) - timedelta(days=1), today)
+
+
+def build_dashboard(*, village: Village, month: date) -> Dashboard:
+    """Everything the dashboard shows for `month` (its first day). Six queries, whatever the size."""
+    today = village.today()
+    month = min(month.replace(day=1), today.replace(day=1))
+    months = [month - relativedelta(months=n) for n in range(MONTHS - 1, -1, -1)]
+    days = [month_end(m, today) for m in months]
+    on = days[-1]
+
+    scales = _scales(village)
+    active = set(
+        Resident.objects.filter(village=village, status=Resident.Status.ACTIVE).order_by().values_list("pk", flat=True)
+    )
+    trend, grades_now = _standings(village, active, months, days, scales)
+    grade_names = [band.grade for band in _scale_on(scales, on)]
+    grades = [
+        GradeCount(
+            grade, grades_now.get(grade, 0), round(100 * grades_now.get(grade, 0) / len(active)) if active else 0
+        )
+        for grade in grade_names
+    ]
+    pages, kinds = _deeds_and_infractions(village, months, on)
+    dashboard = Dashboard(
+        village=village,
+        month=month,
+        on=on,
+        residents=len(active),
+        grades=grades,
+        trend=trend,
+        grade_names=grade_names,
+        pages=pages,
+        months=kinds,
+        scorers=_scorers(village, month, today),
+        appeals=_open_appeals(village, today),
+        appeal_ages=[],
+    )
+    dashboard.appeal_ages = _age_buckets(dashboard.appeals)
+    dashboard.charts = _charts(dashboard)
+    return dashboard
+
+
+def _scales(village: Village) -> list[tuple[date, list[Band]]]:
+    """Every grade scale the village has had, latest first, each highest band first. One query."""
+    by_day: dict[date, list[Band]] = defaultdict(list)
+    for row in GradeBand.objects.filter(village=village):
+        by_day[row.effective_from].append(Band(row.grade, row.min_points))
+    return [
+        (day, sorted(bands, key=lambda b: -b.min_points if b.min_points is not None else float("inf")))
+        for day, bands in sorted(by_day.items(), reverse=True)
+    ]
+
+
+def _scale_on(scales: list[tuple[date, list[Band]]], on: date) -> list[Band]:
+    return next((bands for day, bands in scales if day <= on), [])
+
+
+def _counting_on(on: date) -> Q:
+    # EntryQuerySet.counting as a filter for one SUM among several.
+    return Q(counts_from__lte=on) & (Q(expires_on__isnull=True) | Q(expires_on__gt=on))
+
+
+def _standings(
+    village: Village, active: set[int], months: list[date], days: list[date], scales: list
+) -> tuple[list[MonthTrend], dict[str, int]]:
+    """Average balance and residents per grade at each month-end, for the residents living in the
+    village now. One grouped query; a resident without entries has the starting capital."""
+    rows = (
+        Entry.objects.filter(village=village, counts_from__lte=days[-1])
+        .values("resident_id")
+        .annotate(**{f"m{i}": Sum("points_halves", filter=_counting_on(on), default=0) for i, on in enumerate(days)})
+        .order_by()
+    )
+    sums = {row["resident_id"]: row for row in rows if row["resident_id"] in active}
+    capital = Decimal(village.starting_capital)
+    trend = []
+    for i, (month, on) in enumerate(zip(months, days, strict=True)):
+        bands = _scale_on(scales, on)
+        counts: dict[str, int] = defaultdict(int)
+        total = Decimal(0)
+        for resident_id in active:
+            balance = capital + Decimal(sums[resident_id][f"m{i}"] if resident_id in sums else 0) / 2
+            total += balance
+            counts[grade_for(balance, bands)] += 1
+        average = (total / len(active)).quantize(Decimal("0.1")) if active else capital
+        trend.append(MonthTrend(month=month, on=on, average=average, grades=dict(counts)))
+    return trend, trend[-1].grades if trend else {}
+
+
+def _deeds_and_infractions(village: Village, months: list[date], on: date) -> tuple[list[PageRow], list[MonthKinds]]:
+    """Entries that stand (originals, not reversed) by the month of the deed, handbook page and
+    kind, over the twelve months. Pages are matched by number across editions. One query."""
+    rows = (
+        Entry.objects.filter(village=village, occurred_on__range=(months[0], on))
+        .originals()
+        .not_reversed()
+        .annotate(month=TruncMonth("occurred_on"))
+        .values("month", "item__page__number", "item__kind")
+        .annotate(n=Count("pk"), halves=Sum("points_halves"), title=F("item__page__title"))
+        .order_by()
+    )
+    by_month = {m: MonthKinds(m) for m in months}
+    pages: dict[int, PageRow] = {}
+    for row in rows:
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        kinds = by_month.get(month)
+        deed = row["item__kind"] == Item.Kind.DEED
+        if kinds is not None:
+            if deed:
+                kinds.deeds += row["n"]
+            else:
+                kinds.infractions += row["n"]
+        if month == months[-1]:
+            page = pages.setdefault(row["item__page__number"], PageRow(row["item__page__number"], row["title"]))
+            if deed:
+                page.deeds += row["n"]
+                page.deed_points += Decimal(row["halves"]) / 2
+            else:
+                page.infractions += row["n"]
+                page.infraction_points += Decimal(row["halves"]) / 2
+    return sorted(pages.values(), key=lambda p: p.number), list(by_month.values())
+
+
+def _scorers(village: Village, month: date, today: date) -> list[ScorerRow]:
+    """Who recorded how much in the month (by the day they recorded it, village time). One query."""
+    tz = village.tzinfo
+    start = datetime.combine(month, time.min, tzinfo=tz)
+    end = datetime.combine(month + relativedelta(months=1), time.min, tzinfo=tz)
+    rows = (
+        Entry.objects.filter(village=village, recorded_at__gte=start, recorded_at__lt=end)
+        .originals()
+        .values("recorded_by_id", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
+        .annotate(
+            entries=Count("pk"),
+            deeds=Count("pk", filter=Q(points_halves__gt=0)),
+            infractions=Count("pk", filter=Q(points_halves__lt=0)),
+            reversed=Count("reversal"),
+            last_at=Max("recorded_at"),
+        )
+        .order_by("-entries", "recorded_by__username")
+    )
+    return [
+        ScorerRow(
+            user_id=row["recorded_by_id"],
+            name=" ".join(filter(None, [row["recorded_by__first_name"], row["recorded_by__last_name"]]))
+            or row["recorded_by__username"],
+            entries=row["entries"],
+            deeds=row["deeds"],
+            infractions=row["infractions"],
+            reversed=row["reversed"],
+            last_at=row["last_at"],
+        )
+        for row in rows
+    ]
+
+
+def _open_appeals(village: Village, today: date) -> list[OpenAppeal]:
+    """Open appeals, oldest first, with how many days each has waited. One query."""
+    appeals = (
+        Appeal.objects.filter(status=Appeal.Status.OPEN, entry__village=village)
+        .select_related("entry__resident", "entry__item")
+        .order_by("filed_at")
+    )
+    tz = village.tzinfo
+    result = []
+    for appeal in appeals:
+        age = (today - appeal.filed_at.astimezone(tz).date()).days
+        result.append(OpenAppeal(appeal=appeal, age_days=age, overdue=age > settings.APPEAL_DEADLINE_DAYS))
+    return result
+
+
+def _age_buckets(appeals: list[OpenAppeal]) -> list[tuple[str, int]]:
+    buckets = []
+    for low, high in AGE_BUCKETS:
+        label = (
+            _("%(low)d–%(high)d days") % {"low": low, "high": high}
+            if high is not None
+            else _("%(low)d days or more") % {"low": low}
+        )
+        count = sum(1 for a in appeals if a.age_days >= low and (high is None or a.age_days <= high))
+        buckets.append((label, count))
+    return buckets
+
+
+def _month_label(month: date) -> str:
+    return f"{month.month}"
+
+
+def _charts(d: Dashboard) -> dict[str, shapes.Chart]:
+    grades = shapes.columns(
+        slug="grades",
+        title=_("Residents by grade"),
+        description=_("%(count)d residents living in the village, by grade on %(date)s.")
+        % {"count": d.residents, "date": d.on.isoformat()},
+        categories=[g.grade for g in d.grades],
+        series=[shapes.Series(_("Residents"), "s-grade", [g.count for g in d.grades])],
+    )
+    trend = shapes.line(
+        slug="trend",
+        title=_("Average balance, month by month"),
+        description=_("The average balance went from %(first)s to %(last)s over twelve months.")
+        % {"first": d.trend[0].average, "last": d.trend[-1].average},
+        categories=[_month_label(t.month) for t in d.trend],
+        values=[t.average for t in d.trend],
+    )
+    kinds = shapes.columns(
+        slug="kinds",
+        title=_("Deeds and infractions per month"),
+        description=_("%(deeds)d deeds and %(infractions)d infractions were recorded for the month.")
+        % {"deeds": d.month_totals.deeds, "infractions": d.month_totals.infractions},
+        categories=[_month_label(m.month) for m in d.months],
+        series=[
+            shapes.Series(_("Deeds"), "s-deed", [m.deeds for m in d.months]),
+            shapes.Series(_("Infractions"), "s-infraction", [m.infractions for m in d.months]),
+        ],
+    )
+    pages = shapes.bars(
+        slug="pages",
+        title=_("Deeds and infractions by handbook page"),
+        description=_("For the month, per page of the handbook: how many deeds and infractions."),
+        categories=[f"{p.number}. {p.title}" for p in d.pages],
+        series=[
+            shapes.Series(_("Deeds"), "s-deed", [p.deeds for p in d.pages]),
+            shapes.Series(_("Infractions"), "s-infraction", [p.infractions for p in d.pages]),
+        ],
+        row_height=18,
+    )
+    scorers = shapes.bars(
+        slug="scorers",
+        title=_("Entries recorded, by who recorded them"),
+        description=_("For the month, how many entries each scorer recorded."),
+        categories=[s.name for s in d.scorers],
+        series=[shapes.Series(_("Entries"), "s-scorer", [s.entries for s in d.scorers])],
+    )
+    ages = shapes.columns(
+        slug="ages",
+        title=_("Open appeals by days waiting"),
+        description=_("%(count)d appeals are open.") % {"count": len(d.appeals)},
+        categories=[label for label, _count in d.appeal_ages],
+        series=[shapes.Series(_("Open appeals"), "s-appeal", [count for _label, count in d.appeal_ages])],
+        height=160,
+    )
+    trend.row_labels = kinds.row_labels = [date_format(t.month, "YEAR_MONTH_FORMAT") for t in d.trend]
+    return {"grades": grades, "trend": trend, "kinds": kinds, "pages": pages, "scorers": scorers, "ages": ages}

@@ -1,0 +1,190 @@
+"""Forms of the village office: they check and convert what was typed; the services write."""
+
+import re
+from datetime import date
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from villages.importing import MAX_BYTES, PHONE
+from villages.models import Membership, Resident, Village
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _phone(value: str) -> str:
+    value = value.strip()
+    if value and not PHONE.match(value):
+        raise forms.ValidationError(_("Enter a phone number: digits, spaces, + and - only."))
+    return value
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ResidentForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    household_number = forms.CharField(label=_("Household number"), max_length=20)
+    address = forms.CharField(
+        label=_("Address of the household"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to keep the household's address."),
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    born_on = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+
+    def __init__(self, *args, village: Village, **kwargs):
+        self.village = village
+        super().__init__(*args, **kwargs)
+
+    def clean_phone(self) -> str:
+        return _phone(self.cleaned_data["phone"])
+
+    def clean_born_on(self) -> date | None:
+        born_on = self.cleaned_data["born_on"]
+        if born_on and born_on > self.village.today():
+            raise forms.ValidationError(_("The date of birth is in the future."))
+        return born_on
+
+
+class ResidentEditForm(ResidentForm):
+    """Name, phone and date of birth; the household is changed by moving the resident."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["household_number"]
+        del self.fields["address"]
+
+
+class MoveForm(forms.Form):
+    household_number = forms.CharField(
+        label=_("Move to household number"),
+        max_length=20,
+        help_text=_("A new number creates the household."),
+    )
+    address = forms.CharField(label=_("Address of the household"), max_length=200, required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Resident.Status.choices)
+
+
+class ConsentForm(forms.Form):
+    given = forms.TypedChoiceField(
+        choices=[("yes", _("Record consent")), ("no", _("Withdraw consent"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.HiddenInput,
+    )
+    given_on = forms.DateField(label=_("Consent given on"), required=False, widget=DateInput())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("given") and not data.get("given_on"):
+            self.add_error("given_on", _("Enter the day the resident agreed to be scored."))
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File of residents (CSV or Excel .xlsx)"),
+        help_text=_(
+            "One resident per row, with the headings 姓名 (name), 户号 (household number), and optionally "
+            "住址 (address), 联系电话 (phone), 出生日期 (date of birth)."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+            raise forms.ValidationError(_("Choose a .csv or .xlsx file."))
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB. Split it into smaller files."))
+        return upload
+
+
+class ConfirmImportForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+class AccountForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
+        help_text=_("What they type to sign in: letters, digits and . @ + - _ (e.g. the name in pinyin)."),
+        error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    resident = forms.ModelChoiceField(
+        label=_("Resident record"),
+        queryset=Resident.objects.none(),
+        required=False,
+        help_text=_("Only for a resident's login: whose ledger they will see."),
+    )
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+
+    def __init__(self, *args, village: Village, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = (
+            Resident.objects.filter(village=village, user__isnull=True)
+            .select_related("household")
+            .order_by("household__number", "name")
+        )
+        self.fields["resident"].label_from_instance = lambda r: f"{r.name} · {r.household.number}"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("role") == Membership.Role.RESIDENT and not data.get("resident"):
+            self.add_error("resident", _("Choose the resident this login belongs to."))
+        return data
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    action = forms.ChoiceField(choices=[("grant", "grant"), ("revoke", "revoke")], widget=forms.HiddenInput)
+
+
+class ExistingAccountForm(forms.Form):
+    """Give a role here to someone who already has an account (e.g. a head of two villages)."""
+
+    username = forms.CharField(label=_("User name of the existing account"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=[c for c in Membership.Role.choices if c[0] != "resident"])
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username__iexact=username).first()
+        if user is None:
+            raise forms.ValidationError(_("There is no account with this user name."))
+        return user
+
+
+class MonthForm(forms.Form):
+    """A month as YYYY-MM (what <input type="month"> sends); the current month if empty or later."""
+
+    month = forms.CharField(label=_("Month"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
+
+    def __init__(self, *args, village: Village, **kwargs):
+        self.village = village
+        super().__init__(*args, **kwargs)
+
+    def clean_month(self) -> date:
+        today = self.village.today()
+        match = MONTH.match(self.cleaned_data["month"].strip())
+        if not match:
+            return today.replace(day=1)
+        year, month = int(match.group(1)), int(match.group(2))
+        if not (1 <= month <= 12 and year >= 2000):
+            raise forms.ValidationError(_("Enter a month such as 2025-06."))
+        return min(date(year, month, 1), today.replace(day=1))
+
+    def month_or_current(self) -> date:
+        if self.is_valid():
+            return self.cleaned_data["month"]
+        return self.village.today().replace(day=1)

@@ -1,0 +1,218 @@
+"""The monthly village report (PDF) and the ledger export rows.
+
+The PDF embeds WenQuanYi Micro Hei as a TrueType subset: ReportLab's built-in CID fonts (STSong)
+are not embedded, so a reader without them shows empty boxes instead of characters.
+"""
+
+import io
+from collections.abc import Iterator
+from datetime import date
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from points.models import Entry
+from villages.dashboard import Dashboard
+from villages.models import Resident, Village
+
+FONT_NAME = "WenQuanYiMicroHei"
+FONT_PATH = getattr(settings, "REPORT_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def _register_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, FONT_PATH, subfontIndex=0))
+
+
+def _points(halves_or_points) -> str:
+    text = f"{halves_or_points:f}".rstrip("0").rstrip(".") if "." in f"{halves_or_points}" else f"{halves_or_points}"
+    return text.replace("-", "−")
+
+
+def monthly_report_pdf(d: Dashboard) -> bytes:
+    """A4, one or two pages: the month's figures as the dashboard shows them, as tables."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _register_font()
+    base = ParagraphStyle("base", fontName=FONT_NAME, fontSize=10, leading=14, wordWrap="CJK")
+    title = ParagraphStyle("title", parent=base, fontSize=16, leading=22, spaceAfter=4)
+    heading = ParagraphStyle("heading", parent=base, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
+    small = ParagraphStyle("small", parent=base, fontSize=8, leading=11, textColor=colors.HexColor("#555555"))
+    month = date_format(d.month, "YEAR_MONTH_FORMAT")
+
+    def table(header: list[str], rows: list[list], widths: list[float] | None = None) -> Table:
+        cells = [[Paragraph(str(c), base) for c in header]] + [[Paragraph(str(c), base) for c in row] for row in rows]
+        t = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        t.setStyle(
+            TableStyle(
+                [
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                    ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        return t
+
+    story = [
+        Paragraph(_("%(village)s · monthly report · %(month)s") % {"village": d.village.name, "month": month}, title),
+    ]
+    if d.village.seal_text:
+        story.append(Paragraph(d.village.seal_text, base))
+    story += [
+        Paragraph(
+            _("Balances and grades as of %(date)s.") % {"date": date_format(d.on, "DATE_FORMAT")},
+            small,
+        ),
+        Spacer(1, 4 * mm),
+        table(
+            [_("Residents living here"), _("Average balance"), _("Deeds"), _("Infractions"), _("Open appeals")],
+            [[d.residents, _points(d.average), d.month_totals.deeds, d.month_totals.infractions, len(d.appeals)]],
+        ),
+        Paragraph(_("Grade distribution"), heading),
+        table([_("Grade"), _("Residents"), _("Share")], [[g.grade, g.count, f"{g.share}%"] for g in d.grades]),
+        Paragraph(_("Balance trend"), heading),
+        table(
+            [_("Month"), _("Average balance"), *d.grade_names],
+            [
+                [date_format(t.month, "YEAR_MONTH_FORMAT"), _points(t.average)]
+                + [t.grades.get(g, 0) for g in d.grade_names]
+                for t in d.trend
+            ],
+        ),
+        Paragraph(_("Deeds and infractions by handbook page"), heading),
+    ]
+    if d.pages:
+        story.append(
+            table(
+                [_("Page"), _("Deeds"), _("Points"), _("Infractions"), _("Points")],
+                [
+                    [
+                        f"{p.number}. {p.title}",
+                        p.deeds,
+                        _points(p.deed_points),
+                        p.infractions,
+                        _points(p.infraction_points),
+                    ]
+                    for p in d.pages
+                ],
+                widths=[70 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm],
+            )
+        )
+    else:
+        story.append(Paragraph(_("Nothing was recorded this month."), base))
+    story.append(Paragraph(_("Scorer activity"), heading))
+    if d.scorers:
+        story.append(
+            table(
+                [_("Recorded by"), _("Entries"), _("Deeds"), _("Infractions"), _("Reversed")],
+                [[s.name, s.entries, s.deeds, s.infractions, s.reversed] for s in d.scorers],
+            )
+        )
+    else:
+        story.append(Paragraph(_("Nothing was recorded this month."), base))
+    story.append(Paragraph(_("Open appeals"), heading))
+    if d.appeals:
+        story.append(
+            table(
+                [_("Resident"), _("Entry"), _("Days open")],
+                [
+                    [
+                        a.appeal.entry.resident.name,
+                        f"{a.appeal.entry.item.code} {a.appeal.entry.item.title}",
+                        a.age_days,
+                    ]
+                    for a in d.appeals
+                ],
+                widths=[35 * mm, 100 * mm, 25 * mm],
+            )
+        )
+    else:
+        story.append(Paragraph(_("No appeal is waiting."), base))
+    generated = date_format(timezone.localtime(timezone.now(), d.village.tzinfo), "DATETIME_FORMAT")
+
+    def footer(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT_NAME, 8)
+        canvas.drawString(15 * mm, 10 * mm, _("Printed %(when)s") % {"when": generated})
+        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, str(doc.page))
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
+        title=f"{d.village.name} {month}",
+        author=d.village.seal_text or d.village.name,
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+# --- Ledger export -------------------------------------------------------------------------------
+
+
+def ledger_header() -> list[str]:
+    return [
+        _("Entry"),
+        _("Date of the deed"),
+        _("Household"),
+        _("Resident"),
+        _("Item code"),
+        _("Item"),
+        _("Kind"),
+        _("Points"),
+        _("Fine (yuan)"),
+        _("Counts from"),
+        _("Stops counting on"),
+        _("Recorded by"),
+        _("Recorded at"),
+        _("Note"),
+        _("Witness"),
+        _("Reverses entry"),
+        _("Reason"),
+    ]
+
+
+def ledger_rows(*, village: Village, resident: Resident | None = None, month: date | None = None) -> Iterator[list]:
+    """One row per ledger entry (reversals included, pointing at what they reverse), oldest first.
+    One query, read in chunks."""
+    entries = Entry.objects.filter(village=village).select_related("resident__household", "item", "recorded_by")
+    if resident is not None:
+        entries = entries.filter(resident=resident)
+    if month is not None:
+        entries = entries.filter(occurred_on__year=month.year, occurred_on__month=month.month)
+    tz = village.tzinfo
+    for e in entries.order_by("occurred_on", "recorded_at", "pk").iterator(chunk_size=1000):
+        yield [
+            e.pk,
+            e.occurred_on,
+            e.resident.household.number,
+            e.resident.name,
+            e.item.code,
+            e.item.title,
+            e.item.get_kind_display(),
+            e.points,
+            e.fine_yuan,
+            e.counts_from,
+            e.expires_on,
+            e.recorded_by.get_full_name() or e.recorded_by.get_username(),
+            timezone.localtime(e.recorded_at, tz).replace(microsecond=0),
+            e.note,
+            e.witness,
+            e.reverses_id,
+            e.reason,
+        ]

@@ -1,0 +1,313 @@
+"""The register of residents, kept by the village head and administrators: list and search, add,
+edit, move between households, moved away / deceased, consent, import and export."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from villages import services
+from villages.access import get_resident_for_office, require_office
+from villages.exports import csv_response, xlsx_response
+from villages.forms import (
+    ConfirmImportForm,
+    ConsentForm,
+    ImportForm,
+    MoveForm,
+    ResidentEditForm,
+    ResidentForm,
+    StatusForm,
+)
+from villages.importing import ImportRow, plan_import, read_rows
+from villages.models import Resident, Village
+from villages.search import resident_matching
+
+PER_PAGE = 50
+IMPORT_TOKEN_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
+EXPORT_HEADER = ["户号", "姓名", "住址", "联系电话", "出生日期", "同意日期", "状态"]
+FILTERS = {
+    "active": {"status": Resident.Status.ACTIVE},
+    "no_consent": {"status": Resident.Status.ACTIVE, "consent_given_on__isnull": True},
+    "moved": {"status": Resident.Status.MOVED_AWAY},
+    "deceased": {"status": Resident.Status.DECEASED},
+}
+
+
+@login_required
+def resident_list(request: HttpRequest) -> HttpResponse:
+    """Search by name, pinyin (李伟: "liwei" or "lw") or household number; filter by status. Two queries."""
+    village = require_office(request)
+    q = request.GET.get("q", "").strip()[:60]
+    shown = request.GET.get("show", "")
+    residents = Resident.objects.filter(village=village).select_related("household")
+    if q:
+        residents = residents.filter(resident_matching(q))
+    if shown in FILTERS:
+        residents = residents.filter(**FILTERS[shown])
+    page = Paginator(residents.order_by("household__number", "name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "show": shown, "filters": _filter_labels()}
+    template = (
+        "villages/residents.html#results" if request.htmx and not request.htmx.boosted else "villages/residents.html"
+    )
+    return render(request, template, context)
+
+
+def _filter_labels() -> list[tuple[str, str]]:
+    return [
+        ("", _("Everyone")),
+        ("active", _("Living in the village")),
+        ("no_consent", _("Without consent")),
+        ("moved", _("Moved away")),
+        ("deceased", _("Deceased")),
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_add(request: HttpRequest) -> HttpResponse:
+    village = require_office(request)
+    form = ResidentForm(request.POST or None, village=village)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.create_resident(village=village, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added. Record their consent before anyone can score them.") % {"name": resident.name},
+            )
+            return redirect("villages:resident_detail", resident.pk)
+    return render(request, "villages/resident_add.html", {"form": form})
+
+
+def _detail_context(resident: Resident, **forms) -> dict:
+    village = resident.village
+    return {
+        "resident": resident,
+        "edit_form": forms.get("edit_form")
+        or ResidentEditForm(
+            village=village, initial={"name": resident.name, "phone": resident.phone, "born_on": resident.born_on}
+        ),
+        "move_form": forms.get("move_form") or MoveForm(initial={"household_number": resident.household.number}),
+        "status_form": forms.get("status_form") or StatusForm(initial={"status": resident.status}),
+        "consent_form": forms.get("consent_form") or ConsentForm(initial={"given": "yes", "given_on": village.today()}),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resident's record; POST saves name, phone and date of birth."""
+    resident = get_resident_for_office(request, pk)
+    if request.method == "GET":
+        return render(request, "villages/resident_detail.html", _detail_context(resident))
+    form = ResidentEditForm(request.POST, village=resident.village)
+    if form.is_valid():
+        try:
+            services.update_resident(resident=resident, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("villages:resident_detail", resident.pk)
+    return render(request, "villages/resident_detail.html", _detail_context(resident, edit_form=form), status=400)
+
+
+@login_required
+@require_POST
+def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = get_resident_for_office(request, pk)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.move_resident(resident=resident, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now belongs to household %(number)s.")
+                % {"name": resident.name, "number": resident.household.number},
+            )
+            return redirect("villages:resident_detail", resident.pk)
+    return render(request, "villages/resident_detail.html", _detail_context(resident, move_form=form), status=400)
+
+
+STATUS_SERVICES = {
+    Resident.Status.ACTIVE: services.mark_living_here,
+    Resident.Status.MOVED_AWAY: services.mark_moved_away,
+    Resident.Status.DECEASED: services.mark_deceased,
+}
+
+
+@login_required
+@require_POST
+def resident_status(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = get_resident_for_office(request, pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            STATUS_SERVICES[form.cleaned_data["status"]](resident=resident, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("villages:resident_detail", resident.pk)
+    return render(request, "villages/resident_detail.html", _detail_context(resident, status_form=form), status=400)
+
+
+@login_required
+@require_POST
+def resident_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record (given=yes, with the date) or withdraw (given=no) the resident's consent to be scored."""
+    resident = get_resident_for_office(request, pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["given"]:
+                services.record_consent(
+                    resident=resident, given_on=form.cleaned_data["given_on"], recorded_by=request.user
+                )
+                messages.success(request, _("Consent recorded: %(name)s can be scored.") % {"name": resident.name})
+            else:
+                services.withdraw_consent(resident=resident, recorded_by=request.user)
+                messages.success(
+                    request, _("Consent withdrawn: nobody can score %(name)s any more.") % {"name": resident.name}
+                )
+        except ValidationError as error:
+            form.add_error("given_on", error)
+        else:
+            return redirect("villages:resident_detail", resident.pk)
+    return render(request, "villages/resident_detail.html", _detail_context(resident, consent_form=form), status=400)
+
+
+# --- Import and export -------------------------------------------------------------------------
+
+
+def _token_salt(request: HttpRequest, village: Village) -> str:
+    # Bound to the village and the user: a preview cannot be confirmed elsewhere or by someone else.
+    return f"villages.import:{village.pk}:{request.user.pk}"
+
+
+def _dump_rows(rows: list[ImportRow], *, salt: str, source: str) -> str:
+    data = [
+        [r.line, r.name, r.household_number, r.address, r.phone, _iso(r.born_on), _iso(r.consent_given_on)]
+        for r in rows
+    ]
+    return signing.dumps({"source": source, "rows": data}, salt=salt, compress=True)
+
+
+def _load_rows(token: str, *, salt: str) -> tuple[list[ImportRow], str]:
+    data = signing.loads(token, salt=salt, max_age=IMPORT_TOKEN_MAX_AGE)
+    rows = [
+        ImportRow(
+            line=line,
+            name=name,
+            household_number=number,
+            address=address,
+            phone=phone,
+            born_on=_date(born_on),
+            consent_given_on=_date(consent),
+        )
+        for line, name, number, address, phone, born_on, consent in data["rows"]
+    ]
+    return rows, data["source"]
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_import(request: HttpRequest) -> HttpResponse:
+    """Upload → every row checked, a preview of what will change → confirm → all written, or nothing.
+
+    The preview carries the checked rows in a signed hidden field, so nothing is stored between
+    the two steps; the confirmation plans again against the register as it is then."""
+    village = require_office(request)
+    salt = _token_salt(request, village)
+    context: dict = {"form": ImportForm()}
+    if request.method == "POST" and "token" in request.POST:
+        confirm = ConfirmImportForm(request.POST)
+        try:
+            rows, source = _load_rows(confirm.data.get("token", ""), salt=salt)
+        except signing.BadSignature:
+            messages.error(request, _("The preview has expired. Choose the file again."))
+            return redirect("villages:resident_import")
+        try:
+            result = services.import_residents(village=village, actor=request.user, rows=rows, source=source)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("villages:resident_import")
+        messages.success(
+            request,
+            _(
+                "Import done: %(created)d residents added, %(updated)d updated, %(unchanged)d already there "
+                "and unchanged; %(households)d new households."
+            )
+            % {
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "households": result.households_created,
+            },
+        )
+        return redirect("villages:residents")
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                parsed = read_rows(data=upload.read(), filename=upload.name, today=village.today())
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                context["parsed"] = parsed
+                context["filename"] = upload.name
+                if not parsed.errors:
+                    context["plan"] = plan_import(village=village, rows=parsed.rows)
+                    context["confirm"] = ConfirmImportForm(
+                        initial={"token": _dump_rows(parsed.rows, salt=salt, source=upload.name)}
+                    )
+    return render(request, "villages/resident_import.html", context)
+
+
+@login_required
+def resident_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The register in the import format (importing it again changes nothing). Two queries."""
+    village = require_office(request)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    residents = (
+        Resident.objects.filter(village=village).select_related("household").order_by("household__number", "name", "pk")
+    )
+    rows = (
+        [
+            r.household.number,
+            r.name,
+            r.household.address,
+            r.phone,
+            r.born_on,
+            r.consent_given_on,
+            r.get_status_display(),
+        ]
+        for r in residents.iterator(chunk_size=500)
+    )
+    filename = f"{village.code}-residents-{village.today():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename=filename, header=EXPORT_HEADER, rows=rows)
+    return xlsx_response(filename=filename, sheet=_("Residents"), header=EXPORT_HEADER, rows=rows)
