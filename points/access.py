@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest
 
 from handbook.models import Item
-from points.models import Appeal, Entry
+from points.models import Appeal, Certificate, CertificateBatch, Entry
 from villages.access import get_acting, require_role
 from villages.models import Membership, Resident, Village
 
@@ -105,3 +105,36 @@ def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
     if not allowed:
         raise Http404
     return entry
+
+
+# --- Certificates ---------------------------------------------------------------------------
+
+
+def get_certificate_for(request: HttpRequest, pk: int, *, manage: bool = False) -> Certificate:
+    """A certificate of the acting village: any of them for its head and administrators; with
+    `manage=False` also a resident's own. 404 for everyone and everything else."""
+    acting = get_acting(request)
+    if acting is None:
+        raise Http404
+    certificate = (
+        Certificate.objects.select_related("village", "resident").filter(pk=pk, village=acting.village).first()
+    )
+    if certificate is None:
+        raise Http404
+    if acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        return certificate
+    own = certificate.resident.user_id is not None and certificate.resident.user_id == request.user.pk
+    if manage or not own or not acting.has(Membership.Role.RESIDENT):
+        raise Http404
+    return certificate
+
+
+def get_batch_for(request: HttpRequest, pk: int) -> CertificateBatch:
+    """A certificate batch of the acting village, for its head and administrators; 404 otherwise."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        raise Http404
+    try:
+        return CertificateBatch.objects.select_related("village").get(pk=pk, village=acting.village)
+    except CertificateBatch.DoesNotExist:
+        raise Http404 from None

@@ -188,3 +188,155 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()}"
+
+
+class MonthlySnapshot(models.Model):
+    """A resident's balance and grade at the end of a month, for history and charts.
+    Written set-based by points.snapshots.take_monthly_snapshots; one row per resident and month."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="snapshots")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    balance_halves = models.IntegerField(_("balance (halves)"))
+    grade = models.CharField(_("grade"), max_length=8)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("monthly snapshot")
+        verbose_name_plural = _("monthly snapshots")
+        ordering = ["resident", "month"]
+        constraints = [models.UniqueConstraint(fields=["resident", "month"], name="snapshot_once_per_month")]
+        indexes = [
+            # Village-wide history (dashboards): one month of a village.
+            models.Index(fields=["village", "month"], name="snapshot_village_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} {self.month:%Y-%m} {self.grade}"
+
+
+class OutboxMessage(models.Model):
+    """A task to run once the transaction that wrote it has committed. Published right after the
+    commit; if the broker is down then, the sweeper (points.tasks.send_outbox) publishes it later.
+    Tasks sent this way are idempotent, so a message published twice still acts once."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # The sweeper: unsent messages, oldest first.
+            models.Index(fields=["sent_at", "created_at"], name="outbox_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
+class CertificateBatch(models.Model):
+    """A background run that issues a certificate to every resident chosen at its start and
+    renders them into one printable PDF (points.services.run_certificate_batch)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="certificate_batches")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    grades = models.JSONField(_("grades"), default=list, blank=True, help_text=_("Empty for every grade."))
+    # Chosen once at the start, so a run resumed after a worker died issues to the same residents.
+    resident_ids = models.JSONField(default=list, editable=False)
+    total = models.PositiveIntegerField(_("certificates to issue"), default=0)
+    done = models.PositiveIntegerField(_("certificates done"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Under MEDIA_ROOT, outside the web root; served only by points.views.certificates.batch_pdf.
+    pdf = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("certificate batch")
+        verbose_name_plural = _("certificate batches")
+        ordering = ["-requested_at"]
+        indexes = [
+            # The registry's recent batches of a village.
+            models.Index(fields=["village", "-requested_at"], name="batch_village_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class Certificate(models.Model):
+    """A stamped certificate of a resident's grade, as issued. The PDF is rendered from this row
+    (points.certificates) and verified publicly by a signed code (points.verification).
+
+    What the certificate shows is copied at issue (names included), so a reprint is the document
+    that was handed out, whatever changed since. Written by points.services; only revocation changes it.
+    """
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="certificates")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="certificates")
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("number in the year"))
+    serial = models.CharField(_("serial number"), max_length=32, unique=True)
+    village_name = models.CharField(_("village"), max_length=100)
+    seal_text = models.CharField(_("seal text"), max_length=60, blank=True)
+    resident_name = models.CharField(_("name"), max_length=60)
+    grade = models.CharField(_("grade"), max_length=8)
+    balance_halves = models.IntegerField(_("balance (halves)"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    batch = models.ForeignKey(
+        CertificateBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "year", "sequence"], name="certificate_sequence_unique"),
+            # A batch issues each of its residents exactly one certificate, however often it runs.
+            models.UniqueConstraint(fields=["batch", "resident"], name="certificate_once_per_batch"),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True, revoked_by__isnull=True, revoke_reason="")
+                | (models.Q(revoked_at__isnull=False, revoked_by__isnull=False) & ~models.Q(revoke_reason="")),
+                name="revoked_certificate_has_time_author_and_reason",
+            ),
+        ]
+        indexes = [
+            # The registry: a village's certificates, newest first.
+            models.Index(fields=["village", "-issued_at"], name="certificate_village_recent"),
+            # A resident's certificates, and "is there a newer one?" when verifying.
+            models.Index(fields=["resident", "issued_at"], name="certificate_resident"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+    @property
+    def balance(self) -> Decimal:
+        return Decimal(self.balance_halves) / 2
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -6,9 +6,11 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import DatabaseError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from points import outbox, snapshots
 from points.models import Appeal, Notification
 
 log = logging.getLogger(__name__)
@@ -57,3 +59,27 @@ def _appeal_message(appeal: Appeal) -> tuple[str, str]:
             "The entry still counts.\n\nReason: %(reason)s"
         )
     return subject, body % params
+
+
+@shared_task
+def send_outbox() -> int:
+    """Beat, every minute: publish outbox messages whose on-commit publish failed."""
+    return outbox.sweep()
+
+
+@shared_task
+def take_monthly_snapshots() -> int:
+    """Beat, daily: snapshot last month for every resident (a no-op once done for that month)."""
+    return snapshots.take_monthly_snapshots(month=snapshots.previous_month(timezone.localdate()))
+
+
+@shared_task(autoretry_for=(DatabaseError, OSError), retry_backoff=True, max_retries=3)
+def render_certificate_batch(batch_id: int) -> None:
+    """Issue and render a certificate batch. Safe to run twice, or again after its worker died:
+    the service resumes where the last run stopped and never issues a certificate twice."""
+    # Imported here: points.services enqueues this task, so it imports this module first.
+    from points.services import run_certificate_batch
+
+    batch = run_certificate_batch(batch_id=batch_id)
+    if batch is not None:
+        log.info("certificate batch %s: %s of %s", batch.pk, batch.done, batch.total)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points.views import appeals, ledger, photos, record, residents, standing, statement
+from points.views import appeals, certificates, ledger, photos, record, residents, standing, statement, verify
 
 app_name = "points"
 
@@ -22,4 +22,16 @@ urlpatterns = [
     path("residents/<int:pk>/", standing.resident_standing, name="resident_standing"),
     path("residents/<int:pk>/ledger/", ledger.resident_ledger, name="resident_ledger"),
     path("residents/<int:pk>/statement/", statement.statement, name="statement"),
+    # Certificates: the head's registry and batches, residents' own, and the public verification.
+    path("certificates/", certificates.registry, name="certificates"),
+    path("certificates/residents/<int:pk>/", certificates.resident_certificates, name="resident_certificates"),
+    path("certificates/residents/<int:pk>/issue/", certificates.issue, name="issue_certificate"),
+    path("certificates/<int:pk>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
+    path("certificates/<int:pk>/revoke/", certificates.revoke, name="revoke_certificate"),
+    path("certificates/batches/", certificates.batch_start, name="batch_start"),
+    path("certificates/batches/<int:pk>/", certificates.batch_detail, name="batch"),
+    path("certificates/batches/<int:pk>/resume/", certificates.batch_resume, name="batch_resume"),
+    path("certificates/batches/<int:pk>/pdf/", certificates.batch_pdf, name="batch_pdf"),
+    path("me/certificates/", certificates.my_certificates, name="my_certificates"),
+    path("verify/<str:code>/", verify.verify, name="verify"),
 ]

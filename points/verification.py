@@ -1,0 +1,126 @@
+"""The signed code in a certificate's QR code, and what verifying it says.
+
+The code is the serial number and an HMAC of it (django.core.signing, keyed by SECRET_KEY with a
+salt of its own): `DDLJ-2026-0001.<43 URL-safe characters>`. Changing any character of either part
+fails the check. No timestamp is signed, so the code of a certificate never changes and a reprint
+carries the same QR code. Rotating SECRET_KEY keeps old codes valid only while the old key is
+listed in SECRET_KEY_FALLBACKS.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Max
+from django.urls import reverse
+
+from points.certificates import CertificateData
+from points.models import Certificate
+
+SALT = "points.certificate.verify"
+SEPARATOR = "."  # never in a serial nor in URL-safe base64, and safe in a URL path
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=SALT, sep=SEPARATOR)
+
+
+def code_for(certificate: Certificate) -> str:
+    return _signer().sign(certificate.serial)
+
+
+def serial_from(code: str) -> str | None:
+    """The serial a genuine code was made for, or None for anything else."""
+    try:
+        return _signer().unsign(code)
+    except signing.BadSignature:
+        return None
+
+
+def verify_path(certificate: Certificate) -> str:
+    return reverse("points:verify", args=[code_for(certificate)])
+
+
+def verify_url(certificate: Certificate) -> str:
+    """The absolute address printed in the QR code, on the site named by SITE_URL."""
+    return settings.SITE_URL + verify_path(certificate)
+
+
+def certificate_data(certificate: Certificate) -> CertificateData:
+    """What the PDF shows, all from the record: the same certificate renders to the same bytes."""
+    return CertificateData(
+        serial=certificate.serial,
+        village_name=certificate.village_name,
+        seal_text=certificate.seal_text,
+        resident_name=certificate.resident_name,
+        grade=certificate.grade,
+        balance=certificate.balance,
+        issued_on=issued_on(certificate),
+        verify_url=verify_url(certificate),
+    )
+
+
+def issued_on(certificate: Certificate) -> date:
+    """The day of issue in the village's own time zone."""
+    return certificate.issued_at.astimezone(certificate.village.tzinfo).date()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    certificate: Certificate
+    status: str  # "current", "superseded" or "revoked"
+    superseded_on: datetime | None = None
+
+    @property
+    def issued_on(self) -> date:
+        return issued_on(self.certificate)
+
+    @property
+    def revoked_on(self) -> date | None:
+        revoked_at = self.certificate.revoked_at
+        return revoked_at.astimezone(self.certificate.village.tzinfo).date() if revoked_at else None
+
+
+def verify(code: str) -> Verdict | None:
+    """What a scanned code says, or None if it is not a genuine certificate's code. Two queries.
+
+    Only the newest certificate issued to a resident is current: an older one is superseded by it,
+    and stays superseded even if the newer one is later revoked (the head then issues a new one)."""
+    serial = serial_from(code)
+    if serial is None:
+        return None
+    certificate = Certificate.objects.select_related("village").filter(serial=serial).first()
+    if certificate is None:
+        return None
+    if certificate.is_revoked:
+        return Verdict(certificate, "revoked")
+    newer = (
+        Certificate.objects.filter(resident_id=certificate.resident_id, pk__gt=certificate.pk)
+        .order_by("pk")
+        .values_list("issued_at", flat=True)
+        .first()
+    )
+    if newer is not None:
+        return Verdict(certificate, "superseded", superseded_on=newer)
+    return Verdict(certificate, "current")
+
+
+def statuses(certificates: list[Certificate]) -> dict[int, str]:
+    """Each certificate's status ("current", "superseded" or "revoked") by pk, as verify() would
+    say it. One query for any number of certificates."""
+    latest = dict(
+        Certificate.objects.filter(resident__in={c.resident_id for c in certificates})
+        .values_list("resident")
+        .annotate(latest=Max("pk"))
+        .values_list("resident", "latest")
+    )
+    result = {}
+    for certificate in certificates:
+        if certificate.is_revoked:
+            result[certificate.pk] = "revoked"
+        elif latest.get(certificate.resident_id, certificate.pk) > certificate.pk:
+            result[certificate.pk] = "superseded"
+        else:
+            result[certificate.pk] = "current"
+    return result

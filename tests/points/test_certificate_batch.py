@@ -1,0 +1,85 @@
+"""A batch issues each of its residents exactly one certificate, however often it runs."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from pypdf import PdfReader
+
+from points.models import Certificate, CertificateBatch
+from points.services import (
+    _issue,
+    batch_pdf_path,
+    issue_certificate,
+    run_certificate_batch,
+    start_batch,
+    village_grades,
+)
+from tests.factories import ResidentFactory
+from villages.models import Resident
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def residents(village) -> list[Resident]:
+    return [ResidentFactory(village=village) for _ in range(7)]
+
+
+def test_it_chooses_the_residents_when_it_starts(village, head, residents):
+    ResidentFactory(village=village, status=Resident.Status.MOVED_AWAY)
+    ResidentFactory(village=village, consent_given_on=None, consent_recorded_by=None)
+    batch = start_batch(village=village, requested_by=head)
+    assert sorted(batch.resident_ids) == sorted(r.pk for r in residents)
+    assert (batch.total, batch.done, batch.status) == (7, 0, "queued")
+
+
+def test_it_resumes_after_a_worker_died_issuing_only_what_is_missing(village, head, residents):
+    batch = start_batch(village=village, requested_by=head)
+    # The first run died after issuing three certificates (one committed chunk), before the PDF.
+    first = _issue(
+        village=village,
+        residents=residents[:3],
+        grades=village_grades(village=village, residents=residents),
+        issued_by=head,
+        batch=batch,
+    )
+    run_certificate_batch(batch_id=batch.pk)
+    batch.refresh_from_db()
+    issued = list(Certificate.objects.filter(batch=batch).order_by("sequence"))
+    assert (batch.status, batch.done) == ("done", 7)
+    assert sorted(c.resident_id for c in issued) == sorted(r.pk for r in residents)
+    assert [c.sequence for c in issued] == list(range(1, 8))
+    assert issued[:3] == first
+    assert len(PdfReader(io.BytesIO(batch_pdf_path(batch).read_bytes())).pages) == 7
+
+
+def test_running_it_again_changes_nothing(village, head, residents):
+    batch = start_batch(village=village, requested_by=head)
+    run_certificate_batch(batch_id=batch.pk)
+    pdf = batch_pdf_path(batch).read_bytes()
+    CertificateBatch.objects.filter(pk=batch.pk).update(status="running")  # as if redelivered
+    run_certificate_batch(batch_id=batch.pk)
+    assert Certificate.objects.filter(batch=batch).count() == 7
+    assert batch_pdf_path(batch).read_bytes() == pdf  # rendered again, to the same bytes
+
+
+def test_it_returns_quietly_for_a_batch_that_is_gone(db):
+    assert run_certificate_batch(batch_id=123456) is None
+
+
+def test_it_continues_the_village_sequence_after_single_certificates(village, head, residents):
+    issue_certificate(resident=residents[0], issued_by=head)
+    batch = start_batch(village=village, requested_by=head)
+    run_certificate_batch(batch_id=batch.pk)
+    serials = sorted(Certificate.objects.values_list("sequence", flat=True))
+    assert serials == list(range(1, 9))
+
+
+def test_it_refuses_a_scorer(village, scorer, residents):
+    with pytest.raises(ValidationError):
+        start_batch(village=village, requested_by=scorer)
+    assert not CertificateBatch.objects.exists()
