@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := gettext redis-server chromium fonts-wqy-microhei poppler-utils
 
-.PHONY: run dev test lint messages clean system-packages stack stack-stop stack-packages
+.PHONY: run dev test lint messages clean system-packages fonts stack stack-stop stack-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -20,13 +20,13 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(PY)
 	touch $@ $(VENV)/.runtime
 
 # The embedded default: SQLite in ./var, Celery tasks eager, gunicorn serving with WhiteNoise.
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime fonts
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddemo
 	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
 
 # Django's development server, with DEBUG on and code reloading.
-dev: $(VENV)/.runtime
+dev: $(VENV)/.runtime fonts
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddemo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
@@ -43,6 +43,11 @@ stack-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql-client curl >/dev/null; }
 	@command -v initdb >/dev/null || { echo "PostgreSQL's server programs (initdb, pg_ctl, postgres) must be on the PATH;" \
 	  "on Debian: apt-get install postgresql and add /usr/lib/postgresql/15/bin to PATH." >&2; exit 1; }
+
+# Certificates embed WenQuanYi Micro Hei (ReportLab's built-in CJK fonts are not embedded).
+fonts:
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
 system-packages:
 	@missing=""; \
