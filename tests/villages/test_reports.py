@@ -1,0 +1,59 @@
+"""The monthly village report (PDF, Chinese glyphs embedded) and the formula-safe ledger export."""
+
+import csv
+import io
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.factories import record
+
+
+@pytest.fixture
+def ledger(clock, scorer, resident, other_resident, deed, infraction):
+    record(scorer=scorer, resident=resident, item=deed, note="=cmd|' /C calc'!A0")
+    record(scorer=scorer, resident=other_resident, item=infraction, witness="@SUM(1)")
+
+
+def test_the_monthly_report_is_a_pdf_with_the_village_font_embedded(client, head, ledger, tmp_path):
+    client.force_login(head)
+    response = client.get(reverse("villages:report_monthly"), {"month": "2025-06"})
+    assert response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF") and b"FontFile2" in pdf, "a TrueType font embedded, not a CID font by name"
+    if shutil.which("pdftotext"):
+        path = tmp_path / "report.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        assert "东岛刘家村" in text and "邻里互助" in text
+
+
+def test_the_csv_ledger_export_is_formula_safe(client, head, ledger):
+    client.force_login(head)
+    response = client.get(reverse("villages:ledger_export", args=["csv"]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["Entry", "Date of the deed"]
+    notes = {row[13] for row in rows[1:]}
+    witnesses = {row[14] for row in rows[1:]}
+    assert "'=cmd|' /C calc'!A0" in notes and "'@SUM(1)" in witnesses
+    assert {row[7] for row in rows[1:]} == {"1", "-10"}, "numbers stay numbers"
+
+
+def test_the_xlsx_export_of_one_resident(client, head, resident, ledger):
+    client.force_login(head)
+    response = client.get(reverse("villages:ledger_export", args=["xlsx"]), {"resident": resident.pk})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][3] == "李伟" and rows[1][13] == "'=cmd|' /C calc'!A0" and rows[1][7] == 1
+
+
+@pytest.mark.parametrize("name,args", [("reports", []), ("report_monthly", []), ("ledger_export", ["csv"])])
+def test_reports_are_for_the_head_and_administrators(client, admin, head, scorer, resident, name, args):
+    url = reverse(f"villages:{name}", args=args)
+    for user, status in [(head, 200), (admin, 200), (scorer, 403), (resident.user, 403)]:
+        client.force_login(user)
+        assert client.get(url).status_code == status, (user, name)
