@@ -90,6 +90,7 @@ def render_booklet(edition: Edition) -> bytes:
         author=village.seal_text or village.name,
         subject=_("Edition %(number)d") % {"number": edition.number},
         creator="Village Points",
+        initialFontName=FONT,  # otherwise every page names Helvetica, a font not embedded
     )
     frame = Frame(
         MARGIN, MARGIN + 6 * mm, PAGE_WIDTH - 2 * MARGIN, PAGE_HEIGHT - 2 * MARGIN - 6 * mm, id="body", showBoundary=0
@@ -141,6 +142,7 @@ def _page_story(page: Page, items: list[Item], styles: dict[str, ParagraphStyle]
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # the cells' default, Helvetica, is not embedded
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.Color(0.8, 0.78, 0.72)),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),

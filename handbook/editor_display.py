@@ -27,6 +27,7 @@ FIELD_LABELS = {
     "position": gettext_lazy("Position"),
     "number": gettext_lazy("Page"),
     "edition": gettext_lazy("Edition"),
+    "copied_from": gettext_lazy("Copied from edition"),
     "effective_from": gettext_lazy("In force from"),
     "bands": gettext_lazy("Grades"),
     "starting_capital": gettext_lazy("Starting capital"),

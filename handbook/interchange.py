@@ -213,22 +213,22 @@ def _parse_item(node: yaml.Node, errors: _Errors) -> Item | None:
             errors.add(node, _("“%(field)s” is missing.") % {"field": key}, code)
     kind = _text(row.get("kind"))
     if kind and kind not in Item.Kind.values:
-        errors.add(row["kind"], _("kind must be “deed” or “infraction”."), code)
-    points = _decimal(row.get("points"), "points", errors, code)
-    fine = _whole(row.get("fine"), "fine", errors, code)
+        errors.add(node, _("kind must be “deed” or “infraction”."), code)
+    points = _decimal(row.get("points"), "points", errors, code, node)
+    fine = _whole(row.get("fine"), "fine", errors, code, node)
     if fine == 0:
-        errors.add(row["fine"], _("A fine of 0 yuan is no fine: leave it out."), code)
-    validity = _whole(row.get("counts_for_months"), "counts_for_months", errors, code)
+        errors.add(node, _("A fine of 0 yuan is no fine: leave it out."), code)
+    validity = _whole(row.get("counts_for_months"), "counts_for_months", errors, code, node)
     cap_count, cap_period = None, ""
     cap = _text(row.get("cap"))
     if cap:
         match = CAP_PATTERN.match(cap)
         if match is None:
-            errors.add(row["cap"], _("Write the cap as “2 per month” or “5 per year”."), code)
+            errors.add(node, _("Write the cap as “2 per month” or “5 per year”."), code)
         else:
             cap_count, cap_period = int(match[1]), match[2].lower()
             if cap_count == 0:
-                errors.add(row["cap"], _("A cap of 0 allows nothing; leave the cap out or allow at least 1."), code)
+                errors.add(node, _("A cap of 0 allows nothing; leave the cap out or allow at least 1."), code)
     if len(errors) > count:
         return None
     item = Item(
@@ -286,27 +286,27 @@ def _text(node: yaml.Node | None) -> str:
     return node.value.strip()
 
 
-def _decimal(node: yaml.Node | None, key: str, errors: _Errors, code: str) -> Decimal | None:
+def _decimal(node: yaml.Node | None, key: str, errors: _Errors, code: str, row: yaml.Node) -> Decimal | None:
     value = _text(node)
     if not value:
         return None
     try:
         number = Decimal(value)
     except InvalidOperation:
-        errors.add(node, _("%(field)s must be a number such as 1 or 0.5.") % {"field": key}, code)
+        errors.add(row, _("%(field)s must be a number such as 1 or 0.5.") % {"field": key}, code)
         return None
     if not number.is_finite():
-        errors.add(node, _("%(field)s must be a number such as 1 or 0.5.") % {"field": key}, code)
+        errors.add(row, _("%(field)s must be a number such as 1 or 0.5.") % {"field": key}, code)
         return None
     return number
 
 
-def _whole(node: yaml.Node | None, key: str, errors: _Errors, code: str) -> int | None:
+def _whole(node: yaml.Node | None, key: str, errors: _Errors, code: str, row: yaml.Node) -> int | None:
     value = _text(node)
     if not value:
         return None
     if not value.isdigit():
-        errors.add(node, _("%(field)s must be a whole number such as 12.") % {"field": key}, code)
+        errors.add(row, _("%(field)s must be a whole number such as 12.") % {"field": key}, code)
         return None
     return int(value)
 

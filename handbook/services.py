@@ -132,6 +132,13 @@ def _item_target(item: Item) -> str:
     return f"{item.edition} · {item.code} {item.title}"
 
 
+def _item_snapshot(item: Item) -> dict[str, Any]:
+    """The item's fields for the audit trail, points always with one decimal ("2.0", "0.5")."""
+    data = snapshot(item, fields=ITEM_FIELDS)
+    data["points"] = str(Decimal(item.points).quantize(Decimal("0.1")))
+    return data
+
+
 def _clean_item(item: Item) -> None:
     """Full validation, with a clear message for a code that is already used in the edition."""
     duplicate = Item.objects.filter(edition_id=item.edition_id, code=item.code).exclude(pk=item.pk)
@@ -295,7 +302,7 @@ def add_item(*, page: Page, admin: AbstractBaseUser, **fields: Any) -> Item:
         actor=admin,
         village=edition.village,
         target=_item_target(item),
-        after=snapshot(item, fields=ITEM_FIELDS),
+        after=_item_snapshot(item),
     )
     return item
 
@@ -306,7 +313,7 @@ def update_item(*, item: Item, admin: AbstractBaseUser, page: Page | None = None
     edition = item.edition
     _check_admin(admin, edition.village)
     _check_draft(edition)
-    before = snapshot(item, fields=ITEM_FIELDS)
+    before = _item_snapshot(item)
     before_page = item.page
     for name, value in _item_values(fields).items():
         setattr(item, name, value)
@@ -317,7 +324,7 @@ def update_item(*, item: Item, admin: AbstractBaseUser, page: Page | None = None
         item.position = (page.items.aggregate(n=Max("position"))["n"] or 0) + 1
     _clean_item(item)
     item.save()
-    after = snapshot(item, fields=ITEM_FIELDS)
+    after = _item_snapshot(item)
     if item.page_id != before_page.pk:
         before["page"], after["page"] = before_page.number, item.page.number
     changed = {key for key in after if before.get(key) != after[key]}
@@ -343,7 +350,7 @@ def remove_item(*, item: Item, admin: AbstractBaseUser) -> None:
         actor=admin,
         village=edition.village,
         target=_item_target(item),
-        before=snapshot(item, fields=ITEM_FIELDS),
+        before=_item_snapshot(item),
     )
     item.delete()
 
