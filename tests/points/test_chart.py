@@ -102,4 +102,4 @@ def test_the_svg_is_accessible(client, resident, history):
     html = client.get(reverse("points:standing")).content.decode()
     assert 'role="img"' in html
     assert "the balance went from 991 (grade B) to 1004 (grade A)" in html
-    assert '<table class="sr-only chart-table">' in html
+    assert '<div class="sr-only">' in html

@@ -19,7 +19,8 @@ def test_it_prints_the_statement_of_a_resident_without_a_login(client, head, vil
     assert "991 points" in html
     assert "1.3 鸡跑出鸡舍" in html
     assert "王芳" in html
-    assert '<table class=" chart-table">' in html  # the month-by-month figures are printed, not hidden
+    assert '<div class="">{# ' not in html
+    assert 'class="sr-only"' not in html  # the month-by-month figures are printed, not hidden
     assert "stops counting on" in html
     assert "Printed by" in html
 
