@@ -14,6 +14,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "points.example.org",
     "DATABASE_URL": "postgres://village@127.0.0.1:5432/village_points",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SITE_URL": "https://points.example.org",
 }
 
 
