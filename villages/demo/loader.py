@@ -55,8 +55,22 @@ def load_demo(*, seed: int = 2018) -> bool:
     return True
 
 
+# What the ledger shows as "recorded by" and "decided by".
+DISPLAY_NAMES = {
+    "admin": "王文华",
+    "head": "刘振华",
+    "scorer": "于海燕",
+    "resident": "刘建国",
+    "resident2": "刘秀英",
+    "resident3": "王志强",
+    "head_tj": "滕立新",
+    "scorer_tj": "滕春生",
+}
+
+
 def _user(username: str):
     user, _created = get_user_model().objects.get_or_create(username=username)
+    user.first_name = DISPLAY_NAMES[username]
     user.set_password(PASSWORD)
     user.save()
     return user
