@@ -1,5 +1,6 @@
 """The only code that writes the ledger. Views, admin, commands, tasks and tests call these."""
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -584,6 +585,16 @@ def batch_pdf_path(batch: CertificateBatch) -> Path:
     return Path(settings.MEDIA_ROOT) / "certificates" / f"batch-{batch.pk}.pdf"
 
 
+def _remove_stale_temporaries(target: Path) -> None:
+    """Temporary files left by runs whose worker was killed. Only those older than the task time
+    limit: a younger one may belong to a run still going."""
+    cutoff = timezone.now().timestamp() - settings.CELERY_TASK_TIME_LIMIT
+    for path in target.parent.glob(f".{target.name}.*"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
 def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
     """Issue the batch's certificates and render them into one PDF; the task's body.
 
@@ -622,6 +633,7 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
             os.unlink(handle.name)
             raise
     os.replace(handle.name, target)
+    _remove_stale_temporaries(target)
     CertificateBatch.objects.filter(pk=batch.pk).update(
         status=CertificateBatch.Status.DONE,
         done=batch.total,

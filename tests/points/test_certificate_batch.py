@@ -1,6 +1,8 @@
 """A batch issues each of its residents exactly one certificate, however often it runs."""
 
 import io
+import os
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -83,3 +85,16 @@ def test_it_refuses_a_scorer(village, scorer, residents):
     with pytest.raises(ValidationError):
         start_batch(village=village, requested_by=scorer)
     assert not CertificateBatch.objects.exists()
+
+
+def test_it_removes_temporary_files_left_by_killed_runs(village, head, residents, settings):
+    batch = start_batch(village=village, requested_by=head)
+    target = batch_pdf_path(batch)
+    target.parent.mkdir(parents=True)
+    stale, fresh = target.parent / f".{target.name}.old", target.parent / f".{target.name}.new"
+    stale.write_bytes(b"%PDF-1.4 half")
+    fresh.write_bytes(b"%PDF-1.4 half")
+    old = time.time() - settings.CELERY_TASK_TIME_LIMIT - 60
+    os.utime(stale, (old, old))
+    run_certificate_batch(batch_id=batch.pk)
+    assert not stale.exists() and fresh.exists()  # the fresh one may belong to a run still going

@@ -11,7 +11,14 @@ from django.db import transaction
 
 from handbook.models import Edition, Item, Page
 from points.models import Entry
-from points.services import PaperEntry, file_appeal, record_paper_entries, reverse_entry
+from points.services import (
+    PaperEntry,
+    file_appeal,
+    issue_certificate,
+    record_paper_entries,
+    reverse_entry,
+    revoke_certificate,
+)
 from villages.demo.handbook_data import PAGES
 from villages.grades import DONGDAO_LU_JIA_BANDS
 from villages.models import Household, Membership, Resident, Village
@@ -41,6 +48,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         residents = _residents(village, rng, count=200, households=60, consenting_by=users["admin"])
         _link_demo_residents(village, residents, users)
         _history(village, residents, items, rng, users)
+        _demo_certificates(residents, users)
 
         teng_users = {name: _user(name) for name in ["head_tj", "scorer_tj"]}
         teng = _village(
@@ -238,3 +246,13 @@ def _demo_corrections(village, residents, users) -> None:
         entry = Entry.objects.filter(resident=resident).order_by("-occurred_on").first()
         if entry is not None:
             file_appeal(entry=entry, resident_user=users[username], reason="那天我不在村里，记录有误。")
+
+
+def _demo_certificates(residents, users) -> None:
+    """Certificates for the three demo accounts and two more residents, so that verification can be
+    tried at once; 王志强's (resident3) is revoked, as after a grade found wrong."""
+    head = users["head"]
+    for resident in residents[:5]:  # the first three are the demo accounts
+        certificate = issue_certificate(resident=resident, issued_by=head)
+        if getattr(resident, "demo_account", "") == "resident3":
+            revoke_certificate(certificate=certificate, revoked_by=head, reason="等级有误，申诉处理后重新颁发。")

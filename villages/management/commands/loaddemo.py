@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from points.models import Certificate
+from points.verification import verify_url
 from villages.demo.loader import load_demo
 
 
@@ -9,5 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if load_demo():
             self.stdout.write(self.style.SUCCESS("Demo villages loaded. Accounts: admin, head, scorer, resident."))
+            for certificate in Certificate.objects.select_related("village").order_by("pk"):
+                state = "revoked" if certificate.is_revoked else "current"
+                self.stdout.write(f"Certificate {certificate.serial} ({state}): {verify_url(certificate)}")
         else:
             self.stdout.write("Demo villages already loaded; nothing changed.")

@@ -1,0 +1,121 @@
+"""Certificates per second on one process, against this machine's floor.
+
+    .venv/bin/python bench/certificates.py [--count 200]
+
+Prints, in one run: the floor (an empty ReportLab page; a page with only text in the embedded
+CJK font), one certificate rendered as its own PDF (a download or reprint), and a batch rendered
+into one PDF (what the batch task does), with the projected time for a 1,000-resident village.
+Rendering only: no database. The batch task adds ~1 ms a certificate of SQLite writes.
+"""
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from points.certificates import (
+    FONT,
+    CertificateData,
+    draw_certificate,
+    new_canvas,
+    render_certificate,
+    render_certificates,
+)
+
+VILLAGE_SIZE = 1000
+NAMES = ["刘建国", "刘秀英", "王志强", "李桂兰", "张玉珍", "于德明", "孙淑芬", "姜海燕", "林春生", "刘立新"]
+
+
+def certificate(n: int) -> CertificateData:
+    serial = f"DDLJ-2026-{n + 1:04d}"
+    return CertificateData(
+        serial=serial,
+        village_name="东岛刘家村",
+        seal_text="东岛刘家村村民委员会",
+        resident_name=NAMES[n % len(NAMES)] + ("" if n < len(NAMES) else str(n)),
+        grade=["A+", "A", "B", "C", "D"][n % 5],
+        balance=Decimal(1000 + (n % 61) - 30) + (Decimal("0.5") if n % 3 == 0 else 0),
+        issued_on=date(2026, 3, 5),
+        # A code as long as a real one: serial, separator, 43 characters of signature.
+        verify_url=f"http://127.0.0.1:8000/verify/{serial}.{'x' * 43}/",
+    )
+
+
+def per_item(function, count: int, *, rounds: int = 5) -> float:
+    """Median seconds per item over `rounds` runs of `function(count)`."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function(count)
+        times.append((time.perf_counter() - start) / count)
+    return statistics.median(times)
+
+
+def empty_pages(count: int) -> None:
+    for _ in range(count):
+        canvas = new_canvas(io.BytesIO())
+        canvas.showPage()
+        canvas.save()
+
+
+def font_pages(count: int) -> None:
+    for n in range(count):
+        canvas = new_canvas(io.BytesIO())
+        canvas.setFont(FONT, 14)
+        canvas.drawString(72, 300, f"东岛刘家村 村民积分等级证书 {NAMES[n % len(NAMES)]} DDLJ-2026-{n:04d}")
+        canvas.showPage()
+        canvas.save()
+
+
+def singles(count: int) -> None:
+    for n in range(count):
+        render_certificate(certificate(n))
+
+
+def batch(count: int) -> None:
+    render_certificates(certificate(n) for n in range(count))
+
+
+def batch_size(count: int) -> int:
+    buffer = io.BytesIO()
+    canvas = new_canvas(buffer)
+    for n in range(count):
+        draw_certificate(canvas, certificate(n))
+        canvas.showPage()
+    canvas.save()
+    return len(buffer.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200, help="certificates per measured run (default 200)")
+    count = parser.parse_args().count
+    render_certificate(certificate(0))  # font registered and parsed once, as in a long-running worker
+
+    rows = [
+        ("floor: empty ReportLab page", per_item(empty_pages, count)),
+        ("floor: one line in the embedded CJK font", per_item(font_pages, count)),
+        ("one certificate as its own PDF (download)", per_item(singles, count)),
+        ("certificates in one batch PDF", per_item(batch, count)),
+    ]
+    print(f"One process, medians of 5 runs of {count}; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"{'':44} {'ms each':>9} {'per second':>11}")
+    for label, seconds in rows:
+        print(f"{label:44} {seconds * 1000:9.2f} {1 / seconds:11.0f}")
+    batch_seconds = rows[-1][1]
+    print(
+        f"\nProjected for a {VILLAGE_SIZE:,}-resident village in one batch PDF: {batch_seconds * VILLAGE_SIZE:.1f} s "
+        f"of rendering (target: under 15 s); as separate PDFs: {rows[2][1] * VILLAGE_SIZE:.1f} s."
+    )
+    print(f"Batch PDF size for {count}: {batch_size(count) / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()
