@@ -1,0 +1,728 @@
+"""The benchmarks, each against its floor, in one run on one database (made by bench.make_county).
+
+    python -m bench.make_county              # once: the county (SQLite by default)
+    python -m bench.run                      # in-process measurements, then the gunicorn load
+    python -m bench.run --skip-load --repeat 50
+    DATABASE_URL=postgres://… python -m bench.run
+
+In-process figures go through Django's test Client: the whole stack (middleware, session, URL
+resolver, view, templates), on the county's database, signed in as the village's own scorer or
+head. Each real request is interleaved with its floor request, so a noisy machine slows both
+alike and the ratio stays meaningful. Floors (bench/floor_urls.py, served under bench.settings):
+
+- record an entry  ↔ a bare view doing one INSERT into the ledger table;
+- search, standing page, village overview ↔ a bare view doing one SELECT by primary key;
+- monthly snapshots ↔ one grouped SUM over every entry of the county (reading the ledger once);
+- certificate PDFs ↔ an empty ReportLab page (bench/certificates.py, shared with the certificates work).
+
+Query counts are shown for the big case and for the tiny village VT (same page, 10 residents, 5
+entries each): equal counts mean the page's queries do not grow with the data.
+
+Then gunicorn (2 workers × 4 threads, as `make run`) serves bench.settings on a free loopback port
+and 16 scorers record entries as fast as they can for 20 seconds (a few double taps included);
+then the same load against the bare insert floor. Nothing listens beyond 127.0.0.1 and the server
+is stopped at the end.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import secrets
+import signal
+import socket
+import statistics
+import string
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+GOALS = {"record": 1.5, "search": 3.0, "standing": 3.0}
+SEARCH_QUERY = "lw"  # pinyin initials, as a scorer types them (李伟 → lw)
+
+
+# --- The county: who and what the measurements use -------------------------------------------
+
+
+@dataclass
+class County:
+    village: object  # V001: the big village
+    head: object
+    scorers: list
+    residents: list  # V001's scorable residents, the heavy one left out
+    heavy: object  # V001's resident with ~2,000 entries
+    item: object  # an uncapped deed of V001's handbook
+    tiny_village: object  # VT: 10 residents, 5 entries each
+    tiny_head: object
+    tiny_scorer: object
+    tiny_resident: object
+    tiny_item: object
+    clients: dict = field(default_factory=dict)
+
+    def client(self, user):
+        """A test Client signed in as `user`, made once."""
+        from django.test import Client
+
+        if user.pk not in self.clients:
+            client = Client()
+            client.force_login(user)
+            self.clients[user.pk] = client
+        return self.clients[user.pk]
+
+
+def find_county() -> County:
+    from django.contrib.auth import get_user_model
+
+    from bench.make_county import TINY_CODE, head_username, scorer_username, village_code
+    from handbook.models import Item
+    from villages.models import Membership, Resident, Village
+
+    User = get_user_model()
+    code = village_code(1)
+    village = Village.objects.filter(code=code).first()
+    if village is None:
+        raise SystemExit("No county in this database: run `python -m bench.make_county` first.")
+    tiny = Village.objects.get(code=TINY_CODE)
+    residents = list(Resident.objects.filter(village=village).scorable().order_by("pk"))
+    scorer_ids = Membership.objects.filter(village=village, role=Membership.Role.SCORER).values_list("user", flat=True)
+
+    def deed(v):
+        return Item.objects.filter(edition__village=v, code="1.1").get()
+
+    return County(
+        village=village,
+        head=User.objects.get(username=head_username(code)),
+        scorers=list(User.objects.filter(pk__in=scorer_ids).order_by("username")),
+        residents=residents[1:],
+        heavy=residents[0],
+        item=deed(village),
+        tiny_village=tiny,
+        tiny_head=User.objects.get(username=head_username(TINY_CODE)),
+        tiny_scorer=User.objects.get(username=scorer_username(TINY_CODE, 1)),
+        tiny_resident=Resident.objects.filter(village=tiny).scorable().order_by("pk").first(),
+        tiny_item=deed(tiny),
+    )
+
+
+# --- Timing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    name: str
+    unit: str  # what one sample is
+    times: list[float]  # seconds
+    floor_name: str = ""
+    floor_times: list[float] = field(default_factory=list)
+    queries: int | None = None  # the big case
+    queries_small: int | None = None  # the tiny village
+    goal: float | None = None  # ratio to the floor
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.times, 95)
+
+    @property
+    def floor_median(self) -> float | None:
+        return statistics.median(self.floor_times) if self.floor_times else None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.median / self.floor_median if self.floor_times else None
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
+
+
+def interleaved(real: Callable[[int], None], floor: Callable[[int], None], n: int) -> tuple[list, list]:
+    """Time `real(i)` and `floor(i)` alternately, n times each."""
+    real_times, floor_times = [], []
+    for i in range(n):
+        for function, times in ((real, real_times), (floor, floor_times)):
+            start = time.perf_counter()
+            function(i)
+            times.append(time.perf_counter() - start)
+    return real_times, floor_times
+
+
+def count_queries(function: Callable[[], None]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return len(captured)
+
+
+def expect(response, *statuses: int):
+    if response.status_code not in statuses:
+        raise RuntimeError(f"{response.request['PATH_INFO']} answered {response.status_code}, expected {statuses}")
+    return response
+
+
+# --- The in-process measurements -------------------------------------------------------------
+
+
+def _floor_insert(county: County, client, resident, item) -> None:
+    from django.urls import reverse
+
+    data = {"village": resident.village_id, "resident": resident.pk, "item": item.pk}
+    expect(client.post(reverse("bench_floor:insert"), data), 302)
+
+
+def _floor_select(client, pk: int) -> None:
+    from django.urls import reverse
+
+    expect(client.get(reverse("bench_floor:select", args=[pk])), 200)
+
+
+def measure_record(county: County, n: int) -> Measurement:
+    """The scorer's POST through the whole view: form, access checks, idempotency and cap check, insert."""
+    from django.urls import reverse
+
+    url = reverse("points:record")
+    today = county.village.today().isoformat()
+
+    def post(client, resident, item):
+        data = {
+            "resident": resident.pk,
+            "item": item.pk,
+            "idempotency_key": str(uuid.uuid4()),
+            "occurred_on": today,
+            "note": "",
+            "witness": "",
+        }
+        expect(client.post(url, data), 302)
+
+    client = county.client(county.scorers[0])
+    rng = random.Random(1)
+    picks = [rng.choice(county.residents) for _ in range(n)]
+    post(client, picks[0], county.item)  # warm: templates, forms, first connection
+    real, floor = interleaved(
+        lambda i: post(client, picks[i], county.item),
+        lambda i: _floor_insert(county, client, picks[i], county.item),
+        n,
+    )
+    tiny = county.client(county.tiny_scorer)
+    return Measurement(
+        name="record an entry (scorer's POST)",
+        unit="request",
+        times=real,
+        floor_name="bare view, one INSERT",
+        floor_times=floor,
+        queries=count_queries(lambda: post(client, picks[0], county.item)),
+        queries_small=count_queries(lambda: post(tiny, county.tiny_resident, county.tiny_item)),
+        goal=GOALS["record"],
+    )
+
+
+def measure_search(county: County, n: int) -> Measurement:
+    """The scorer's resident search partial (htmx), for pinyin initials matching many residents."""
+    from django.urls import reverse
+
+    url = reverse("points:record_residents")
+
+    def search(client):
+        expect(client.get(url, {"q": SEARCH_QUERY}, headers={"HX-Request": "true"}), 200)
+
+    client = county.client(county.scorers[0])
+    search(client)
+    real, floor = interleaved(lambda i: search(client), lambda i: _floor_select(client, county.heavy.pk), n)
+    return Measurement(
+        name=f"resident search partial (q={SEARCH_QUERY!r})",
+        unit="request",
+        times=real,
+        floor_name="bare view, one SELECT by pk",
+        floor_times=floor,
+        queries=count_queries(lambda: search(client)),
+        queries_small=count_queries(lambda: search(county.client(county.tiny_scorer))),
+        goal=GOALS["search"],
+    )
+
+
+def measure_standing(county: County, n: int) -> Measurement:
+    """The head's view of the heavy resident's standing page (balance, grade, chart, expiries)."""
+    from django.urls import reverse
+
+    from points.models import Entry
+
+    def page(client, resident):
+        expect(client.get(reverse("points:resident_standing", args=[resident.pk])), 200)
+
+    client = county.client(county.head)
+    page(client, county.heavy)
+    real, floor = interleaved(lambda i: page(client, county.heavy), lambda i: _floor_select(client, county.heavy.pk), n)
+    entries = Entry.objects.filter(resident=county.heavy).count()
+    return Measurement(
+        name=f"standing page ({entries:,} entries)",
+        unit="request",
+        times=real,
+        floor_name="bare view, one SELECT by pk",
+        floor_times=floor,
+        queries=count_queries(lambda: page(client, county.heavy)),
+        queries_small=count_queries(lambda: page(county.client(county.tiny_head), county.tiny_resident)),
+        goal=GOALS["standing"],
+    )
+
+
+def measure_overview(county: County, n: int) -> Measurement:
+    """The head's village dashboard (villages.dashboard): grades, trend, pages, scorers, appeals."""
+    from django.urls import reverse
+
+    from villages.models import Resident
+
+    url = reverse("villages:dashboard")
+
+    def page(client):
+        expect(client.get(url), 200)
+
+    client = county.client(county.head)
+    page(client)
+    real, floor = interleaved(lambda i: page(client), lambda i: _floor_select(client, county.heavy.pk), n)
+    residents = Resident.objects.filter(village=county.village).count()
+    return Measurement(
+        name=f"village dashboard ({residents:,} residents)",
+        unit="request",
+        times=real,
+        floor_name="bare view, one SELECT by pk",
+        floor_times=floor,
+        queries=count_queries(lambda: page(client)),
+        queries_small=count_queries(lambda: page(county.client(county.tiny_head))),
+    )
+
+
+def measure_snapshots(county: County, n: int) -> Measurement:
+    """points.snapshots.take_monthly_snapshots for every village of the county, last month.
+
+    Each run starts from no snapshots of that month (removed, untimed, before the run)."""
+    from django.db import connection
+
+    from points.models import Entry, MonthlySnapshot
+    from points.snapshots import previous_month, take_monthly_snapshots
+    from villages.models import Resident
+
+    month = previous_month(county.village.today())
+
+    def job():
+        MonthlySnapshot.objects.filter(month=month).delete()
+        start = time.perf_counter()
+        written = take_monthly_snapshots(month=month)
+        return time.perf_counter() - start, written
+
+    def floor():
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT resident_id, SUM(points_halves) FROM {Entry._meta.db_table} GROUP BY resident_id"  # noqa: S608
+            )
+            cursor.fetchall()
+        return time.perf_counter() - start
+
+    real, floors, written = [], [], 0
+    for _ in range(n):
+        seconds, written = job()
+        real.append(seconds)
+        floors.append(floor())
+    residents = Resident.objects.count()
+    return Measurement(
+        name=f"monthly snapshots, whole county ({residents:,} residents)",
+        unit="run",
+        times=real,
+        floor_name="one grouped SUM over every entry",
+        floor_times=floors,
+        note=f"{written:,} snapshot rows written per run",
+    )
+
+
+def measure_certificates(county: County, n: int) -> Measurement:
+    """Certificate PDFs rendered one per PDF (a download), per certificate; bench/certificates.py's
+    functions, so both benchmarks measure the same thing."""
+    from bench import certificates
+
+    certificates.singles(1)  # the font registered and parsed once, as in a long-running worker
+    rounds = 5 if n > 1 else 1
+    count = max(1, n)
+    real, floor = [], []
+    for _ in range(rounds):
+        real.append(certificates.per_item(certificates.singles, count, rounds=1))
+        floor.append(certificates.per_item(certificates.empty_pages, count, rounds=1))
+    batch = certificates.per_item(certificates.batch, count, rounds=rounds)
+    return Measurement(
+        name="certificate PDF (one per file)",
+        unit="certificate",
+        times=real,
+        floor_name="empty ReportLab page",
+        floor_times=floor,
+        note=f"{1 / statistics.median(real):.0f} PDFs/s one per file; {1 / batch:.0f}/s in one batch PDF",
+    )
+
+
+MEASUREMENTS = {
+    "record": measure_record,
+    "search": measure_search,
+    "standing": measure_standing,
+    "overview": measure_overview,
+    "snapshots": measure_snapshots,
+    "certificates": measure_certificates,
+}
+
+
+# --- Under load: gunicorn over loopback ------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    target: str
+    seconds: float
+    concurrency: int
+    requests: int
+    errors: int
+    throughput: float  # requests per second
+    median: float
+    p95: float
+    double_taps: int = 0
+    lost: int | None = None
+    duplicated: int | None = None
+    replay_mismatch: int | None = None
+    written_on_error: int | None = None
+    error_samples: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving bench.settings on 127.0.0.1; stopped by `stop()` (and at exit of `with`)."""
+
+    def __init__(self, *, workers: int, threads: int, log: Path):
+        self.port = free_port()
+        self.workers, self.threads, self.log = workers, threads, log
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Gunicorn":
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--error-logfile",
+            str(self.log),
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited at start; see {self.log}")
+            try:
+                connection = HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer /healthz within 30 s; see {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def _session_cookies(user) -> str:
+    """A signed-in session for `user` (written to the database, as a login would) and a CSRF token."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return session
+
+
+def run_load(
+    county: County, *, port: int, seconds: float, concurrency: int, floor: bool = False, double_tap: float = 0.03
+) -> LoadResult:
+    """`concurrency` scorers (one account and one keep-alive connection each) post entries for
+    `seconds`. A share `double_tap` of submissions is sent twice with the same idempotency key, as
+    a double tap or a retry would. Without `floor`, the ledger is checked afterwards: every key
+    answered with a redirect has exactly one entry, replays landed on the same entry, nothing else."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from points.models import Entry
+
+    url = reverse("bench_floor:insert") if floor else reverse("points:record")
+    today = county.village.today().isoformat()
+    scorers = [county.scorers[i % len(county.scorers)] for i in range(concurrency)]
+    csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    cookies = [f"{settings.SESSION_COOKIE_NAME}={_session_cookies(s)}; {settings.CSRF_COOKIE_NAME}={csrf}" for s in scorers]
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    answered: dict[str, str] = {}  # idempotency key → Location of the first redirect
+    failed_keys: set[str] = set()
+    mismatches = [0]
+    taps = [0]
+    started_at = time.time()
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def worker(number: int) -> None:
+        rng = random.Random(number)
+        connection = HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {
+            "Cookie": cookies[number],
+            "X-CSRFToken": csrf,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        while time.perf_counter() < deadline:
+            resident = rng.choice(county.residents)
+            key = str(uuid.uuid4())
+            if floor:
+                body = urlencode({"village": resident.village_id, "resident": resident.pk, "item": county.item.pk})
+            else:
+                body = urlencode(
+                    {"resident": resident.pk, "item": county.item.pk, "idempotency_key": key, "occurred_on": today}
+                )
+            sends = 2 if rng.random() < double_tap else 1
+            for attempt in range(sends):
+                begun = time.perf_counter()
+                try:
+                    connection.request("POST", url, body=body, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    status, location = response.status, response.getheader("Location", "")
+                    if response.getheader("Connection", "").lower() == "close":
+                        connection.close()
+                except OSError as error:
+                    status, location = 0, repr(error)
+                    connection.close()
+                elapsed = time.perf_counter() - begun
+                with lock:
+                    latencies.append(elapsed)
+                    if status != 302:
+                        errors.append(f"{status} {location}"[:200])
+                        failed_keys.add(key)
+                    elif attempt == 0:
+                        answered[key] = location
+                    else:
+                        taps[0] += 1
+                        if answered.get(key) != location:
+                            mismatches[0] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    result = LoadResult(
+        target="bare INSERT view" if floor else "record an entry",
+        seconds=elapsed,
+        concurrency=concurrency,
+        requests=len(latencies),
+        errors=len(errors),
+        throughput=len(latencies) / elapsed,
+        median=statistics.median(latencies) if latencies else 0.0,
+        p95=percentile(latencies, 95) if latencies else 0.0,
+        double_taps=taps[0],
+        error_samples=sorted(set(errors))[:5],
+    )
+    if not floor:
+        from datetime import UTC, datetime
+
+        since = datetime.fromtimestamp(started_at - 1, tz=UTC)
+        rows = list(
+            Entry.objects.filter(recorded_by__in=set(scorers), recorded_at__gte=since, note="").values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        in_db = {str(key) for key in rows}
+        sent = set(answered) | failed_keys
+        result.lost = len(set(answered) - in_db)
+        result.duplicated = len(rows) - len(in_db) + len(in_db - sent)
+        result.replay_mismatch = mismatches[0]
+        result.written_on_error = len(failed_keys & in_db)
+    return result
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line),
+        platform.processor(),
+    )
+    memory = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line),
+        "?",
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT sqlite_version()")
+        version = cursor.fetchone()[0]
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "memory": memory,
+        "load average": Path("/proc/loadavg").read_text().split()[:3],
+        "python": platform.python_version(),
+        "database": f"{connection.vendor} {version}",
+    }
+
+
+def ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1000:,.2f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def print_table(results: list[Measurement]) -> None:
+    header = f"{'measurement':46} {'median':>11} {'p95':>11} {'floor median':>13} {'ratio':>7} {'goal':>6} {'queries':>10}"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "—"
+        goal = f"≤{r.goal:g}×" if r.goal else ""
+        queries = f"{r.queries}/{r.queries_small}" if r.queries is not None else ""
+        print(f"{r.name:46} {ms(r.median):>11} {ms(r.p95):>11} {ms(r.floor_median):>13} {ratio:>7} {goal:>6} {queries:>10}")
+        print(f"{'   floor: ' + r.floor_name:46} {'':>11} {ms(percentile(r.floor_times, 95)):>11}" if r.floor_times else "")
+        if r.note:
+            print(f"   {r.note}")
+    print("queries: big case / tiny village (VT); equal numbers: the page's queries do not grow with the data.")
+
+
+def print_load(results: list[LoadResult]) -> None:
+    for r in results:
+        print(
+            f"{r.target:18} {r.concurrency} concurrent, {r.seconds:.0f} s: {r.requests:,} requests, "
+            f"{r.throughput:,.0f}/s, median {ms(r.median)}, p95 {ms(r.p95)}, errors {r.errors}"
+        )
+        if r.lost is not None:
+            print(
+                f"{'':18} ledger check: lost {r.lost}, duplicated {r.duplicated}, double taps {r.double_taps} "
+                f"(landed elsewhere: {r.replay_mismatch}), written despite an error: {r.written_on_error}"
+            )
+        for sample in r.error_samples:
+            print(f"{'':18} error: {sample}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=200, help="requests per fast measurement (default 200)")
+    parser.add_argument("--slow-repeat", type=int, default=50, help="requests for the standing page and dashboard")
+    parser.add_argument("--snapshot-runs", type=int, default=3)
+    parser.add_argument("--certificates", type=int, default=50, help="certificates per timed round")
+    parser.add_argument("--only", nargs="*", choices=list(MEASUREMENTS), help="run only these measurements")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--load-seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    county = find_county()
+    about = machine()
+    print(" · ".join(f"{key}: {value}" for key, value in about.items()))
+    repeats = {
+        "record": args.repeat,
+        "search": args.repeat,
+        "standing": args.slow_repeat,
+        "overview": args.slow_repeat,
+        "snapshots": args.snapshot_runs,
+        "certificates": args.certificates,
+    }
+    results = []
+    for name, measure in MEASUREMENTS.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"… {name}", file=sys.stderr, flush=True)
+        results.append(measure(county, repeats[name]))
+    if results:
+        print()
+        print_table(results)
+
+    loads = []
+    if not args.skip_load:
+        print(f"\n… gunicorn ({args.workers} workers × {args.threads} threads) on loopback", file=sys.stderr)
+        from django.conf import settings
+
+        log = Path(settings.VAR_DIR) / "bench-gunicorn.log"
+        with Gunicorn(workers=args.workers, threads=args.threads, log=log) as server:
+            loads.append(run_load(county, port=server.port, seconds=args.load_seconds, concurrency=args.concurrency))
+            loads.append(
+                run_load(
+                    county, port=server.port, seconds=args.load_seconds / 2, concurrency=args.concurrency, floor=True
+                )
+            )
+        print()
+        print_load(loads)
+        record = loads[0]
+        verdict = record.errors == 0 and record.lost == 0 and record.duplicated == 0 and record.p95 < 0.100
+        print(f"goal (0 errors, 0 lost or duplicated, p95 < 100 ms): {'met' if verdict else 'NOT met'}")
+
+    print(f"\nload average after the run: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": about,
+                    "measurements": [
+                        {**asdict(r), "median": r.median, "p95": r.p95, "floor_median": r.floor_median, "ratio": r.ratio}
+                        for r in results
+                    ],
+                    "load": [asdict(r) for r in loads],
+                },
+                indent=2,
+                default=str,
+            )
+        )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
