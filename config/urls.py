@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.health import healthz
+from points.views.offline import clear_site_data, manifest, service_worker
 
 admin.site.site_header = admin.site.site_title = "Village Points"
 
@@ -11,10 +12,13 @@ urlpatterns = [
     path("", include("points.urls")),
     path("handbook/", include("handbook.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", clear_site_data(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    # The scorers' installable app: the worker must be served from the root to control every page.
+    path("sw.js", service_worker, name="service_worker"),
+    path("manifest.webmanifest", manifest, name="manifest"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points.views import appeals, certificates, ledger, photos, record, residents, standing, statement, verify
+from points.views import appeals, certificates, ledger, offline, photos, record, residents, standing, statement, verify
 
 app_name = "points"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("record/residents/", record.resident_results, name="record_residents"),
     path("record/items/", record.item_results, name="record_items"),
     path("record/<int:pk>/done/", record.record_done, name="record_done"),
+    # Recording without signal: the page the phone keeps, its data, and delivery of waiting entries.
+    path("record/offline/", offline.record_offline, name="record_offline"),
+    path("record/offline/data/", offline.offline_data, name="offline_data"),
+    path("record/offline/sync/", offline.offline_sync, name="offline_sync"),
     path("my-entries/", record.my_entries, name="my_entries"),
     path("my-entries/<int:pk>/withdraw/", record.withdraw, name="withdraw"),
     path("entries/<int:pk>/photo/", photos.entry_photo, name="entry_photo"),
