@@ -21,7 +21,7 @@
   const STORE = "entries";
   const USER_CACHE = "vp-user";
   const STALE_MS = 15 * 60 * 1000;
-  const KEEP_RECORDED_MS = 24 * 60 * 60 * 1000;
+  const KEEP_RECORDED_MS = 10 * 60 * 1000; // recorded ones leave the list after a while; refused ones stay until removed
   const hasStorage = "indexedDB" in window && "caches" in window;
   const supported = hasStorage && "serviceWorker" in navigator;
   const isScorer = CFG.scorer === "1";
@@ -361,12 +361,13 @@
 
     function say(box, text) { box.textContent = text; box.hidden = !text; }
 
+    /* Show the chosen resident or item in place of its search, or (title null) the search again. */
     function showChoice(kind, title, side) {
       const chosen = document.getElementById("offline-" + kind + "-chosen");
       const search = document.getElementById("offline-" + kind + "-search");
-      chosen.hidden = title === null;
-      search.hidden = title !== null;
-      if (title !== null) {
+      chosen.hidden = title == null;
+      search.hidden = title != null;
+      if (title != null) {
         chosen.querySelector("[data-name]").textContent = title;
         chosen.querySelector("[data-side]").textContent = side;
       }
