@@ -1,108 +1,84 @@
-"""Without consent nobody can score a resident, by any path; consent changes are audited."""
+"""villages.services.record_consent and withdraw_consent: nobody is scored without consent."""
 
-import uuid
-from datetime import date, datetime
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 
 from points.models import Entry
-from points.pickers import find_residents
-from points.services import PaperEntry, record_entry, record_paper_entries
-from tests.conftest import SHANGHAI
-from villages.models import AuditEvent
-from villages.services import create_resident, record_consent, withdraw_consent
+from points.standing import compute_standing
+from tests.factories import ResidentFactory, record
+from villages.services import record_consent, withdraw_consent
 
 
 @pytest.fixture
-def newcomer(clock, village, head):
-    """Added to the register by the head; consent not yet recorded."""
-    return create_resident(village=village, actor=head, name="于春生", household_number="201")
+def newcomer(village):
+    """A resident who has not yet agreed to be scored."""
+    return ResidentFactory(village=village, consent_given_on=None, consent_recorded_by=None)
 
 
-def test_the_service_refuses_to_score_a_resident_without_consent(newcomer, scorer, deed):
-    with pytest.raises(ValidationError) as error:
-        record_entry(
-            scorer=scorer, resident=newcomer, item=deed, occurred_on=date(2025, 6, 16), idempotency_key=uuid.uuid4()
-        )
-    assert error.value.code == "no_consent"
-    assert not Entry.objects.filter(resident=newcomer).exists()
+@pytest.mark.parametrize("recorder", ["head", "admin"])
+def test_it_lets_the_head_or_an_administrator_record_consent(request, clock, newcomer, scorer, deed, recorder):
+    user = request.getfixturevalue(recorder)
+    today = newcomer.village.today()
 
+    record_consent(resident=newcomer, given_on=today, recorded_by=user)
 
-def test_the_record_screen_refuses_it_too(client, newcomer, scorer, deed):
-    client.force_login(scorer)
-    response = client.post(
-        reverse("points:record"),
-        {"resident": newcomer.pk, "item": deed.pk, "idempotency_key": uuid.uuid4(), "occurred_on": "2025-06-16"},
-    )
-    assert response.status_code == 200
-    assert "has not agreed to be scored" in response.content.decode()
-    assert not Entry.objects.filter(resident=newcomer).exists()
-
-
-def test_the_scorers_search_does_not_offer_the_resident(newcomer, village, scorer):
-    search = find_residents(village=village, scorer=scorer, query="于春生")
-    assert newcomer not in search.matches
-    assert newcomer in search.unavailable
-
-
-def test_transcribing_a_paper_ledger_refuses_it_too(newcomer, village, admin, scorer, deed):
-    line = PaperEntry(
-        resident=newcomer,
-        item=deed,
-        occurred_on=date(2025, 6, 1),
-        scorer=scorer,
-        recorded_at=datetime(2025, 6, 1, 9, tzinfo=SHANGHAI),
-    )
-    with pytest.raises(ValidationError):
-        record_paper_entries(village=village, transcribed_by=admin, entries=[line])
-    assert not Entry.objects.filter(resident=newcomer).exists()
-
-
-def test_withdrawn_consent_stops_scoring_again(client, newcomer, head, scorer, deed):
-    client.force_login(head)
-    client.post(reverse("villages:resident_consent", args=[newcomer.pk]), {"given": "yes", "given_on": "2025-06-10"})
     newcomer.refresh_from_db()
-    assert (newcomer.consent_given_on, newcomer.consent_recorded_by) == (date(2025, 6, 10), head)
-    record_entry(
-        scorer=scorer, resident=newcomer, item=deed, occurred_on=date(2025, 6, 16), idempotency_key=uuid.uuid4()
-    )
+    assert (newcomer.consent_given_on, newcomer.consent_recorded_by) == (today, user)
+    record(scorer=scorer, resident=newcomer, item=deed)
+    assert compute_standing(resident=newcomer).balance == 1001
 
-    client.post(reverse("villages:resident_consent", args=[newcomer.pk]), {"given": "no"})
+
+@pytest.mark.parametrize("recorder", ["scorer", "outsider_head", "outsider_admin"])
+def test_it_refuses_consent_recorded_by_anyone_else(request, clock, newcomer, recorder):
+    with pytest.raises(ValidationError) as caught:
+        record_consent(
+            resident=newcomer, given_on=newcomer.village.today(), recorded_by=request.getfixturevalue(recorder)
+        )
+
+    assert caught.value.code == "not_allowed"
     newcomer.refresh_from_db()
     assert not newcomer.has_consented
-    with pytest.raises(ValidationError) as error:
-        record_entry(
-            scorer=scorer, resident=newcomer, item=deed, occurred_on=date(2025, 6, 16), idempotency_key=uuid.uuid4()
-        )
-    assert error.value.code == "no_consent"
-    assert Entry.objects.filter(resident=newcomer).count() == 1, "the ledger is kept"
 
 
-def test_consent_changes_are_audited_with_who_and_when(newcomer, village, admin):
-    record_consent(resident=newcomer, given_on=date(2025, 6, 1), recorded_by=admin)
-    withdraw_consent(resident=newcomer, recorded_by=admin)
-    events = list(AuditEvent.objects.filter(village=village, action__startswith="consent.").order_by("at", "pk"))
-    assert [(e.action, e.actor) for e in events] == [("consent.record", admin), ("consent.withdraw", admin)]
-    assert events[0].after["consent_given_on"] == "2025-06-01"
-    assert events[1].before["consent_recorded_by"] == admin.pk
+def test_it_refuses_consent_dated_in_the_future(clock, newcomer, head):
+    with pytest.raises(ValidationError) as caught:
+        record_consent(resident=newcomer, given_on=newcomer.village.today() + timedelta(days=1), recorded_by=head)
 
-
-def test_consent_cannot_be_dated_in_the_future(client, newcomer, head):
-    client.force_login(head)
-    response = client.post(
-        reverse("villages:resident_consent", args=[newcomer.pk]), {"given": "yes", "given_on": "2025-07-01"}
-    )
-    assert response.status_code == 400
-    assert "Consent cannot be dated in the future." in response.content.decode()
-
-
-def test_a_scorer_cannot_record_consent(client, newcomer, scorer):
-    client.force_login(scorer)
-    response = client.post(
-        reverse("villages:resident_consent", args=[newcomer.pk]), {"given": "yes", "given_on": "2025-06-10"}
-    )
-    assert response.status_code == 404
+    assert caught.value.code == "future_date"
     newcomer.refresh_from_db()
     assert not newcomer.has_consented
+
+
+def test_it_refuses_to_score_a_resident_who_never_consented(clock, newcomer, scorer, deed):
+    with pytest.raises(ValidationError) as caught:
+        record(scorer=scorer, resident=newcomer, item=deed)
+
+    assert caught.value.code == "no_consent"
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.parametrize("recorder", ["head", "admin"])
+def test_it_stops_scoring_once_consent_is_withdrawn(request, clock, resident, scorer, deed, recorder):
+    record(scorer=scorer, resident=resident, item=deed)
+
+    withdraw_consent(resident=resident, recorded_by=request.getfixturevalue(recorder))
+
+    with pytest.raises(ValidationError) as caught:
+        record(scorer=scorer, resident=resident, item=deed)
+    assert caught.value.code == "no_consent"
+    # The ledger is kept as it was.
+    assert Entry.objects.filter(resident=resident).count() == 1
+    assert compute_standing(resident=resident).balance == 1001
+
+
+@pytest.mark.parametrize("recorder", ["scorer", "outsider_head", "outsider_admin"])
+def test_it_refuses_a_withdrawal_by_anyone_else(request, clock, resident, scorer, deed, recorder):
+    with pytest.raises(ValidationError) as caught:
+        withdraw_consent(resident=resident, recorded_by=request.getfixturevalue(recorder))
+
+    assert caught.value.code == "not_allowed"
+    resident.refresh_from_db()
+    assert resident.has_consented
+    assert record(scorer=scorer, resident=resident, item=deed).pk
