@@ -238,9 +238,7 @@ def _history(*, village, residents, items, scorers, size: CountySize, rng: rando
     deeds = [item for item in uncapped if item.kind == Item.Kind.DEED]
     infractions = [item for item in uncapped if item.kind == Item.Kind.INFRACTION]
     expiry = {
-        item.pk: relativedelta(months=item.validity_months)
-        for item in infractions
-        if item.validity_months is not None
+        item.pk: relativedelta(months=item.validity_months) for item in infractions if item.validity_months is not None
     }
     tz = village.tzinfo
     days = [today - timedelta(days=n) for n in range(1, HISTORY_DAYS + 1)]

@@ -1,0 +1,47 @@
+"""The benchmark scripts still run: a tiny county, each measurement once, a second of load.
+No timings are asserted (the figures live in BENCHMARKS.md)."""
+
+import pytest
+
+from bench import run
+from bench.make_county import CountySize, make_county
+from points.models import Entry
+from villages.models import Resident, Village
+
+TINY = CountySize(villages=1, residents=8, entries=3, heavy=6, scorers=2)
+
+
+@pytest.fixture
+def county(settings):
+    settings.ROOT_URLCONF = "bench.floor_urls"
+    make_county(size=TINY, seed=7)
+    return run.find_county()
+
+
+@pytest.mark.django_db
+def test_it_makes_the_county_it_was_asked_for(county):
+    assert Village.objects.count() == 2  # V001 and the tiny VT
+    assert Resident.objects.filter(village=county.village).count() == 8
+    assert Entry.objects.filter(resident=county.heavy).count() == 6
+    assert all(r.name_pinyin and r.name_initials for r in Resident.objects.all())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(run.MEASUREMENTS))
+def test_it_runs_each_measurement_once(county, name):
+    result = run.MEASUREMENTS[name](county, 1)
+    assert result.times
+    assert result.floor_times
+    if result.queries is not None:
+        assert result.queries == result.queries_small
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_drives_a_server_and_checks_the_ledger(county, live_server):
+    port = int(live_server.url.rsplit(":", 1)[1])
+    result = run.run_load(county, port=port, seconds=0.5, concurrency=2, double_tap=0.5)
+    assert result.requests > 0
+    assert result.errors == 0, result.error_samples
+    assert result.lost == 0
+    assert result.duplicated == 0
+    assert result.replay_mismatch == 0
