@@ -15,6 +15,7 @@ from handbook.editor_display import describe_event
 from handbook.forms import CapitalForm, ScaleForm, band_formset
 from villages.grades import PRESETS, bands_on
 from villages.models import AuditEvent, GradeBand, Village
+from villages.security import SECURITY_ACTIONS
 from villages.services import set_grade_bands, set_starting_capital
 
 AUDIT_PAGE_SIZE = 25
@@ -111,13 +112,23 @@ def capital(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
-    """The village's audit trail, newest first, 25 a page. Read-only: there is nothing to change here.
-    Three queries (village roles, count, page)."""
+    """The village's audit trail, newest first, 25 a page; `?kind=security` keeps only security events
+    (sign-ins, failures, lock-outs, refused accesses, roles and accounts). Read-only: there is nothing
+    to change here. Three queries (village roles, count, page)."""
     village = get_editor_village(request)
     events = AuditEvent.objects.filter(village=village).select_related("actor").order_by("-at", "-pk")
+    security = request.GET.get("kind") == "security"
+    if security:
+        events = events.filter(action__in=SECURITY_ACTIONS)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "handbook/editor/audit.html",
-        {"village": village, "page": page, "events": [describe_event(event) for event in page]},
+        {
+            "village": village,
+            "page": page,
+            "events": [describe_event(event) for event in page],
+            "security": security,
+            "kind_query": "&kind=security" if security else "",
+        },
     )

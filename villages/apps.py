@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class VillagesConfig(AppConfig):
     name = "villages"
     verbose_name = _("Villages")
+
+    def ready(self) -> None:
+        from villages import security  # noqa: F401  (connects the security-event receivers)

@@ -16,6 +16,7 @@ from villages import services
 from villages.access import get_account_for_admin, require_admin
 from villages.forms import AccountForm, ExistingAccountForm, RoleForm
 from villages.models import Membership, Resident
+from villages.security import sign_in_history, unlock_sign_in
 
 
 @login_required
@@ -81,7 +82,13 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "villages/account_detail.html",
-        {"account": account, "roles": roles, "resident": resident, "role_form": RoleForm()},
+        {
+            "account": account,
+            "roles": roles,
+            "resident": resident,
+            "role_form": RoleForm(),
+            "sign_ins": sign_in_history(user=account, village=village),
+        },
     )
 
 
@@ -123,6 +130,7 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("villages:account_detail", account.pk)
+    unlock_sign_in(username=account.get_username())  # the new password works at once, from any device
     return render(request, "villages/account_password.html", {"account": account, "password": password, "new": False})
 
 
