@@ -58,6 +58,20 @@ ACTION_LABELS = {
     "village.starting_capital": gettext_lazy("Changed the starting capital"),
     "role.grant": gettext_lazy("Gave a role"),
     "role.revoke": gettext_lazy("Took a role away"),
+    "account.create": gettext_lazy("Created an account"),
+    "account.deactivate": gettext_lazy("Deactivated an account"),
+    "account.reactivate": gettext_lazy("Reactivated an account"),
+    "account.password_reset": gettext_lazy("Reset a password"),
+    "consent.record": gettext_lazy("Recorded a resident's consent"),
+    "consent.withdraw": gettext_lazy("Withdrew a resident's consent"),
+    "resident.create": gettext_lazy("Added a resident"),
+    "resident.import": gettext_lazy("Imported residents"),
+    "resident.update": gettext_lazy("Changed a resident's details"),
+    "resident.move": gettext_lazy("Moved a resident to another household"),
+    "resident.status": gettext_lazy("Changed whether a resident lives in the village"),
+    "certificate.issue": gettext_lazy("Issued a certificate"),
+    "certificate.batch": gettext_lazy("Issued certificates for the village"),
+    "certificate.revoke": gettext_lazy("Revoked a certificate"),
 }
 
 
