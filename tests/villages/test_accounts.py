@@ -49,7 +49,8 @@ def test_roles_are_given_and_taken_with_an_audit(client, village, admin, scorer)
     assert Membership.objects.filter(user=scorer, village=village, role="head").exists()
     client.post(reverse("villages:account_roles", args=[scorer.pk]), {"role": "head", "action": "revoke"})
     assert not Membership.objects.filter(user=scorer, village=village, role="head").exists()
-    assert [e.action for e in AuditEvent.objects.order_by("at", "pk")] == ["role.grant", "role.revoke"]
+    roles = AuditEvent.objects.filter(action__startswith="role.").order_by("at", "pk")
+    assert [e.action for e in roles] == ["role.grant", "role.revoke"]
 
 
 def test_the_last_administrator_cannot_be_removed(village, admin):
