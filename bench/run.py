@@ -670,6 +670,9 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)  # the code may have moved on since make_county
     county = find_county()
     about = machine()
     print(" · ".join(f"{key}: {value}" for key, value in about.items()))
