@@ -89,6 +89,9 @@ class Entry(models.Model):
         verbose_name=_("reverses"),
     )
     reason = models.TextField(_("reason"), blank=True)
+    # Links the entry to the one written before it in its village (points.chain): editing or
+    # deleting any row breaks the chain from there on, which `manage.py verify_ledger` reports.
+    chain_hash = models.CharField(_("chain hash"), max_length=64, editable=False, default="")
 
     objects = EntryQuerySet.as_manager()
 
@@ -105,6 +108,8 @@ class Entry(models.Model):
             models.Index(fields=["village", "resident", "counts_from", "points_halves"], name="entry_village_balance"),
             # A resident's ledger page, newest first.
             models.Index(fields=["resident", "-occurred_on", "-recorded_at"], name="entry_resident_ledger"),
+            # The head of a village's hash chain at insert, and verify_ledger --village walking it.
+            models.Index(fields=["village", "id"], name="entry_village_chain"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(points_halves=0), name="entry_points_not_zero"),

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
-from points import certificates, outbox
+from points import certificates, chain, outbox
 from points.models import Appeal, Certificate, CertificateBatch, Entry, Notification
 from points.standing import compute_standing
 from points.tasks import email_appeal_decision, render_certificate_batch
@@ -101,7 +101,8 @@ def record_entry(
     translated message) and write nothing.
 
     Locks the resident's row (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers
-    anyway), so two scorers recording the same capped deed at once cannot both pass the cap.
+    anyway), so two scorers recording the same capped deed at once cannot both pass the cap, then
+    the village's row while the entry is sealed into the village's hash chain (points.chain).
 
     `photo` (optional) is checked and re-encoded by points.validators.clean_photo before the
     transaction (a bad photo refuses the entry). The JPEG is written to storage only once every
@@ -121,7 +122,7 @@ def record_entry(
             if photo is not None:
                 # A local write of ~200 KB inside the transaction: the entry and its file exist together or not at all.
                 photo_name = _store_photo(photo, village=resident.village, on=occurred_on)
-            return Entry.objects.create(
+            return _insert(
                 village=resident.village,
                 resident=resident,
                 item=item,
@@ -146,6 +147,15 @@ def record_entry(
         if existing is None:
             raise
         return _replayed(existing, scorer=scorer, resident=resident, item=item)
+
+
+def _insert(**fields) -> Entry:
+    """Insert one entry, sealed into its village's hash chain (points.chain). Locks the village row
+    until the caller's transaction ends: a village's entries are written one at a time."""
+    entry = Entry(**fields)
+    chain.seal([entry], village_id=entry.village_id)
+    entry.save(force_insert=True)
+    return entry
 
 
 def _store_photo(photo: CleanPhoto, *, village: Village, on: date) -> str:
@@ -264,7 +274,7 @@ def _reverse(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
             Resident.objects.select_for_update().filter(pk=entry.resident_id).first()
             if Entry.objects.filter(reverses=entry).exists():
                 raise _refuse(_("This entry has already been reversed."), "already_reversed")
-            return Entry.objects.create(
+            return _insert(
                 village_id=entry.village_id,
                 resident_id=entry.resident_id,
                 item_id=entry.item_id,
@@ -400,6 +410,7 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
                     note=line.note,
                 )
             )
+        chain.seal(rows, village_id=village.pk)  # bulk_create inserts in list order: the chain's order
         Entry.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 

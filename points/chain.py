@@ -1,0 +1,137 @@
+"""The tamper-evident ledger: each entry's `chain_hash` links it to the entry written before it in
+its village, so changing, deleting or inserting a row anywhere breaks every later link.
+
+    chain_hash = SHA-256(previous entry's chain_hash in the village + "\\n" + canonical(entry))
+
+where canonical() is a JSON serialisation (sorted keys, no spaces, UTF-8) of the fields an entry
+never changes after its insert. The first entry of a village links to GENESIS. The chain follows
+the primary key: entries of a village are inserted one writer at a time (points.services locks
+the village row first, on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers), so the
+order of their keys is the order they were sealed in.
+
+`verify_ledger` recomputes the chains (python manage.py verify_ledger) and reports the first entry
+whose stored hash no longer matches.
+
+A chain cannot tell that its newest entries were deleted (nothing links to them yet); the command
+prints how many entries it checked, and on PostgreSQL a trigger refuses every UPDATE and DELETE.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from villages.models import Village
+
+GENESIS = "0" * 64
+
+# The fields an entry is sealed with: everything it records, nothing derived later.
+SEALED_FIELDS = (
+    "village_id",
+    "resident_id",
+    "item_id",
+    "points_halves",
+    "fine_yuan",
+    "occurred_on",
+    "counts_from",
+    "expires_on",
+    "recorded_by_id",
+    "recorded_at",
+    "note",
+    "witness",
+    "photo",
+    "idempotency_key",
+    "reverses_id",
+    "reason",
+)
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)  # UUID; a FieldFile is passed as its name
+
+
+def canonical(values: dict) -> bytes:
+    """The sealed fields of an entry as bytes; `values` maps SEALED_FIELDS to Python values."""
+    return json.dumps(
+        {field: _plain(values[field]) for field in SEALED_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+
+
+def link(previous: str, values: dict) -> str:
+    return hashlib.sha256(previous.encode() + b"\n" + canonical(values)).hexdigest()
+
+
+def entry_values(entry) -> dict:
+    """An unsaved (or saved) Entry's sealed fields."""
+    values = {field: getattr(entry, field) for field in SEALED_FIELDS}
+    values["photo"] = entry.photo.name or ""
+    return values
+
+
+def lock_head(village_id: int) -> str:
+    """The chain hash of the village's latest entry (GENESIS if it has none), with the village row
+    locked until the end of the caller's transaction so that no other writer extends the chain
+    meanwhile. Two queries; the second is answered from the (village, id) index."""
+    from points.models import Entry
+
+    Village.objects.select_for_update().filter(pk=village_id).values_list("pk", flat=True).first()
+    last = Entry.objects.filter(village_id=village_id).order_by("-pk").values_list("chain_hash", flat=True).first()
+    return last or GENESIS
+
+
+def seal(entries: list, *, village_id: int) -> None:
+    """Set chain_hash on unsaved entries of one village, in the order they will be inserted.
+    Call inside the transaction that inserts them."""
+    previous = lock_head(village_id)
+    for entry in entries:
+        entry.chain_hash = previous = link(previous, entry_values(entry))
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first entry whose stored hash does not follow from the entries before it."""
+
+    entry_id: int
+    village_id: int
+    stored: str
+    expected: str
+    checked: int  # entries found intact before it
+
+
+def _rows(village: Village | None, chunk_size: int) -> Iterator[tuple]:
+    from points.models import Entry
+
+    rows = Entry.objects.all() if village is None else Entry.objects.filter(village=village)
+    # Plain tuples straight from a server-side cursor (PostgreSQL) or chunked fetches (SQLite):
+    # memory stays flat whatever the size of the ledger.
+    return rows.order_by("pk").values_list("pk", "chain_hash", *SEALED_FIELDS).iterator(chunk_size=chunk_size)
+
+
+def verify(*, village: Village | None = None, chunk_size: int = 5000) -> tuple[int, Break | None]:
+    """Walk every chain (or one village's) in key order. Returns how many entries were checked and
+    the first break, or None if every link holds. One streamed query."""
+    return _walk(_rows(village, chunk_size))
+
+
+def _walk(rows: Iterable[tuple]) -> tuple[int, Break | None]:
+    heads: dict[int, str] = {}
+    checked = 0
+    for pk, stored, *sealed in rows:
+        values = dict(zip(SEALED_FIELDS, sealed, strict=True))
+        village_id = values["village_id"]
+        expected = link(heads.get(village_id, GENESIS), values)
+        if stored != expected:
+            return checked, Break(entry_id=pk, village_id=village_id, stored=stored, expected=expected, checked=checked)
+        heads[village_id] = stored
+        checked += 1
+    return checked, None
