@@ -72,6 +72,10 @@ ACTION_LABELS = {
     "certificate.issue": gettext_lazy("Issued a certificate"),
     "certificate.batch": gettext_lazy("Issued certificates for the village"),
     "certificate.revoke": gettext_lazy("Revoked a certificate"),
+    "auth.sign_in": gettext_lazy("Signed in"),
+    "auth.sign_in_failed": gettext_lazy("Wrong password at sign-in"),
+    "auth.locked_out": gettext_lazy("Locked out after too many wrong passwords"),
+    "access.denied": gettext_lazy("Access refused"),
 }
 
 
