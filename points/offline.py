@@ -1,5 +1,4 @@
-"""What a volunteer scorer's phone keeps for recording without signal, and the strict
-Content-Security-Policy the offline layer is served under.
+"""What a volunteer scorer's phone keeps for recording without signal.
 
 The snapshot is the whole of what the phone may cache: the acting village's *scorable*
 residents (living there and consenting) with only the fields the Record search needs, and the
@@ -14,24 +13,6 @@ from villages.models import Resident, Village
 
 RESIDENT_FIELDS = ("id", "name", "pinyin", "initials", "household")
 ITEM_FIELDS = ("id", "code", "title", "points", "kind", "fine", "cap")
-
-# Served on the offline page, the service worker and the offline endpoints: scripts only from
-# the site itself (no inline script, no eval), nothing from elsewhere.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 def _signed(value: Decimal) -> str:

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from points import services
 from points.access import get_item_to_score, get_resident_to_score
 from points.forms import RecordForm
-from points.offline import CONTENT_SECURITY_POLICY, offline_snapshot
+from points.offline import offline_snapshot
 from villages.access import require_role
 from villages.models import Membership
 
@@ -38,11 +38,6 @@ ICONS = [
     ("icons/icon-512.png", "512x512", "any"),
     ("icons/maskable-512.png", "512x512", "maskable"),
 ]
-
-
-def with_csp(response: HttpResponse) -> HttpResponse:
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    return response
 
 
 # Static files the offline page needs; the worker keeps them at their (in production hashed) URLs.
@@ -84,7 +79,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Service-Worker-Allowed"] = "/"
     # Browsers check for a new worker at most daily anyway; no-cache makes every check real.
     response["Cache-Control"] = "no-cache"
-    return with_csp(response)
+    return response
 
 
 @require_GET
@@ -118,7 +113,7 @@ def record_offline(request: HttpRequest) -> HttpResponse:
     village = require_role(request, SCORER)
     response = render(request, "points/record_offline.html", {"village": village})
     response["Cache-Control"] = "private, no-store"
-    return with_csp(response)
+    return response
 
 
 # The two endpoints below are read by the phone's script, not by a person: no login redirect, so
@@ -135,7 +130,7 @@ def offline_data(request: HttpRequest) -> JsonResponse:
     data["csrf_token"] = get_token(request)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "private, no-store"
-    return with_csp(response)
+    return response
 
 
 def _refused(code: str, message: str, status: int = 422) -> JsonResponse:
