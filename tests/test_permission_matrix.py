@@ -1,0 +1,297 @@
+"""The one permission matrix: every URL pattern of the site × every persona → the expected status.
+
+The URL patterns are walked from the resolver, so a new view is covered or the test fails ("add it
+to the matrix"). Personas: anonymous; resident A (whose objects the URLs name) and resident B; the
+scorer, head and administrator of village X; the scorer and head of village Y. Object URLs name
+village X's objects. Each persona's request runs in a savepoint that is rolled back, so a POST that
+changes something (deactivating an account, starting a batch) does not change the next persona's
+world.
+
+Reading the codes: 302 from anonymous is the sign-in page; a list or form a role has no business
+with answers 403; a URL naming an object the persona may not see answers 404, so nobody learns
+what exists; 400 is a form refused for bad data (by someone allowed to send it); 405 a method the
+view does not take.
+"""
+
+import io
+import uuid
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
+
+from handbook.services import add_page, start_draft
+from points.models import Appeal, Entry
+from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
+from points.verification import code_for
+from tests.conftest import _member
+from villages.models import Membership
+
+Role = Membership.Role
+PERSONAS = ["anonymous", "resident_a", "resident_b", "scorer", "head", "admin", "scorer_y", "head_y"]
+
+# Patterns left out by rule: Django's admin site (its own permission system, staff only).
+EXCLUDED_PREFIXES = ("admin/",)
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith(EXCLUDED_PREFIXES):
+                continue
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield namespace + (pattern.name or f"<unnamed {prefix}{pattern.pattern}>")
+
+
+URL_NAMES = sorted(set(_walk(get_resolver().url_patterns)))
+
+# url name → (method, POST data or None, expected status per persona in PERSONAS order).
+# fmt: off
+MATRIX = {
+    # --- Sign-in, language, health, the installable app: public ---------------------------------
+    "login":                           ("get",  None, [200, 302, 302, 302, 302, 302, 302, 302]),
+    "logout":                          ("post", {},   [302, 302, 302, 302, 302, 302, 302, 302]),
+    "password_change":                 ("get",  None, [302, 200, 200, 200, 200, 200, 200, 200]),
+    "password_change_done":            ("get",  None, [302, 200, 200, 200, 200, 200, 200, 200]),
+    "set_language":                    ("post", {"language": "en"}, [302, 302, 302, 302, 302, 302, 302, 302]),
+    "healthz":                         ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    "service_worker":                  ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    "manifest":                        ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    "points:verify":                   ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    # --- Home and the village switch --------------------------------------------------------------
+    "villages:home":                   ("get",  None, [302, 302, 302, 302, 200, 200, 302, 200]),
+    "villages:switch":                 ("post", {"village": "X"}, [302, 302, 302, 302, 302, 302, 302, 302]),
+    # --- The village office: register of residents (heads, administrators) ------------------------
+    "villages:residents":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "villages:resident_add":           ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "villages:resident_import":        ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "villages:resident_export":        ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "villages:resident_detail":        ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "villages:resident_move":          ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "villages:resident_status":        ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "villages:resident_consent":       ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    # --- Accounts and roles (administrators) ------------------------------------------------------
+    "villages:accounts":               ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "villages:account_add":            ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "villages:account_detail":         ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "villages:account_roles":          ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "villages:account_password":       ("post", {},   [302, 403, 403, 403, 403, 200, 403, 403]),
+    "villages:account_deactivate":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    # --- The head's dashboard and reports ---------------------------------------------------------
+    "villages:dashboard":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "villages:reports":                ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "villages:report_monthly":         ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "villages:ledger_export":          ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    # --- A resident's own pages ---------------------------------------------------------------------
+    "points:standing":                 ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:ledger":                   ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:appeal_entry":             ("get",  None, [302, 200, 404, 404, 404, 404, 404, 404]),
+    "points:my_certificates":          ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    # --- The volunteer scorer --------------------------------------------------------------------
+    "points:record":                   ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
+    "points:record_residents":         ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
+    "points:record_items":             ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
+    "points:record_done":              ("get",  None, [302, 403, 403, 200, 403, 403, 404, 403]),
+    "points:record_offline":           ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
+    "points:offline_data":             ("get",  None, [403, 403, 403, 200, 403, 403, 200, 403]),
+    "points:offline_sync":             ("post", {},   [403, 403, 403, 400, 403, 403, 400, 403]),
+    "points:my_entries":               ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
+    "points:withdraw":                 ("get",  None, [302, 403, 403, 200, 403, 403, 404, 403]),
+    "points:entry_photo":              ("get",  None, [302, 200, 404, 200, 200, 200, 404, 404]),
+    # --- The head: appeals, residents' standings, statements ----------------------------------------
+    "points:appeal_queue":             ("get",  None, [302, 403, 403, 403, 200, 403, 403, 200]),
+    "points:appeal_decide":            ("get",  None, [302, 404, 404, 404, 200, 404, 404, 404]),
+    "points:resident_list":            ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "points:resident_standing":        ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:resident_ledger":          ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:statement":                ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    # --- Certificates -------------------------------------------------------------------------------
+    "points:certificates":             ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "points:resident_certificates":    ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:issue_certificate":        ("post", {},   [302, 404, 404, 404, 302, 302, 404, 404]),
+    "points:certificate_pdf":          ("get",  None, [302, 200, 404, 404, 200, 200, 404, 404]),
+    "points:revoke_certificate":       ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:batch_start":              ("post", {},   [302, 403, 403, 403, 302, 302, 403, 302]),
+    "points:batch":                    ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:batch_resume":             ("post", {},   [302, 404, 404, 404, 302, 302, 404, 404]),
+    "points:batch_pdf":                ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    # --- The handbook, to read ----------------------------------------------------------------------
+    "handbook:index":                  ("get",  None, [302, 200, 200, 200, 200, 200, 200, 200]),
+    "handbook:page":                   ("get",  None, [302, 200, 200, 200, 200, 200, 404, 404]),
+    "handbook:item":                   ("get",  None, [302, 200, 200, 200, 200, 200, 404, 404]),
+    # --- The administrator's handbook editor, grades and audit trail -------------------------------
+    "handbook:editor":                 ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_start":           ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_import":          ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
+    "handbook:editor_booklet":         ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_edition_booklet": ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_export":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_draft":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_rename":          ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_discard":         ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_diff":            ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_page_add":        ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_page":            ("get",  None, [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_page_rename":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_page_move":       ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_page_remove":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_item_add":        ("post", {},   [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_item":            ("get",  None, [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_item_edit":       ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_item_move":       ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_item_remove":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "handbook:editor_grades":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "handbook:editor_capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
+    "handbook:editor_audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+}
+# fmt: on
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def world(
+    request,
+    settings,
+    tmp_path,
+    village,
+    other_village,
+    admin,
+    head,
+    scorer,
+    resident,
+    other_resident,
+    deed,
+    infraction,
+    clock,
+):
+    """Village X's objects that URLs name, and the personas of both villages."""
+    settings.MEDIA_ROOT = tmp_path  # the photo and the PDFs
+    scorer_y = _member(other_village, Role.SCORER, "scorer_y")
+    head_y = _member(other_village, Role.HEAD, "head_y")
+
+    def entry(item, **fields):
+        return record_entry(
+            scorer=scorer,
+            resident=resident,
+            item=item,
+            occurred_on=village.today(),
+            idempotency_key=uuid.uuid4(),
+            **fields,
+        )
+
+    with_photo = entry(deed, photo=_jpeg())
+    appealed = entry(infraction)
+    appeal = file_appeal(entry=appealed, resident_user=resident.user, reason="I was away")
+    record_entry(
+        scorer=scorer,
+        resident=other_resident,
+        item=deed,
+        occurred_on=village.today(),
+        idempotency_key=uuid.uuid4(),
+    )
+    certificate = issue_certificate(resident=resident, issued_by=head)
+    batch = start_batch(village=village, requested_by=head)
+    if request.node.callspec.params.get("name") == "points:batch_pdf":
+        run_certificate_batch(batch_id=batch.pk)  # renders the PDF: only where it is asked for
+    draft = start_draft(village=village, admin=admin)
+    draft_page = draft.pages.order_by("number").first() or add_page(edition=draft, admin=admin, title="新页")
+    draft_item = draft_page.items.first()
+    assert draft_item is not None, "the draft copies the published edition's items"
+    published = deed.edition
+    users = {
+        "anonymous": None,
+        "resident_a": resident.user,
+        "resident_b": other_resident.user,
+        "scorer": scorer,
+        "head": head,
+        "admin": admin,
+        "scorer_y": scorer_y,
+        "head_y": head_y,
+    }
+    a = resident.pk
+    args = {
+        "villages:resident_export": ["csv"],
+        "villages:resident_detail": [a],
+        "villages:resident_move": [a],
+        "villages:resident_status": [a],
+        "villages:resident_consent": [a],
+        "villages:account_detail": [resident.user.pk],
+        "villages:account_roles": [resident.user.pk],
+        "villages:account_password": [resident.user.pk],
+        "villages:account_deactivate": [resident.user.pk],
+        "villages:ledger_export": ["csv"],
+        "points:record_done": [with_photo.pk],
+        "points:withdraw": [with_photo.pk],
+        "points:entry_photo": [with_photo.pk],
+        "points:appeal_entry": [with_photo.pk],
+        "points:appeal_decide": [appeal.pk],
+        "points:resident_standing": [a],
+        "points:resident_ledger": [a],
+        "points:statement": [a],
+        "points:resident_certificates": [a],
+        "points:issue_certificate": [a],
+        "points:certificate_pdf": [certificate.pk],
+        "points:revoke_certificate": [certificate.pk],
+        "points:batch": [batch.pk],
+        "points:batch_resume": [batch.pk],
+        "points:batch_pdf": [batch.pk],
+        "points:verify": [code_for(certificate)],
+        "handbook:page": [published.pk, deed.page.number],
+        "handbook:item": [deed.pk],
+        "handbook:editor_edition_booklet": [published.pk],
+        "handbook:editor_export": [published.pk],
+        "handbook:editor_page": [draft_page.pk],
+        "handbook:editor_page_rename": [draft_page.pk],
+        "handbook:editor_page_move": [draft_page.pk],
+        "handbook:editor_page_remove": [draft_page.pk],
+        "handbook:editor_item_add": [draft_page.pk],
+        "handbook:editor_item": [draft_item.pk],
+        "handbook:editor_item_edit": [draft_item.pk],
+        "handbook:editor_item_move": [draft_item.pk],
+        "handbook:editor_item_remove": [draft_item.pk],
+    }
+    data = {"villages:switch": {"village": str(village.pk)}}
+    assert Entry.objects.filter(village=village).count() == 3 and Appeal.objects.count() == 1
+    return {"users": users, "args": args, "data": data}
+
+
+def _status(world, name: str, persona: str) -> int:
+    method, data, _row = MATRIX[name]
+    client = Client()
+    if world["users"][persona] is not None:
+        client.force_login(world["users"][persona])
+    url = reverse(name, args=world["args"].get(name, []))
+    data = world["data"].get(name, data)
+    with transaction.atomic():
+        response = client.post(url, data) if method == "post" else client.get(url)
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+def test_every_url_is_in_the_matrix():
+    missing = [name for name in URL_NAMES if name not in MATRIX]
+    assert not missing, f"add it to the matrix (tests/test_permission_matrix.py): {missing}"
+    stale = [name for name in MATRIX if name not in URL_NAMES]
+    assert not stale, f"no such URL any more; remove it from the matrix: {stale}"
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_each_persona_gets_exactly_the_expected_status(world, name):
+    assert name in MATRIX, f"{name} is not in the matrix: add it to the matrix"
+    expected = dict(zip(PERSONAS, MATRIX[name][2], strict=True))
+    got = {persona: _status(world, name, persona) for persona in PERSONAS}
+    assert got == expected, f"{name}: observed {[got[p] for p in PERSONAS]}"
+
+
+def test_the_matrix_rows_have_one_status_per_persona():
+    for name, (method, _data, row) in MATRIX.items():
+        assert method in ("get", "post") and len(row) == len(PERSONAS), name
