@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-snapshots": {"task": "points.tasks.take_monthly_snapshots", "schedule": crontab(minute=30, hour=0)},
     "expired-deductions": {"task": "points.tasks.notify_expired_deductions", "schedule": crontab(minute=10, hour=0)},
     "overdue-appeals": {"task": "points.tasks.remind_overdue_appeals", "schedule": crontab(minute=0, hour=8)},
+    "old-batch-pdfs": {"task": "points.tasks.discard_old_batch_pdfs", "schedule": crontab(minute=40, hour=3)},
 }
 
 # --- Auth -----------------------------------------------------------------------------
@@ -283,6 +284,8 @@ APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 30, minimum=1)
 SCORER_WITHDRAW_MINUTES = env_int("SCORER_WITHDRAW_MINUTES", 10, minimum=1)
 # An open appeal older than this many days is flagged in the head's queue.
 APPEAL_DEADLINE_DAYS = env_int("APPEAL_DEADLINE_DAYS", 10, minimum=1)
+# How long a finished certificate batch keeps its printable PDF (the certificates stay).
+CERTIFICATE_BATCH_KEEP_DAYS = env_int("CERTIFICATE_BATCH_KEEP_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -40,11 +40,13 @@ def _check_admin(user: AbstractBaseUser, village: Village) -> None:
 
 @transaction.atomic
 def start_draft(*, village: Village, admin: AbstractBaseUser, title: str = "") -> Edition:
-    """A new draft edition, a copy of the edition in force today (or empty if there is none)."""
+    """A new draft edition, a copy of the latest published edition (or empty if there is none).
+    The latest, not the one in force today: an edition published to take effect later already
+    holds the newest rules, and a draft started from an older one would silently drop them."""
     _check_admin(admin, village)
     if Edition.objects.filter(village=village, published_at__isnull=True).exists():
         raise ValidationError(_("There is already a draft edition; edit or publish it first."), code="draft_exists")
-    source = Edition.objects.in_force(village=village, on=village.today())
+    source = Edition.objects.published().filter(village=village).order_by("-effective_from", "-number").first()
     number = (Edition.objects.filter(village=village).aggregate(n=Max("number"))["n"] or 0) + 1
     draft = Edition.objects.create(
         village=village, number=number, title=title or (source.title if source else _("Handbook"))

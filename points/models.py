@@ -181,17 +181,21 @@ class Appeal(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice for a user, shown on their Standing page and marked read once seen.
-
-    The text is rendered from `kind` and the appeal when shown, so it reads in the viewer's language.
-    """
+    """An in-app notice for a user, shown on their Standing page (residents) or home page (heads)
+    and marked read once seen. It is about an entry or an appeal; the text is rendered from `kind`
+    when shown, so it reads in the viewer's language. At most one per user, kind and subject, so
+    the jobs that create them are safe to run twice."""
 
     class Kind(models.TextChoices):
         APPEAL_DECIDED = "appeal_decided", _("appeal decided")
+        ENTRY_RECORDED = "entry_recorded", _("new entry")
+        DEDUCTION_EXPIRED = "deduction_expired", _("deduction no longer counts")
+        APPEAL_OVERDUE = "appeal_overdue", _("appeal waiting too long")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="notifications")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Set by the e-mail task once the message went out, so a second run of the task sends nothing.
@@ -202,8 +206,20 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [
-            # The Standing page: a user's unread notices.
+            # The Standing and home pages: a user's unread notices.
             models.Index(fields=["user", "read_at"], name="notification_unread"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(appeal__isnull=False) | models.Q(entry__isnull=False),
+                name="notification_has_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "appeal"], condition=models.Q(appeal__isnull=False), name="notice_once_per_appeal"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "entry"], condition=models.Q(entry__isnull=False), name="notice_once_per_entry"
+            ),
         ]
 
     def __str__(self) -> str:

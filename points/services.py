@@ -25,7 +25,7 @@ from handbook.models import Edition, Item
 from points import certificates, chain, outbox
 from points.models import Appeal, Certificate, CertificateBatch, Entry, Notification
 from points.standing import compute_standing
-from points.tasks import email_appeal_decision, render_certificate_batch
+from points.tasks import email_appeal_decision, notify_entry_recorded, render_certificate_batch
 from points.validators import CleanPhoto, clean_photo
 from points.verification import certificate_data
 from villages.audit import record_audit
@@ -122,7 +122,7 @@ def record_entry(
             if photo is not None:
                 # A local write of ~200 KB inside the transaction: the entry and its file exist together or not at all.
                 photo_name = _store_photo(photo, village=resident.village, on=occurred_on)
-            return _insert(
+            entry = _insert(
                 village=resident.village,
                 resident=resident,
                 item=item,
@@ -137,6 +137,10 @@ def record_entry(
                 photo=photo_name,
                 idempotency_key=idempotency_key,
             )
+            if resident.user_id is not None:
+                # Through the outbox: the entry stands even if the broker is down right now.
+                outbox.enqueue(notify_entry_recorded, entry.pk)
+            return entry
     except Exception as error:
         if photo_name:
             default_storage.delete(photo_name)
@@ -190,6 +194,13 @@ def _check_recordable(*, scorer: AbstractBaseUser, resident: Resident, item: Ite
             _("%(name)s has not agreed to be scored, so nothing can be recorded for them."),
             "no_consent",
             name=resident.name,
+        )
+    if occurred_on < resident.consent_given_on:
+        raise _refuse(
+            _("%(name)s agreed to be scored on %(date)s; nothing before that day can be recorded."),
+            "before_consent",
+            name=resident.name,
+            date=resident.consent_given_on.isoformat(),
         )
     today = village.today()
     edition = Edition.objects.in_force(village=village, on=today)
@@ -323,7 +334,8 @@ def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reaso
         appeal = Appeal.objects.select_for_update().select_related("entry__village").get(pk=appeal.pk)
         if appeal.status != Appeal.Status.OPEN:
             raise _refuse(_("This appeal has already been decided."), "already_decided")
-        if upheld:
+        if upheld and not Entry.objects.filter(reverses=appeal.entry).exists():
+            # (If the entry was reversed meanwhile, e.g. withdrawn, upholding only records the decision.)
             _reverse(entry=appeal.entry, author=head, reason=reason)
         appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
         appeal.decided_by = head
@@ -340,7 +352,7 @@ def _notify_decision(appeal: Appeal) -> None:
     if user_id is None:
         return  # no login: the head's printed statement tells them
     notification = Notification.objects.create(user_id=user_id, kind=Notification.Kind.APPEAL_DECIDED, appeal=appeal)
-    email_appeal_decision.delay_on_commit(notification.pk)
+    outbox.enqueue(email_appeal_decision, notification.pk)
 
 
 @dataclass(frozen=True)
@@ -594,6 +606,21 @@ def resume_batch(*, batch: CertificateBatch, requested_by: AbstractBaseUser) -> 
 
 def batch_pdf_path(batch: CertificateBatch) -> Path:
     return Path(settings.MEDIA_ROOT) / "certificates" / f"batch-{batch.pk}.pdf"
+
+
+def discard_old_batch_pdfs(*, older_than: timedelta) -> int:
+    """Remove the printable PDFs of batches finished longer ago than `older_than`. The certificates
+    stay in the registry and each can still be reprinted from its record. Returns files removed."""
+    old = CertificateBatch.objects.filter(
+        status=CertificateBatch.Status.DONE, finished_at__lt=timezone.now() - older_than
+    ).exclude(pdf="")
+    removed = 0
+    for batch in old:
+        with contextlib.suppress(FileNotFoundError):
+            (Path(settings.MEDIA_ROOT) / batch.pdf).unlink()
+            removed += 1
+        CertificateBatch.objects.filter(pk=batch.pk).update(pdf="")
+    return removed
 
 
 def _remove_stale_temporaries(target: Path) -> None:

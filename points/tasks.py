@@ -2,6 +2,8 @@
 
 import logging
 import smtplib
+from collections.abc import Callable
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -10,32 +12,61 @@ from django.db import DatabaseError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from points import outbox, snapshots
-from points.models import Appeal, Notification
+from points import notices, outbox, snapshots
+from points.models import Appeal, Entry, Notification
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5)
 def email_appeal_decision(notification_id: int) -> None:
-    """E-mail the resident the decision on their appeal, if their login has an address.
-
-    Marks the notification as e-mailed, so a retry or a second delivery of the task sends nothing.
-    """
+    """E-mail the resident the decision on their appeal, if their login has an address."""
     notification = (
         Notification.objects.select_related("user", "appeal__entry__item", "appeal__entry__village")
-        .filter(pk=notification_id, emailed_at__isnull=True)
+        .filter(pk=notification_id)
         .first()
     )
-    if notification is None or not notification.user.email:
+    if notification is not None:
+        _email_once(notification, lambda: _appeal_message(notification.appeal))
+
+
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5)
+def notify_entry_recorded(entry_id: int) -> None:
+    """Tell the resident about a new line in their ledger: in the app and, if their login has an
+    address, by e-mail. Sent through the outbox, so it arrives even if the broker was down."""
+    notification = notices.entry_recorded(entry_id)
+    if notification is not None:
+        entry = Entry.objects.select_related("item", "village", "recorded_by").get(pk=entry_id)
+        _email_once(notification, lambda: _entry_message(entry))
+
+
+def _email_once(notification: Notification, message: Callable[[], tuple[str, str]]) -> None:
+    """Send the notice by e-mail unless it went out already or the user has no address.
+    Marked as e-mailed once sent, so a retry or a second delivery of the task sends nothing."""
+    if notification.emailed_at is not None or not notification.user.email:
         return
-    appeal = notification.appeal
     # Residents have no language preference stored; mail in the site's language (Chinese by default).
     with translation.override(settings.LANGUAGE_CODE):
-        subject, body = _appeal_message(appeal)
+        subject, body = message()
     send_mail(subject, body, None, [notification.user.email])
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    log.info("appeal %s: decision e-mailed to user %s", appeal.pk, notification.user_id)
+    log.info("notification %s (%s) e-mailed to user %s", notification.pk, notification.kind, notification.user_id)
+
+
+def _entry_message(entry: Entry) -> tuple[str, str]:
+    params = {
+        "village": entry.village.name,
+        "item": f"{entry.item.code} {entry.item.title}",
+        "points": f"{entry.points:+}",
+        "date": entry.occurred_on.isoformat(),
+        "by": entry.recorded_by.get_full_name() or entry.recorded_by.get_username(),
+    }
+    subject = _("A new entry in your ledger")
+    body = _(
+        "%(by)s recorded “%(item)s” (%(points)s points) of %(date)s in your ledger at %(village)s. "
+        "If it is wrong, you can appeal it on your ledger page."
+    )
+    return subject, body % params
 
 
 def _appeal_message(appeal: Appeal) -> tuple[str, str]:
@@ -65,6 +96,26 @@ def _appeal_message(appeal: Appeal) -> tuple[str, str]:
 def send_outbox() -> int:
     """Beat, every minute: publish outbox messages whose on-commit publish failed."""
     return outbox.sweep()
+
+
+@shared_task
+def notify_expired_deductions() -> int:
+    """Beat, daily: tell residents which deductions stopped counting."""
+    return notices.deductions_expired()
+
+
+@shared_task
+def remind_overdue_appeals() -> int:
+    """Beat, daily: remind heads of appeals waiting past the deadline."""
+    return notices.appeals_overdue()
+
+
+@shared_task
+def discard_old_batch_pdfs() -> int:
+    """Beat, daily: remove printable batch PDFs kept longer than CERTIFICATE_BATCH_KEEP_DAYS."""
+    from points.services import discard_old_batch_pdfs as discard  # services import this module
+
+    return discard(older_than=timedelta(days=settings.CERTIFICATE_BATCH_KEEP_DAYS))
 
 
 @shared_task

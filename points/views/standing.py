@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -19,8 +20,9 @@ RECENT_APPEALS = 5
 def standing(request: HttpRequest) -> HttpResponse:
     resident = get_own_resident(request)
     notifications = list(
-        Notification.objects.filter(user=request.user, read_at__isnull=True, appeal__entry__resident=resident)
-        .select_related("appeal__entry__item")
+        Notification.objects.filter(user=request.user, read_at__isnull=True)
+        .filter(Q(appeal__entry__resident=resident) | Q(entry__resident=resident))
+        .select_related("appeal__entry__item", "entry__item", "entry__recorded_by")
         .order_by("created_at")
     )
     if notifications:

@@ -19,7 +19,9 @@ PRODUCTION = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in ("DEBUG", "VAR_DIR")}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (same worker process) must not reach the check.
+    inherited = set(PRODUCTION) | {"DEBUG", "VAR_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )

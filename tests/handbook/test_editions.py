@@ -207,3 +207,13 @@ def test_it_ignores_another_villages_editions(clock, village, other_village, adm
     draft = start_draft(village=village, admin=admin)
 
     assert set(draft.items.values_list("code", flat=True)) == {deed.code}
+
+
+def test_a_new_draft_starts_from_an_edition_published_for_later_not_the_one_in_force(village, admin, edition, deed):
+    upcoming = start_draft(village=village, admin=admin)
+    upcoming.items.filter(code=deed.code).update(title="为邻居修剪果树")
+    publish_edition(edition=upcoming, admin=admin, effective_from=village.today() + timedelta(days=30))
+
+    draft = start_draft(village=village, admin=admin)
+
+    assert draft.items.get(code=deed.code).title == "为邻居修剪果树"

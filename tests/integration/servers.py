@@ -96,7 +96,7 @@ def run_django(code: str, redis: RedisServer, *, timeout: float = 60) -> str:
     test database), as a web request or a beat tick would; return what it printed."""
     env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": database_url(), "DB_CONN_MAX_AGE": "0"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -261,3 +261,18 @@ def test_it_explains_a_refusal_in_chinese(attempts, attempt):
     assert not CJK.search(english.message), english.message
     assert CJK.search(chinese.message), f"not translated: {chinese.message!r}"
     assert chinese.messages != english.messages
+
+
+def test_it_refuses_a_deed_dated_before_the_resident_agreed_to_be_scored(resident, scorer, deed):
+    resident.consent_given_on = resident.village.today() - timedelta(days=2)
+    resident.save()
+    with pytest.raises(ValidationError) as refusal:
+        record_entry(
+            scorer=scorer,
+            resident=resident,
+            item=deed,
+            occurred_on=resident.village.today() - timedelta(days=3),
+            idempotency_key=uuid.uuid4(),
+        )
+    assert refusal.value.code == "before_consent"
+    assert not Entry.objects.exists()

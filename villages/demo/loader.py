@@ -19,6 +19,7 @@ from points.services import (
     reverse_entry,
     revoke_certificate,
 )
+from points.snapshots import previous_month, take_monthly_snapshots
 from villages.demo.handbook_data import PAGES
 from villages.grades import DONGDAO_LU_JIA_BANDS
 from villages.models import Household, Membership, Resident, Village
@@ -60,6 +61,11 @@ def load_demo(*, seed: int = 2018) -> bool:
         teng_items = _handbook(teng)
         teng_residents = _residents(teng, rng, count=12, households=4, consenting_by=users["admin"])
         _history(teng, teng_residents, teng_items, rng, {"scorer": teng_users["scorer_tj"]}, months=3)
+        # A year of month-end snapshots, as beat would have taken them.
+        month = village.today().replace(day=1)
+        for _ in range(12):
+            month = previous_month(month)
+            take_monthly_snapshots(month=month)
     return True
 
 

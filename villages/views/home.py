@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from points.notices import take_overdue_reminders
 from villages.access import choose_village, get_acting
 from villages.models import Membership
 
@@ -23,7 +24,10 @@ def home(request: HttpRequest) -> HttpResponse:
         and not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN)
     ):
         return redirect("points:record")
-    return render(request, "villages/home.html", {"acting": acting})
+    overdue = 0
+    if acting is not None and acting.has(Membership.Role.HEAD):
+        overdue = take_overdue_reminders(user=request.user, village=acting.village)
+    return render(request, "villages/home.html", {"acting": acting, "overdue_reminders": overdue})
 
 
 @login_required

@@ -1,0 +1,79 @@
+"""In-app notices created by background work. Each function is safe to run twice: a notice
+exists at most once per user, kind and subject (database constraints), and bulk inserts skip
+the ones already there."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from points.models import Appeal, Entry, Notification
+from villages.models import Membership, Village
+
+# How far back the daily expiry job looks, so a missed day or two still gets its notices.
+EXPIRY_LOOKBACK = timedelta(days=7)
+
+
+def entry_recorded(entry_id: int) -> Notification | None:
+    """The notice that a new line is in the resident's ledger (None if the resident has no login)."""
+    entry = Entry.objects.select_related("resident").filter(pk=entry_id).first()
+    if entry is None or entry.resident.user_id is None:
+        return None
+    notification, _created = Notification.objects.get_or_create(
+        user_id=entry.resident.user_id, kind=Notification.Kind.ENTRY_RECORDED, entry=entry
+    )
+    return notification
+
+
+def deductions_expired() -> int:
+    """Tell residents which of their deductions stopped counting (credit repair). One query per
+    village to find them, one insert for all. Returns how many notices were due (new or not)."""
+    due = []
+    for village in Village.objects.all():
+        today = village.today()
+        rows = (
+            Entry.objects.originals()
+            .not_reversed(on=today)
+            .filter(
+                village=village,
+                points_halves__lt=0,
+                expires_on__gt=today - EXPIRY_LOOKBACK,
+                expires_on__lte=today,
+                resident__user__isnull=False,
+            )
+            .values_list("pk", "resident__user_id")
+        )
+        due += [
+            Notification(user_id=user_id, kind=Notification.Kind.DEDUCTION_EXPIRED, entry_id=pk) for pk, user_id in rows
+        ]
+    Notification.objects.bulk_create(due, ignore_conflicts=True)
+    return len(due)
+
+
+def appeals_overdue() -> int:
+    """Remind each head of the appeals in their village waiting longer than APPEAL_DEADLINE_DAYS.
+    Returns how many reminders were due (new or not)."""
+    cutoff = timezone.now() - timedelta(days=settings.APPEAL_DEADLINE_DAYS)
+    appeals = list(
+        Appeal.objects.filter(status=Appeal.Status.OPEN, filed_at__lt=cutoff).values_list("pk", "entry__village_id")
+    )
+    heads: dict[int, list[int]] = {}
+    for village_id, user_id in Membership.objects.filter(
+        role=Membership.Role.HEAD, village_id__in={village_id for _pk, village_id in appeals}
+    ).values_list("village_id", "user_id"):
+        heads.setdefault(village_id, []).append(user_id)
+    due = [
+        Notification(user_id=user_id, kind=Notification.Kind.APPEAL_OVERDUE, appeal_id=pk)
+        for pk, village_id in appeals
+        for user_id in heads.get(village_id, [])
+    ]
+    Notification.objects.bulk_create(due, ignore_conflicts=True)
+    return len(due)
+
+
+def take_overdue_reminders(*, user, village: Village) -> int:
+    """How many unread overdue-appeal reminders the head has in `village`; they count as read now."""
+    unread = Notification.objects.filter(
+        user=user, kind=Notification.Kind.APPEAL_OVERDUE, read_at__isnull=True, appeal__entry__village=village
+    )
+    return unread.update(read_at=timezone.now())
