@@ -215,7 +215,9 @@ class Notification(models.Model):
                 name="notification_has_subject",
             ),
             models.UniqueConstraint(
-                fields=["user", "kind", "appeal"], condition=models.Q(appeal__isnull=False), name="notice_once_per_appeal"
+                fields=["user", "kind", "appeal"],
+                condition=models.Q(appeal__isnull=False),
+                name="notice_once_per_appeal",
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "entry"], condition=models.Q(entry__isnull=False), name="notice_once_per_entry"

@@ -1,8 +1,8 @@
 """A resident's Standing page: theirs at /me/, and any resident's for the head and administrators."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
