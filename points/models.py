@@ -42,9 +42,16 @@ class EntryQuerySet(models.QuerySet):
         return self.filter(IsNull(_Unindexed("reverses_id", output_field=models.BigIntegerField()), True))
 
     def not_reversed(self, *, on: date | None = None) -> "EntryQuerySet":
-        if on is None:
-            return self.filter(reversal__isnull=True)
-        return self.exclude(reversal__counts_from__lte=on)
+        """Entries with no reversal (counting by `on`, if given).
+
+        NOT EXISTS rather than `reversal__isnull=True`: Django writes that as LEFT JOIN … WHERE
+        T.id IS NULL, which PostgreSQL does not turn into an anti-join; it then expects one row
+        and nests loops over the rest (the dashboard's monthly counts for a village of 100,000
+        entries in a 1 M county: 5.7 s; 60 ms as an anti-join)."""
+        reversals = self.model.objects.filter(reverses=models.OuterRef("pk"))
+        if on is not None:
+            reversals = reversals.filter(counts_from__lte=on)
+        return self.filter(~models.Exists(reversals))
 
     def update(self, **kwargs):
         raise AppendOnlyError("Ledger entries are never updated; record a reversal.")
