@@ -245,11 +245,7 @@ def can_withdraw(entry: Entry, *, scorer: AbstractBaseUser, now: datetime | None
     """Whether `scorer` may still withdraw `entry` (theirs, an original, inside the window).
     Does not look for an existing reversal; callers that show a button select_related it."""
     now = now or timezone.now()
-    return (
-        entry.recorded_by_id == scorer.pk
-        and not entry.is_reversal
-        and now - entry.recorded_at <= withdraw_window()
-    )
+    return entry.recorded_by_id == scorer.pk and not entry.is_reversal and now - entry.recorded_at <= withdraw_window()
 
 
 def withdraw_entry(*, entry: Entry, scorer: AbstractBaseUser, reason: str) -> Entry:

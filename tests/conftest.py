@@ -59,9 +59,7 @@ def deed(page) -> Item:
 @pytest.fixture
 def capped_deed(page) -> Item:
     """+1, at most twice a calendar month per resident."""
-    return make_item(
-        page, code="1.2", title="送老人去医院或集市", cap_count=2, cap_period=Item.Period.MONTH
-    )
+    return make_item(page, code="1.2", title="送老人去医院或集市", cap_count=2, cap_period=Item.Period.MONTH)
 
 
 @pytest.fixture

@@ -28,14 +28,18 @@ UNINSTALL = "".join(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};\n" 
 
 
 def seal_existing_entries(apps, schema_editor):
-    """Chain the entries written before this migration, per village in key order."""
+    """Chain the entries written before this migration, per village in key order. Reads the
+    sealed fields first (SQLite gives no isolation between a cursor and updates), then writes the
+    hashes in batches: a county's million entries take minutes, not hours."""
     Entry = apps.get_model("points", "Entry")
-    heads = {}
-    rows = Entry.objects.order_by("pk").values_list("pk", *SEALED_FIELDS)
-    for pk, *sealed in list(rows):  # read first: SQLite gives no isolation between a cursor and updates
+    heads, hashes = {}, []
+    for pk, *sealed in Entry.objects.order_by("pk").values_list("pk", *SEALED_FIELDS).iterator(chunk_size=10_000):
         values = dict(zip(SEALED_FIELDS, sealed, strict=True))
         heads[values["village_id"]] = chain_hash = link(heads.get(values["village_id"], GENESIS), values)
-        Entry.objects.filter(pk=pk).update(chain_hash=chain_hash)
+        hashes.append((pk, chain_hash))
+    for start in range(0, len(hashes), 2000):
+        batch = [Entry(pk=pk, chain_hash=chain_hash) for pk, chain_hash in hashes[start : start + 2000]]
+        Entry.objects.bulk_update(batch, ["chain_hash"])
 
 
 def install_triggers(apps, schema_editor):
