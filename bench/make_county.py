@@ -23,7 +23,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import cache
 
 PASSWORD = "village-demo"
@@ -183,33 +182,11 @@ def _make_village(*, code: str, name: str, size: CountySize, rng: random.Random,
 
 def _handbook(village, today: date) -> list:
     """The demo handbook, published and in force since before the history starts."""
-    from handbook.models import Edition, Item, Page
-    from villages.demo.handbook_data import PAGES
+    from handbook.models import Edition, Item
+    from villages.demo.handbook_data import fill_with_demo_pages
 
     edition = Edition.objects.create(village=village, number=1, title=f"{village.name}村民积分手册")
-    pages = Page.objects.bulk_create(
-        Page(edition=edition, number=number, title=title) for number, (title, _rows) in enumerate(PAGES, start=1)
-    )
-    items = []
-    for page, (_title, rows) in zip(pages, PAGES, strict=True):
-        for position, (code, title, description, kind, points, fine, cap, validity) in enumerate(rows):
-            items.append(
-                Item(
-                    edition=edition,
-                    page=page,
-                    position=position,
-                    code=code,
-                    title=title,
-                    description=description,
-                    kind=kind,
-                    points=Decimal(points),
-                    fine_yuan=fine,
-                    cap_count=cap[0] if cap else None,
-                    cap_period=cap[1] if cap else "",
-                    validity_months=validity,
-                )
-            )
-    Item.objects.bulk_create(items)
+    fill_with_demo_pages(edition)
     # Published directly rather than through publish_edition, which (rightly) refuses past dates.
     published = today - timedelta(days=HISTORY_DAYS + 30)
     Edition.objects.filter(pk=edition.pk).update(

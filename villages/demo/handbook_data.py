@@ -5,6 +5,10 @@ Nothing here scores speech, petitions or politics.
 Each item: (code, title, description, kind, points, fine in yuan, cap (count, period), validity months).
 """
 
+from decimal import Decimal
+
+from handbook.models import Edition, Item, Page
+
 DEED, FAULT = "deed", "infraction"
 MONTH, YEAR = "month", "year"
 
@@ -111,3 +115,29 @@ PAGES = [
         ],
     ),
 ]
+
+
+def fill_with_demo_pages(edition: Edition) -> None:
+    """Add the demo handbook's pages and items to an empty edition, in two queries (one per
+    table). Items are numbered from position 0 on each page. Publishing is the caller's choice."""
+    pages = Page.objects.bulk_create(
+        Page(edition=edition, number=number, title=title) for number, (title, _rows) in enumerate(PAGES, start=1)
+    )
+    Item.objects.bulk_create(
+        Item(
+            edition=edition,
+            page=page,
+            position=position,
+            code=code,
+            title=title,
+            description=description,
+            kind=kind,
+            points=Decimal(points),
+            fine_yuan=fine,
+            cap_count=cap[0] if cap else None,
+            cap_period=cap[1] if cap else "",
+            validity_months=validity,
+        )
+        for page, (_page_title, rows) in zip(pages, PAGES, strict=True)
+        for position, (code, title, description, kind, points, fine, cap, validity) in enumerate(rows)
+    )

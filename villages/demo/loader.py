@@ -4,12 +4,11 @@ Everything is written through the services, like any other caller."""
 
 import random
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from handbook.models import Edition, Item, Page
+from handbook.models import Edition, Item
 from points.models import Entry
 from points.services import (
     PaperEntry,
@@ -20,7 +19,7 @@ from points.services import (
     revoke_certificate,
 )
 from points.snapshots import previous_month, take_monthly_snapshots
-from villages.demo.handbook_data import PAGES
+from villages.demo.handbook_data import fill_with_demo_pages
 from villages.grades import DONGDAO_LU_JIA_BANDS
 from villages.models import Household, Membership, Resident, Village
 from villages.services import create_village, grant_role, record_consent
@@ -103,27 +102,7 @@ def _village(name: str, code: str, seal: str, users: dict) -> Village:
 def _handbook(village: Village) -> dict[str, Item]:
     """The 12-page handbook, published and in force since before the year of history."""
     edition = Edition.objects.create(village=village, number=1, title=f"{village.name}村民积分手册")
-    items = []
-    for number, (title, rows) in enumerate(PAGES, start=1):
-        page = Page.objects.create(edition=edition, number=number, title=title)
-        for position, (code, item_title, description, kind, points, fine, cap, validity) in enumerate(rows):
-            items.append(
-                Item(
-                    edition=edition,
-                    page=page,
-                    position=position,
-                    code=code,
-                    title=item_title,
-                    description=description,
-                    kind=kind,
-                    points=Decimal(points),
-                    fine_yuan=fine,
-                    cap_count=cap[0] if cap else None,
-                    cap_period=cap[1] if cap else "",
-                    validity_months=validity,
-                )
-            )
-    Item.objects.bulk_create(items)
+    fill_with_demo_pages(edition)
     # Published directly rather than through publish_edition, which (rightly) refuses past dates.
     edition.published_at = datetime.combine(village.today() - timedelta(days=400), time(9), tzinfo=village.tzinfo)
     edition.effective_from = village.today() - timedelta(days=400)
