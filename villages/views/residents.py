@@ -1,6 +1,7 @@
 """The register of residents, kept by the village head and administrators: list and search, add,
 edit, move between households, moved away / deceased, consent, import and export."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -102,6 +104,29 @@ def _detail_context(resident: Resident, **forms) -> dict:
     }
 
 
+def _save_on_detail_page(
+    request: HttpRequest,
+    resident: Resident,
+    form: Form,
+    *,
+    form_name: str,
+    save: Callable[[dict], str],
+    error_field: str | None = None,
+) -> HttpResponse:
+    """A form posted from the resident's page: if valid, `save(cleaned_data)` calls the service and
+    returns the success message, then back to the page. An invalid form, or a ValidationError from
+    the service (added to `error_field`), shows the page again with that form's errors, status 400."""
+    if form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(error_field, error)
+        else:
+            messages.success(request, message)
+            return redirect("villages:resident_detail", resident.pk)
+    return render(request, "villages/resident_detail.html", _detail_context(resident, **{form_name: form}), status=400)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -109,36 +134,28 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_resident_for_office(request, pk)
     if request.method == "GET":
         return render(request, "villages/resident_detail.html", _detail_context(resident))
+
+    def save(data: dict) -> str:
+        services.update_resident(resident=resident, actor=request.user, **data)
+        return _("Saved.")
+
     form = ResidentEditForm(request.POST, village=resident.village)
-    if form.is_valid():
-        try:
-            services.update_resident(resident=resident, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("villages:resident_detail", resident.pk)
-    return render(request, "villages/resident_detail.html", _detail_context(resident, edit_form=form), status=400)
+    return _save_on_detail_page(request, resident, form, form_name="edit_form", save=save)
 
 
 @login_required
 @require_POST
 def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_resident_for_office(request, pk)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.move_resident(resident=resident, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s now belongs to household %(number)s.")
-                % {"name": resident.name, "number": resident.household.number},
-            )
-            return redirect("villages:resident_detail", resident.pk)
-    return render(request, "villages/resident_detail.html", _detail_context(resident, move_form=form), status=400)
+
+    def save(data: dict) -> str:
+        services.move_resident(resident=resident, actor=request.user, **data)
+        return _("%(name)s now belongs to household %(number)s.") % {
+            "name": resident.name,
+            "number": resident.household.number,
+        }
+
+    return _save_on_detail_page(request, resident, MoveForm(request.POST), form_name="move_form", save=save)
 
 
 STATUS_SERVICES = {
@@ -152,16 +169,12 @@ STATUS_SERVICES = {
 @require_POST
 def resident_status(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_resident_for_office(request, pk)
-    form = StatusForm(request.POST)
-    if form.is_valid():
-        try:
-            STATUS_SERVICES[form.cleaned_data["status"]](resident=resident, actor=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("villages:resident_detail", resident.pk)
-    return render(request, "villages/resident_detail.html", _detail_context(resident, status_form=form), status=400)
+
+    def save(data: dict) -> str:
+        STATUS_SERVICES[data["status"]](resident=resident, actor=request.user)
+        return _("Saved.")
+
+    return _save_on_detail_page(request, resident, StatusForm(request.POST), form_name="status_form", save=save)
 
 
 @login_required
@@ -169,24 +182,16 @@ def resident_status(request: HttpRequest, pk: int) -> HttpResponse:
 def resident_consent(request: HttpRequest, pk: int) -> HttpResponse:
     """Record (given=yes, with the date) or withdraw (given=no) the resident's consent to be scored."""
     resident = get_resident_for_office(request, pk)
+
+    def save(data: dict) -> str:
+        if data["given"]:
+            services.record_consent(resident=resident, given_on=data["given_on"], recorded_by=request.user)
+            return _("Consent recorded: %(name)s can be scored.") % {"name": resident.name}
+        services.withdraw_consent(resident=resident, recorded_by=request.user)
+        return _("Consent withdrawn: nobody can score %(name)s any more.") % {"name": resident.name}
+
     form = ConsentForm(request.POST)
-    if form.is_valid():
-        try:
-            if form.cleaned_data["given"]:
-                services.record_consent(
-                    resident=resident, given_on=form.cleaned_data["given_on"], recorded_by=request.user
-                )
-                messages.success(request, _("Consent recorded: %(name)s can be scored.") % {"name": resident.name})
-            else:
-                services.withdraw_consent(resident=resident, recorded_by=request.user)
-                messages.success(
-                    request, _("Consent withdrawn: nobody can score %(name)s any more.") % {"name": resident.name}
-                )
-        except ValidationError as error:
-            form.add_error("given_on", error)
-        else:
-            return redirect("villages:resident_detail", resident.pk)
-    return render(request, "villages/resident_detail.html", _detail_context(resident, consent_form=form), status=400)
+    return _save_on_detail_page(request, resident, form, form_name="consent_form", save=save, error_field="given_on")
 
 
 # --- Import and export -------------------------------------------------------------------------
