@@ -125,7 +125,9 @@ def publish_edition(*, edition: Edition, admin: AbstractBaseUser, effective_from
 # Every function below refuses a published edition: what entries were recorded under never changes.
 
 
-def _check_draft(edition: Edition) -> None:
+def _check_draft_editor(admin: AbstractBaseUser, edition: Edition) -> None:
+    """Changing an edition takes an administrator of its village, and the edition still a draft."""
+    _check_admin(admin, edition.village)
     if not edition.is_draft:
         raise ValidationError(_("A published edition cannot change; start a new draft instead."), code="published")
 
@@ -154,8 +156,7 @@ def _clean_item(item: Item) -> None:
 
 @transaction.atomic
 def rename_edition(*, edition: Edition, admin: AbstractBaseUser, title: str) -> Edition:
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     before = edition.title
     edition.title = title.strip()
     edition.full_clean(exclude=["published_by"])
@@ -174,8 +175,7 @@ def rename_edition(*, edition: Edition, admin: AbstractBaseUser, title: str) -> 
 @transaction.atomic
 def discard_draft(*, edition: Edition, admin: AbstractBaseUser) -> None:
     """Delete a draft with its pages and items. A draft has no entries (only published items can be recorded)."""
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     record_audit(
         action="handbook.draft.discard",
         actor=admin,
@@ -189,8 +189,7 @@ def discard_draft(*, edition: Edition, admin: AbstractBaseUser) -> None:
 @transaction.atomic
 def add_page(*, edition: Edition, admin: AbstractBaseUser, title: str) -> Page:
     """A new page at the end of the draft."""
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     number = (edition.pages.aggregate(n=Max("number"))["n"] or 0) + 1
     page = Page(edition=edition, number=number, title=title.strip())
     page.full_clean()
@@ -207,8 +206,7 @@ def add_page(*, edition: Edition, admin: AbstractBaseUser, title: str) -> Page:
 
 @transaction.atomic
 def rename_page(*, page: Page, admin: AbstractBaseUser, title: str) -> Page:
-    _check_admin(admin, page.edition.village)
-    _check_draft(page.edition)
+    _check_draft_editor(admin, page.edition)
     before = page.title
     page.title = title.strip()
     page.full_clean()
@@ -228,8 +226,7 @@ def rename_page(*, page: Page, admin: AbstractBaseUser, title: str) -> Page:
 def remove_page(*, page: Page, admin: AbstractBaseUser) -> None:
     """Remove an empty page; the pages after it move up one number."""
     edition = page.edition
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     count = page.items.count()
     if count:
         raise ValidationError(
@@ -259,8 +256,7 @@ def remove_page(*, page: Page, admin: AbstractBaseUser) -> None:
 def move_page(*, page: Page, admin: AbstractBaseUser, direction: Direction) -> Page:
     """Swap the page with the one before (up) or after (down) it; at either end nothing changes."""
     edition = page.edition
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     pages = edition.pages.all()
     neighbour = (
         pages.filter(number__lt=page.number).order_by("-number").first()
@@ -293,10 +289,8 @@ def add_item(*, page: Page, admin: AbstractBaseUser, **fields: Any) -> Item:
     """A new item at the end of `page`. `fields` are the names in ITEM_FIELDS; refusals raise
     ValidationError keyed by field, and write nothing."""
     edition = page.edition
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
-    position = (page.items.aggregate(n=Max("position"))["n"] or 0) + 1
-    item = Item(edition=edition, page=page, position=position, **_item_values(fields))
+    _check_draft_editor(admin, edition)
+    item = Item(edition=edition, page=page, position=_next_position(page), **_item_values(fields))
     _clean_item(item)
     item.save()
     record_audit(
@@ -313,8 +307,7 @@ def add_item(*, page: Page, admin: AbstractBaseUser, **fields: Any) -> Item:
 def update_item(*, item: Item, admin: AbstractBaseUser, page: Page | None = None, **fields: Any) -> Item:
     """Change an item of a draft; `page` (of the same draft) moves it to the end of that page."""
     edition = item.edition
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     before = _item_snapshot(item)
     before_page = item.page
     for name, value in _item_values(fields).items():
@@ -323,7 +316,7 @@ def update_item(*, item: Item, admin: AbstractBaseUser, page: Page | None = None
         if page.edition_id != edition.pk:
             raise ValidationError({"page": _("The page belongs to another edition.")}, code="foreign_page")
         item.page = page
-        item.position = (page.items.aggregate(n=Max("position"))["n"] or 0) + 1
+        item.position = _next_position(page)
     _clean_item(item)
     item.save()
     after = _item_snapshot(item)
@@ -345,8 +338,7 @@ def update_item(*, item: Item, admin: AbstractBaseUser, page: Page | None = None
 @transaction.atomic
 def remove_item(*, item: Item, admin: AbstractBaseUser) -> None:
     edition = item.edition
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     record_audit(
         action="handbook.item.remove",
         actor=admin,
@@ -361,8 +353,7 @@ def remove_item(*, item: Item, admin: AbstractBaseUser) -> None:
 def move_item(*, item: Item, admin: AbstractBaseUser, direction: Direction) -> Item:
     """Swap the item with its neighbour on the page; positions are renumbered 1, 2, 3… on the way."""
     edition = item.edition
-    _check_admin(admin, edition.village)
-    _check_draft(edition)
+    _check_draft_editor(admin, edition)
     siblings = list(Item.objects.filter(page_id=item.page_id).order_by("position", "code"))
     index = next(i for i, sibling in enumerate(siblings) if sibling.pk == item.pk)
     other = index - 1 if direction == "up" else index + 1
@@ -381,6 +372,11 @@ def move_item(*, item: Item, admin: AbstractBaseUser, direction: Direction) -> I
         after={"position": other + 1},
     )
     return next(sibling for sibling in siblings if sibling.pk == item.pk)
+
+
+def _next_position(page: Page) -> int:
+    """The position after the page's last item (one query)."""
+    return (page.items.aggregate(n=Max("position"))["n"] or 0) + 1
 
 
 def _item_values(fields: dict[str, Any]) -> dict[str, Any]:
