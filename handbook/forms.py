@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from handbook.interchange import MAX_BYTES
 from handbook.models import MAX_VALIDITY_MONTHS, Edition, Item, Page
+from handbook.services import ITEM_FIELDS
 from handbook.validators import validate_half_step
 from villages.grades import Band
 from villages.services import MAX_BANDS, MAX_STARTING_CAPITAL
@@ -63,7 +64,7 @@ class ItemForm(forms.Form):
 
     @classmethod
     def for_item(cls, item: Item, data=None) -> "ItemForm":
-        initial = {name: getattr(item, name) for name in ITEM_FORM_FIELDS}
+        initial = {name: getattr(item, name) for name in ITEM_FIELDS}
         initial["points"] = Decimal(item.points).normalize() if item.points % 1 else int(item.points)
         initial["page"] = item.page_id
         return cls(data, edition=item.edition, initial=initial, prefix=f"item-{item.pk}")
@@ -71,20 +72,7 @@ class ItemForm(forms.Form):
     @property
     def values(self) -> dict:
         """The cleaned item fields, as the services take them."""
-        return {name: self.cleaned_data[name] for name in ITEM_FORM_FIELDS}
-
-
-ITEM_FORM_FIELDS = [
-    "code",
-    "title",
-    "description",
-    "kind",
-    "points",
-    "fine_yuan",
-    "cap_count",
-    "cap_period",
-    "validity_months",
-]
+        return {name: self.cleaned_data[name] for name in ITEM_FIELDS}
 
 
 class PublishForm(forms.Form):

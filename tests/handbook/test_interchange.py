@@ -6,21 +6,10 @@ from django.urls import reverse
 
 from handbook.interchange import export_edition, import_edition
 from handbook.models import Edition, Item, Page
+from handbook.services import ITEM_FIELDS
 from villages.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-CONTENT_FIELDS = [
-    "code",
-    "title",
-    "description",
-    "kind",
-    "points",
-    "fine_yuan",
-    "cap_count",
-    "cap_period",
-    "validity_months",
-]
 
 
 def _contents(edition):
@@ -30,7 +19,7 @@ def _contents(edition):
             (
                 page.number,
                 page.title,
-                [tuple(getattr(item, f) for f in CONTENT_FIELDS) for item in page.items.order_by("position", "code")],
+                [tuple(getattr(item, f) for f in ITEM_FIELDS) for item in page.items.order_by("position", "code")],
             )
             for page in edition.pages.order_by("number")
         ],
