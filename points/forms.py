@@ -52,6 +52,13 @@ class RecordForm(forms.Form):
         upload = self.cleaned_data.get("photo")
         return clean_photo(upload) if upload else None
 
+    @property
+    def entry_values(self) -> dict:
+        """The cleaned fields as services.record_entry takes them; the view adds the scorer and the
+        resident and item it resolved itself."""
+        fields = ("occurred_on", "idempotency_key", "note", "witness", "photo")
+        return {name: self.cleaned_data[name] for name in fields}
+
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(

@@ -159,17 +159,8 @@ def offline_sync(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         message = " ".join(str(error) for errors in form.errors.values() for error in errors)
         return _refused("invalid", message, status=400)
-    data = form.cleaned_data
     try:
-        entry = services.record_entry(
-            scorer=request.user,
-            resident=resident,
-            item=item,
-            occurred_on=data["occurred_on"],
-            idempotency_key=data["idempotency_key"],
-            note=data["note"],
-            witness=data["witness"],
-        )
+        entry = services.record_entry(scorer=request.user, resident=resident, item=item, **form.entry_values)
     except ValidationError as error:
         return _refused(error.code or "refused", " ".join(error.messages))
     return JsonResponse(

@@ -26,11 +26,11 @@ from points import services
 from points.access import get_entry_recorded_by, get_item_to_score, get_resident_to_score
 from points.forms import RecordForm, WithdrawForm
 from points.models import Entry
-from points.pickers import find_items, find_residents
+from points.pickers import ItemPick, find_items, find_residents
 from points.standing import compute_standing
 from points.validators import MAX_UPLOAD_MB
 from villages.access import require_role
-from villages.models import Membership, Village
+from villages.models import Membership, Resident, Village
 
 SCORER = Membership.Role.SCORER
 # Refusals from record_entry that belong next to one field; the rest show above the form.
@@ -44,6 +44,18 @@ def _page_number(request: HttpRequest) -> int | None:
         return None
 
 
+def _item_pick(request: HttpRequest, village: Village, resident: Resident | None) -> ItemPick:
+    """The items offered for `resident`, filtered by the item search `iq`, page `hp` of them."""
+    return find_items(
+        village=village,
+        scorer=request.user,
+        query=request.GET.get("iq", ""),
+        page_number=_page_number(request),
+        resident=resident,
+        on=village.today(),
+    )
+
+
 def _record_context(request: HttpRequest, village: Village, *, form: RecordForm | None = None) -> dict:
     """What the Record page shows for the resident and item chosen so far (ids from GET or POST)."""
     data = request.POST if request.method == "POST" else request.GET
@@ -53,14 +65,7 @@ def _record_context(request: HttpRequest, village: Village, *, form: RecordForm 
     if resident is None:
         context["search"] = find_residents(village=village, scorer=request.user, query=request.GET.get("q", ""))
     elif item is None:
-        context["pick"] = find_items(
-            village=village,
-            scorer=request.user,
-            query=request.GET.get("iq", ""),
-            page_number=_page_number(request),
-            resident=resident,
-            on=village.today(),
-        )
+        context["pick"] = _item_pick(request, village, resident)
     else:
         if form is None:
             context["form"] = RecordForm(village=village, initial={"resident": resident.pk, "item": item.pk})
@@ -82,18 +87,8 @@ def record(request: HttpRequest) -> HttpResponse:
     item = get_item_to_score(village, request.POST.get("item"))
     form = RecordForm(request.POST, request.FILES, village=village)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            entry = services.record_entry(
-                scorer=request.user,
-                resident=resident,
-                item=item,
-                occurred_on=data["occurred_on"],
-                idempotency_key=data["idempotency_key"],
-                note=data["note"],
-                witness=data["witness"],
-                photo=data["photo"],
-            )
+            entry = services.record_entry(scorer=request.user, resident=resident, item=item, **form.entry_values)
         except ValidationError as error:
             form.add_error(FIELD_OF_REFUSAL.get(error.code), error)
         else:
@@ -123,14 +118,7 @@ def item_results(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return render(request, "points/record.html", _record_context(request, village))
     resident = get_resident_to_score(village, request.GET["resident"]) if request.GET.get("resident") else None
-    pick = find_items(
-        village=village,
-        scorer=request.user,
-        query=request.GET.get("iq", ""),
-        page_number=_page_number(request),
-        resident=resident,
-        on=village.today(),
-    )
+    pick = _item_pick(request, village, resident)
     return render(request, "points/record.html#item-results", {"village": village, "resident": resident, "pick": pick})
 
 
