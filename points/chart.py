@@ -1,6 +1,5 @@
 """The month-by-month chart of a resident's balance and grade, drawn on the server as SVG."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,8 +8,8 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Q, Sum
 
 from points.models import Entry
-from villages.grades import Band, grade_for
-from villages.models import GradeBand, Resident
+from villages.grades import grade_for, scale_history, scale_on
+from villages.models import Resident
 
 WIDTH, HEIGHT = 360, 200
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 26  # room for the balance axis and the month labels
@@ -84,9 +83,9 @@ def build_chart(*, resident: Resident, today: date | None = None, months: int = 
             for i, on in enumerate(days)
         }
     )
-    scales = _scales(village.pk)
+    scales = scale_history(village_id=village.pk)
     balances = [village.starting_capital + Decimal(sums[f"m{i}"]) / 2 for i in range(len(days))]
-    grades = [grade_for(balance, _scale_on(scales, on)) for balance, on in zip(balances, days, strict=True)]
+    grades = [grade_for(balance, scale_on(scales, on)) for balance, on in zip(balances, days, strict=True)]
 
     low = int(min(balances)) - 20
     high = int(max(balances)) + 20
@@ -104,22 +103,7 @@ def build_chart(*, resident: Resident, today: date | None = None, months: int = 
     ]
     band_lines = [
         BandLine(grade=band.grade, min_points=band.min_points, y=y(band.min_points))
-        for band in _scale_on(scales, today)
+        for band in scale_on(scales, today)
         if band.min_points is not None and low < band.min_points < high
     ]
     return Chart(points=points, band_lines=band_lines, low=low, high=high)
-
-
-def _scales(village_id: int) -> list[tuple[date, list[Band]]]:
-    """Every grade scale the village has had, latest first, each highest band first. One query."""
-    by_day: dict[date, list[Band]] = defaultdict(list)
-    for row in GradeBand.objects.filter(village_id=village_id):
-        by_day[row.effective_from].append(Band(row.grade, row.min_points))
-    return [
-        (day, sorted(bands, key=lambda b: -b.min_points if b.min_points is not None else float("inf")))
-        for day, bands in sorted(by_day.items(), reverse=True)
-    ]
-
-
-def _scale_on(scales: list[tuple[date, list[Band]]], on: date) -> list[Band]:
-    return next((bands for day, bands in scales if day <= on), [])

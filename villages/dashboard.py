@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from handbook.models import Item
 from points.models import Appeal, Entry
 from villages import charts as shapes
-from villages.grades import Band, grade_for
-from villages.models import GradeBand, Resident, Village
+from villages.grades import grade_for, scale_history, scale_on
+from villages.models import Resident, Village
 
 MONTHS = 12
 AGE_BUCKETS = [(0, 3), (4, 7), (8, 14), (15, None)]  # days an appeal has been open
@@ -123,12 +123,12 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
     days = [month_end(m, today) for m in months]
     on = days[-1]
 
-    scales = _scales(village)
+    scales = scale_history(village_id=village.pk)
     active = set(
         Resident.objects.filter(village=village, status=Resident.Status.ACTIVE).order_by().values_list("pk", flat=True)
     )
     trend, grades_now = _standings(village, active, months, days, scales)
-    grade_names = [band.grade for band in _scale_on(scales, on)]
+    grade_names = [band.grade for band in scale_on(scales, on)]
     grades = [
         GradeCount(
             grade, grades_now.get(grade, 0), round(100 * grades_now.get(grade, 0) / len(active)) if active else 0
@@ -155,21 +155,6 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
     return dashboard
 
 
-def _scales(village: Village) -> list[tuple[date, list[Band]]]:
-    """Every grade scale the village has had, latest first, each highest band first. One query."""
-    by_day: dict[date, list[Band]] = defaultdict(list)
-    for row in GradeBand.objects.filter(village=village):
-        by_day[row.effective_from].append(Band(row.grade, row.min_points))
-    return [
-        (day, sorted(bands, key=lambda b: -b.min_points if b.min_points is not None else float("inf")))
-        for day, bands in sorted(by_day.items(), reverse=True)
-    ]
-
-
-def _scale_on(scales: list[tuple[date, list[Band]]], on: date) -> list[Band]:
-    return next((bands for day, bands in scales if day <= on), [])
-
-
 def _counting_on(on: date) -> Q:
     # EntryQuerySet.counting as a filter for one SUM among several.
     return Q(counts_from__lte=on) & (Q(expires_on__isnull=True) | Q(expires_on__gt=on))
@@ -190,7 +175,7 @@ def _standings(
     capital = Decimal(village.starting_capital)
     trend = []
     for i, (month, on) in enumerate(zip(months, days, strict=True)):
-        bands = _scale_on(scales, on)
+        bands = scale_on(scales, on)
         counts: dict[str, int] = defaultdict(int)
         total = Decimal(0)
         for resident_id in active:

@@ -1,5 +1,6 @@
 """Grades from a village's bands."""
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -41,7 +42,27 @@ def bands_on(*, village: Village, on: date) -> list[Band]:
         .values("effective_from")[:1]
     )
     rows = GradeBand.objects.filter(village=village, effective_from=Subquery(latest))
-    bands = [Band(row.grade, row.min_points) for row in rows]
+    return _highest_first([Band(row.grade, row.min_points) for row in rows])
+
+
+Scales = list[tuple[date, list[Band]]]
+
+
+def scale_history(*, village_id: int) -> Scales:
+    """Every grade scale the village has had, latest first, each highest band first. One query;
+    pick the scale in force on a day with scale_on."""
+    by_day: dict[date, list[Band]] = defaultdict(list)
+    for row in GradeBand.objects.filter(village_id=village_id):
+        by_day[row.effective_from].append(Band(row.grade, row.min_points))
+    return [(day, _highest_first(bands)) for day, bands in sorted(by_day.items(), reverse=True)]
+
+
+def scale_on(scales: Scales, on: date) -> list[Band]:
+    """The scale of scale_history in force on `on` (none before the first)."""
+    return next((bands for day, bands in scales if day <= on), [])
+
+
+def _highest_first(bands: list[Band]) -> list[Band]:
     return sorted(bands, key=lambda band: -band.min_points if band.min_points is not None else float("inf"))
 
 
