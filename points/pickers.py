@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from handbook.models import Edition, Item, Page
 from points.models import Entry
 from points.services import caps_left
 from villages.models import Resident, Village
+from villages.search import resident_matching
 
 RESIDENT_LIMIT = 20
 RECENT_LIMIT = 8
@@ -41,18 +42,6 @@ def _not_scorable() -> Q:
     return ~Q(status=Resident.Status.ACTIVE) | Q(consent_given_on__isnull=True)
 
 
-def _matching(query: str) -> Q:
-    """Chinese name (part of it), full pinyin or pinyin initials from the start (`lw`, `liw`,
-    `liwei`), or household number from the start. Uses the stored, indexed pinyin columns."""
-    key = re.sub(r"[\s'’·-]+", "", query).lower()
-    match = Q(name__contains=query) | Q(household__number__startswith=query)
-    if key.isascii() and key:
-        match |= Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
-        if len(key) >= 3:
-            match |= Q(name_pinyin__contains=key)
-    return match
-
-
 def find_residents(*, village: Village, scorer: AbstractBaseUser, query: str) -> ResidentSearch:
     """Scorable residents of `village` matching `query`, those `scorer` recorded for most recently
     first; with an empty query, just the scorer's recent residents. Two queries."""
@@ -67,17 +56,18 @@ def find_residents(*, village: Village, scorer: AbstractBaseUser, query: str) ->
         .filter(village=village)
         .select_related("household")
         .annotate(last_by_me=last_by_me)
-        .order_by("-last_by_me", "name_pinyin", "pk")
+        # NULLs (never recorded by this scorer) last on every database: PostgreSQL puts them first.
+        .order_by(F("last_by_me").desc(nulls_last=True), "name_pinyin", "pk")
     )
     if not query:
         recent = list(scorable.filter(last_by_me__isnull=False)[:RECENT_LIMIT])
         not_listed = Resident.objects.filter(village=village).filter(_not_scorable()).count()
         return ResidentSearch(query="", matches=recent, not_listed=not_listed)
-    matches = list(scorable.filter(_matching(query))[: RESIDENT_LIMIT + 1])
+    matches = list(scorable.filter(resident_matching(query))[: RESIDENT_LIMIT + 1])
     unavailable = list(
         Resident.objects.filter(village=village)
         .filter(_not_scorable())
-        .filter(_matching(query))
+        .filter(resident_matching(query))
         .select_related("household")
         .order_by("name_pinyin", "pk")[:UNAVAILABLE_LIMIT]
     )

@@ -1,6 +1,6 @@
 """Finding residents by what people type: 李伟, its full pinyin (liwei), its initials (lw), or the
-household number. The same rules as the scorer's search (points.pickers), on the indexed
-name_pinyin / name_initials columns."""
+household number. One set of rules for the register of residents and the scorer's search
+(points.pickers), on the indexed name_pinyin / name_initials columns."""
 
 import re
 
