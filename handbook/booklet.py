@@ -6,7 +6,6 @@ built-in CID fonts are not embedded and come out as boxes on printers without Ch
 """
 
 import io
-import math
 from datetime import date
 from decimal import Decimal
 
@@ -18,8 +17,6 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -35,9 +32,8 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 from handbook.models import Edition, Item, Page
+from villages.pdf import FONT, fill_star, register_font
 
-FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-FONT = "WQYMicroHei"
 SEAL_RED = colors.Color(0.78, 0.1, 0.1)
 INK = colors.Color(0.1, 0.1, 0.1)
 MUTED = colors.Color(0.35, 0.35, 0.35)
@@ -45,12 +41,6 @@ GREEN = colors.Color(0.1, 0.43, 0.23)
 RED = colors.Color(0.7, 0.15, 0.12)
 MARGIN = 12 * mm
 PAGE_WIDTH, PAGE_HEIGHT = A5
-
-
-def register_font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, FONT_PATH, subfontIndex=0))
-    return FONT
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -249,17 +239,7 @@ def draw_seal(canvas: Canvas, *, x: float, y: float, radius: float, text: str) -
     canvas.circle(x, y, radius, stroke=1, fill=0)
     canvas.setLineWidth(radius * 0.02)
     canvas.circle(x, y, radius * 0.86, stroke=1, fill=0)
-    star, path = radius * 0.28, canvas.beginPath()
-    for point in range(10):
-        angle = math.pi / 2 + point * math.pi / 5
-        r = star if point % 2 == 0 else star * 0.382
-        px, py = x + r * math.cos(angle), y + radius * 0.25 + r * math.sin(angle)
-        if point == 0:
-            path.moveTo(px, py)
-        else:
-            path.lineTo(px, py)
-    path.close()
-    canvas.drawPath(path, stroke=0, fill=1)
+    fill_star(canvas, x=x, y=y + radius * 0.25, radius=radius * 0.28)
     # As large as fits inside the inner ring.
     size = min(radius * 0.2, radius * 1.5 / max(len(text), 1))
     canvas.setFont(FONT, size)

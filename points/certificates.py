@@ -18,19 +18,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import segno
 from pypinyin import lazy_pinyin
 from reportlab.lib.colors import Color, white
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-FONT = "WQYMicroHei"
+from villages.pdf import FONT, fill_star, register_font
+
 PAGE = landscape(A5)  # 210 × 148 mm
 
 SEAL_RED = Color(0.80, 0.07, 0.10)
@@ -51,13 +49,6 @@ class CertificateData:
     balance: Decimal
     issued_on: date
     verify_url: str
-
-
-@cache
-def register_font() -> str:
-    """Register the embedded CJK font once per process and return its name."""
-    pdfmetrics.registerFont(TTFont(FONT, FONT_PATH, subfontIndex=0))
-    return FONT
 
 
 def render_certificate(data: CertificateData) -> bytes:
@@ -181,18 +172,7 @@ def draw_seal(canvas: Canvas, *, x: float, y: float, radius: float, text: str) -
     canvas.setLineWidth(radius * 0.07)
     canvas.circle(x, y, radius, stroke=1, fill=0)
 
-    star = radius * 0.30
-    path = canvas.beginPath()
-    for point in range(10):
-        angle = math.pi / 2 + point * math.pi / 5
-        r = star if point % 2 == 0 else star * 0.382
-        px, py = x + r * math.cos(angle), y + r * math.sin(angle)
-        if point == 0:
-            path.moveTo(px, py)
-        else:
-            path.lineTo(px, py)
-    path.close()
-    canvas.drawPath(path, stroke=0, fill=1)
+    fill_star(canvas, x=x, y=y, radius=radius * 0.30)
 
     # The text runs clockwise along the upper arc, each character upright towards the centre.
     chars = list(text)
