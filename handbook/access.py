@@ -26,10 +26,13 @@ def get_edition_for(request: HttpRequest, pk: int) -> Edition:
 
 def get_item_for(request: HttpRequest, pk: int) -> Item:
     """An item of a published edition of the acting village, or 404."""
-    village = get_reader_village(request)
+    return _item_of(get_reader_village(request), pk, published=True)
+
+
+def _item_of(village: Village, pk: int, *, published: bool) -> Item:
     try:
         return Item.objects.select_related("edition__village", "page").get(
-            pk=pk, edition__village=village, edition__published_at__isnull=False
+            pk=pk, edition__village=village, edition__published_at__isnull=not published
         )
     except Item.DoesNotExist:
         raise Http404 from None
@@ -72,10 +75,4 @@ def get_page_to_edit(request: HttpRequest, pk: int) -> Page:
 
 def get_item_to_edit(request: HttpRequest, pk: int) -> Item:
     """An item of the acting village's draft; items of published editions are 404."""
-    village = get_editor_village(request)
-    try:
-        return Item.objects.select_related("edition__village", "page").get(
-            pk=pk, edition__village=village, edition__published_at__isnull=True
-        )
-    except Item.DoesNotExist:
-        raise Http404 from None
+    return _item_of(get_editor_village(request), pk, published=False)
