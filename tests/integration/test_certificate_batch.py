@@ -51,6 +51,11 @@ from points.services import start_batch
 from villages.models import Village
 head = get_user_model().objects.get(username="head")
 batch = start_batch(village=Village.objects.get(code="DDLJ"), requested_by=head)
+# What beat's outbox sweep would do a minute later, should the publish after commit have failed
+# (on a loaded machine the 2 s broker connect timeout can run out).
+from datetime import timedelta
+from points import outbox
+outbox.sweep(older_than=timedelta())
 print(batch.pk)
 """
 
