@@ -73,19 +73,7 @@ def record_consent(*, resident: Resident, given_on: date, recorded_by: AbstractB
         raise ValidationError(_("Only the village head or an administrator can record consent."), code="not_allowed")
     if given_on > resident.village.today():
         raise ValidationError(_("Consent cannot be dated in the future."), code="future_date")
-    before = snapshot(resident, fields=CONSENT_FIELDS)
-    resident.consent_given_on = given_on
-    resident.consent_recorded_by = recorded_by
-    resident.save(update_fields=["consent_given_on", "consent_recorded_by"])
-    record_audit(
-        action="consent.record",
-        actor=recorded_by,
-        village=resident.village,
-        target=_resident_label(resident),
-        before=before,
-        after=snapshot(resident, fields=CONSENT_FIELDS),
-    )
-    return resident
+    return _set_consent(resident=resident, given_on=given_on, actor=recorded_by, action="consent.record")
 
 
 @transaction.atomic
@@ -93,18 +81,17 @@ def withdraw_consent(*, resident: Resident, recorded_by: AbstractBaseUser) -> Re
     """From now on nobody can score the resident; their ledger is kept as it is."""
     if not has_role(recorded_by, resident.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
         raise ValidationError(_("Only the village head or an administrator can withdraw consent."), code="not_allowed")
+    return _set_consent(resident=resident, given_on=None, actor=recorded_by, action="consent.withdraw")
+
+
+def _set_consent(*, resident: Resident, given_on: date | None, actor: AbstractBaseUser, action: str) -> Resident:
+    """Consent given on `given_on` and recorded by `actor`, or withdrawn (None); audited as `action`."""
     before = snapshot(resident, fields=CONSENT_FIELDS)
-    resident.consent_given_on = None
-    resident.consent_recorded_by = None
+    resident.consent_given_on = given_on
+    resident.consent_recorded_by = actor if given_on is not None else None
     resident.save(update_fields=["consent_given_on", "consent_recorded_by"])
-    record_audit(
-        action="consent.withdraw",
-        actor=recorded_by,
-        village=resident.village,
-        target=_resident_label(resident),
-        before=before,
-        after=snapshot(resident, fields=CONSENT_FIELDS),
-    )
+    after = snapshot(resident, fields=CONSENT_FIELDS)
+    _audit_resident(resident, action=action, actor=actor, before=before, after=after)
     return resident
 
 
@@ -122,6 +109,19 @@ def _check_admin(actor: AbstractBaseUser, village: Village | int) -> None:
 
 def _resident_label(resident: Resident) -> str:
     return f"{resident.name} #{resident.pk}"
+
+
+def _audit_resident(
+    resident: Resident, *, action: str, actor: AbstractBaseUser, before: dict | None = None, after: dict | None = None
+) -> None:
+    record_audit(
+        action=action,
+        actor=actor,
+        village=resident.village,
+        target=_resident_label(resident),
+        before=before,
+        after=after,
+    )
 
 
 def _household(*, village: Village, number: str, address: str = "") -> Household:
@@ -157,13 +157,7 @@ def create_resident(
     resident = Resident.objects.create(
         village=village, household=household, name=name.strip(), phone=phone.strip(), born_on=born_on
     )
-    record_audit(
-        action="resident.create",
-        actor=actor,
-        village=village,
-        target=_resident_label(resident),
-        after=snapshot(resident, fields=RESIDENT_FIELDS),
-    )
+    _audit_resident(resident, action="resident.create", actor=actor, after=snapshot(resident, fields=RESIDENT_FIELDS))
     return resident
 
 
@@ -178,14 +172,7 @@ def update_resident(
     resident.save(update_fields=["name", "name_pinyin", "name_initials", "phone", "born_on"])
     after = snapshot(resident, fields=RESIDENT_FIELDS)
     if after != before:
-        record_audit(
-            action="resident.update",
-            actor=actor,
-            village=resident.village,
-            target=_resident_label(resident),
-            before=before,
-            after=after,
-        )
+        _audit_resident(resident, action="resident.update", actor=actor, before=before, after=after)
     return resident
 
 
@@ -197,11 +184,10 @@ def move_resident(*, resident: Resident, actor: AbstractBaseUser, household_numb
     household = _household(village=resident.village, number=household_number, address=address)
     resident.household = household
     resident.save(update_fields=["household"])
-    record_audit(
+    _audit_resident(
+        resident,
         action="resident.move",
         actor=actor,
-        village=resident.village,
-        target=_resident_label(resident),
         before=before,
         after={"household": household.pk, "number": household.number},
     )
@@ -216,14 +202,7 @@ def _set_status(*, resident: Resident, actor: AbstractBaseUser, status: Resident
     before = {"status": resident.status}
     resident.status = status
     resident.save(update_fields=["status"])
-    record_audit(
-        action="resident.status",
-        actor=actor,
-        village=resident.village,
-        target=_resident_label(resident),
-        before=before,
-        after={"status": status},
-    )
+    _audit_resident(resident, action="resident.status", actor=actor, before=before, after={"status": status})
     return resident
 
 
