@@ -6,10 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import factory
+import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from handbook.models import Edition, Item, Page
+from points.models import Entry
 from points.services import record_entry
 from villages.grades import DONGDAO_LU_JIA_BANDS
 from villages.models import GradeBand, Household, Membership, Resident, Village
@@ -122,3 +125,12 @@ def record(*, scorer, resident, item: Item, occurred_on: date | None = None, **f
         idempotency_key=fields.pop("idempotency_key", None) or uuid.uuid4(),
         **fields,
     )
+
+
+def refused(attempt) -> ValidationError:
+    """Run `attempt`, which must be refused, check that it wrote no entry, and return the refusal."""
+    before = Entry.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        attempt()
+    assert Entry.objects.count() == before
+    return caught.value

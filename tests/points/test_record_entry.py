@@ -13,20 +13,11 @@ from handbook.services import publish_edition, start_draft
 from points.models import Entry
 from points.services import record_entry
 from points.standing import compute_standing
-from tests.factories import EditionFactory, PageFactory, make_item, record
+from tests.factories import EditionFactory, PageFactory, make_item, record, refused
 from villages.models import Resident
 from villages.services import withdraw_consent
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def refused(attempt) -> ValidationError:
-    """Run `attempt`, which must be refused, and check that it wrote nothing."""
-    before = Entry.objects.count()
-    with pytest.raises(ValidationError) as caught:
-        attempt()
-    assert Entry.objects.count() == before
-    return caught.value
 
 
 class Attempts:

@@ -3,20 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from points.models import AppendOnlyError, Entry
 from points.services import reverse_entry
 from points.standing import compute_standing
-from tests.factories import make_item, record
-
-
-def refused(attempt) -> ValidationError:
-    before = Entry.objects.count()
-    with pytest.raises(ValidationError) as caught:
-        attempt()
-    assert Entry.objects.count() == before
-    return caught.value
+from tests.factories import make_item, record, refused
 
 
 def test_it_stops_counting_a_reversed_entry_from_the_day_of_reversal(clock, resident, scorer, head, infraction):
