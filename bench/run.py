@@ -193,6 +193,33 @@ def _floor_select(client, pk: int) -> None:
     expect(client.get(reverse("bench_floor:select", args=[pk])), 200)
 
 
+def _page_against_floor(
+    county: County,
+    n: int,
+    *,
+    client,
+    get: Callable[[], None],
+    get_small: Callable[[], None],
+    name: str,
+    goal: float | None = None,
+) -> Measurement:
+    """`get` (one page fetched by `client`) warmed up once, then timed `n` times interleaved with the
+    floor (a bare view running one SELECT by pk, fetched by the same client); its queries counted
+    for the county and, through `get_small`, for the tiny village."""
+    get()
+    real, floor = interleaved(lambda i: get(), lambda i: _floor_select(client, county.heavy.pk), n)
+    return Measurement(
+        name=name,
+        unit="request",
+        times=real,
+        floor_name="bare view, one SELECT by pk",
+        floor_times=floor,
+        queries=count_queries(get),
+        queries_small=count_queries(get_small),
+        goal=goal,
+    )
+
+
 def measure_record(county: County, n: int) -> Measurement:
     """The scorer's POST through the whole view: form, access checks, idempotency and cap check, insert."""
     from django.urls import reverse
@@ -243,16 +270,13 @@ def measure_search(county: County, n: int) -> Measurement:
         expect(client.get(url, {"q": SEARCH_QUERY}, headers={"HX-Request": "true"}), 200)
 
     client = county.client(county.scorers[0])
-    search(client)
-    real, floor = interleaved(lambda i: search(client), lambda i: _floor_select(client, county.heavy.pk), n)
-    return Measurement(
+    return _page_against_floor(
+        county,
+        n,
+        client=client,
+        get=lambda: search(client),
+        get_small=lambda: search(county.client(county.tiny_scorer)),
         name=f"resident search partial (q={SEARCH_QUERY!r})",
-        unit="request",
-        times=real,
-        floor_name="bare view, one SELECT by pk",
-        floor_times=floor,
-        queries=count_queries(lambda: search(client)),
-        queries_small=count_queries(lambda: search(county.client(county.tiny_scorer))),
         goal=GOALS["search"],
     )
 
@@ -267,17 +291,14 @@ def measure_standing(county: County, n: int) -> Measurement:
         expect(client.get(reverse("points:resident_standing", args=[resident.pk])), 200)
 
     client = county.client(county.head)
-    page(client, county.heavy)
-    real, floor = interleaved(lambda i: page(client, county.heavy), lambda i: _floor_select(client, county.heavy.pk), n)
     entries = Entry.objects.filter(resident=county.heavy).count()
-    return Measurement(
+    return _page_against_floor(
+        county,
+        n,
+        client=client,
+        get=lambda: page(client, county.heavy),
+        get_small=lambda: page(county.client(county.tiny_head), county.tiny_resident),
         name=f"standing page ({entries:,} entries)",
-        unit="request",
-        times=real,
-        floor_name="bare view, one SELECT by pk",
-        floor_times=floor,
-        queries=count_queries(lambda: page(client, county.heavy)),
-        queries_small=count_queries(lambda: page(county.client(county.tiny_head), county.tiny_resident)),
         goal=GOALS["standing"],
     )
 
@@ -294,17 +315,14 @@ def measure_overview(county: County, n: int) -> Measurement:
         expect(client.get(url), 200)
 
     client = county.client(county.head)
-    page(client)
-    real, floor = interleaved(lambda i: page(client), lambda i: _floor_select(client, county.heavy.pk), n)
     residents = Resident.objects.filter(village=county.village).count()
-    return Measurement(
+    return _page_against_floor(
+        county,
+        n,
+        client=client,
+        get=lambda: page(client),
+        get_small=lambda: page(county.client(county.tiny_head)),
         name=f"village dashboard ({residents:,} residents)",
-        unit="request",
-        times=real,
-        floor_name="bare view, one SELECT by pk",
-        floor_times=floor,
-        queries=count_queries(lambda: page(client)),
-        queries_small=count_queries(lambda: page(county.client(county.tiny_head))),
     )
 
 
