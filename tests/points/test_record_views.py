@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from handbook.models import Item
 from points.models import Entry
-from points.services import record_entry
-from tests.factories import EditionFactory, HouseholdFactory, PageFactory, ResidentFactory, make_item
+from tests.factories import EditionFactory, HouseholdFactory, PageFactory, ResidentFactory, make_item, record
 from villages.models import Resident
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -117,9 +116,7 @@ def test_it_404s_a_tampered_id_in_the_page_links(client, outsider_scorer, reside
 
 
 def test_it_404s_an_outsider_looking_at_a_confirmation(client, outsider_scorer, scorer, resident, deed):
-    entry = record_entry(
-        scorer=scorer, resident=resident, item=deed, occurred_on=resident.village.today(), idempotency_key=uuid.uuid4()
-    )
+    entry = record(scorer=scorer, resident=resident, item=deed)
     client.force_login(outsider_scorer)
     assert client.get(reverse("points:record_done", args=[entry.pk])).status_code == 404
     assert client.post(reverse("points:withdraw", args=[entry.pk]), {"reason": "x"}).status_code == 404
@@ -176,7 +173,7 @@ def test_it_never_offers_residents_of_another_village(scorer_client, other_villa
 
 def test_it_lists_the_scorers_recent_residents_first(scorer_client, scorer, resident, deed, village):
     namesake = ResidentFactory(village=village, name="李文")
-    record_entry(scorer=scorer, resident=namesake, item=deed, occurred_on=village.today(), idempotency_key=uuid.uuid4())
+    record(scorer=scorer, resident=namesake, item=deed)
     matches = scorer_client.get(reverse("points:record_residents"), {"q": "lw"}).context["search"].matches
     assert matches == [namesake, resident]
     recent = scorer_client.get(reverse("points:record")).context["search"].matches
@@ -203,25 +200,13 @@ def test_it_picks_an_item_by_words_and_by_page(scorer_client, resident, deed, ca
 
 
 def test_it_lists_the_scorers_most_used_items_first(scorer_client, scorer, resident, deed, capped_deed, infraction):
-    record_entry(
-        scorer=scorer,
-        resident=resident,
-        item=infraction,
-        occurred_on=resident.village.today(),
-        idempotency_key=uuid.uuid4(),
-    )
+    record(scorer=scorer, resident=resident, item=infraction)
     items = scorer_client.get(reverse("points:record"), {"resident": resident.pk}).context["pick"].items
     assert items == [infraction, deed, capped_deed]
 
 
 def test_it_shows_how_many_of_a_capped_item_remain_for_the_resident(scorer_client, scorer, resident, capped_deed):
-    record_entry(
-        scorer=scorer,
-        resident=resident,
-        item=capped_deed,
-        occurred_on=resident.village.today(),
-        idempotency_key=uuid.uuid4(),
-    )
+    record(scorer=scorer, resident=resident, item=capped_deed)
     page = scorer_client.get(reverse("points:record"), {"resident": resident.pk}).content.decode()
     assert "1 of 2 left this month" in page
     page = scorer_client.get(reverse("points:record"), {"resident": resident.pk, "item": capped_deed.pk}).content
@@ -271,11 +256,8 @@ def test_the_same_form_posted_twice_records_one_entry(scorer_client, resident, d
 
 
 def test_a_refusal_comes_back_on_the_same_screen_with_the_input_kept(scorer_client, scorer, resident, capped_deed):
-    today = resident.village.today()
     for _ in range(2):
-        record_entry(
-            scorer=scorer, resident=resident, item=capped_deed, occurred_on=today, idempotency_key=uuid.uuid4()
-        )
+        record(scorer=scorer, resident=resident, item=capped_deed)
     key = str(uuid.uuid4())
     response = post_entry(scorer_client, resident, capped_deed, note="第三次", idempotency_key=key, headers=HTMX)
     page = response.content.decode()
@@ -310,16 +292,8 @@ def test_a_resident_without_consent_is_refused_in_the_users_language(client, sco
 
 
 def test_my_entries_lists_only_the_scorers_own_entries(client, scorer, other_scorer, resident, deed):
-    mine = record_entry(
-        scorer=scorer, resident=resident, item=deed, occurred_on=resident.village.today(), idempotency_key=uuid.uuid4()
-    )
-    record_entry(
-        scorer=other_scorer,
-        resident=resident,
-        item=deed,
-        occurred_on=resident.village.today(),
-        idempotency_key=uuid.uuid4(),
-    )
+    mine = record(scorer=scorer, resident=resident, item=deed)
+    record(scorer=other_scorer, resident=resident, item=deed)
     client.force_login(scorer)
     for when in ("today", "week", "all"):
         response = client.get(reverse("points:my_entries"), {"when": when})
@@ -340,13 +314,7 @@ def populate(village, scorer, edition, size):
         household = HouseholdFactory(village=village, number=f"{size}-{n:03d}")
         for name in ("李明", "刘伟"):
             resident = ResidentFactory(village=village, household=household, name=name)
-            record_entry(
-                scorer=scorer,
-                resident=resident,
-                item=items[n],
-                occurred_on=village.today(),
-                idempotency_key=uuid.uuid4(),
-            )
+            record(scorer=scorer, resident=resident, item=items[n])
     ResidentFactory(village=village, name="李无", consent_given_on=None, consent_recorded_by=None)
     return items
 
