@@ -9,6 +9,7 @@ import factory
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from handbook.models import Edition, Item, Page
@@ -125,6 +126,20 @@ def record(*, scorer, resident, item: Item, occurred_on: date | None = None, **f
         idempotency_key=fields.pop("idempotency_key", None) or uuid.uuid4(),
         **fields,
     )
+
+
+def post_entry(client, resident, item, headers=None, **extra):
+    """The Record form as a scorer's phone posts it: today, a fresh idempotency key, `extra` on top."""
+    data = {
+        "resident": resident.pk,
+        "item": item.pk,
+        "occurred_on": resident.village.today().isoformat(),
+        "idempotency_key": str(uuid.uuid4()),
+        "note": "",
+        "witness": "",
+    }
+    data.update(extra)
+    return client.post(reverse("points:record"), data, **(headers or {}))
 
 
 def refused(attempt) -> ValidationError:

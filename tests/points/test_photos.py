@@ -15,6 +15,7 @@ from PIL import Image
 from points.models import Entry
 from points.services import record_entry
 from points.validators import MAX_SIDE, clean_photo
+from tests.factories import post_entry
 
 
 @pytest.fixture(autouse=True)
@@ -85,15 +86,8 @@ def test_it_reencodes_a_photo_smaller_and_without_metadata():
 def test_it_writes_nothing_for_an_entry_posted_with_a_bad_photo(client, scorer, resident, deed, media, name):
     data, message = BAD_PHOTOS[name]
     client.force_login(scorer)
-    response = client.post(
-        reverse("points:record"),
-        {
-            "resident": resident.pk,
-            "item": deed.pk,
-            "occurred_on": resident.village.today().isoformat(),
-            "idempotency_key": uuid.uuid4(),
-            "photo": SimpleUploadedFile("photo.jpg", data, content_type="image/jpeg"),
-        },
+    response = post_entry(
+        client, resident, deed, photo=SimpleUploadedFile("photo.jpg", data, content_type="image/jpeg")
     )
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -103,15 +97,8 @@ def test_it_writes_nothing_for_an_entry_posted_with_a_bad_photo(client, scorer, 
 
 def test_it_stores_the_photo_of_a_recorded_entry_outside_the_web_root(client, scorer, resident, deed, media):
     client.force_login(scorer)
-    response = client.post(
-        reverse("points:record"),
-        {
-            "resident": resident.pk,
-            "item": deed.pk,
-            "occurred_on": resident.village.today().isoformat(),
-            "idempotency_key": uuid.uuid4(),
-            "photo": SimpleUploadedFile("IMG_0001.JPG", jpeg_bytes(), content_type="image/jpeg"),
-        },
+    response = post_entry(
+        client, resident, deed, photo=SimpleUploadedFile("IMG_0001.JPG", jpeg_bytes(), content_type="image/jpeg")
     )
     entry = Entry.objects.get()
     assert response.status_code == 302

@@ -9,7 +9,15 @@ from django.urls import reverse
 
 from handbook.models import Item
 from points.models import Entry
-from tests.factories import EditionFactory, HouseholdFactory, PageFactory, ResidentFactory, make_item, record
+from tests.factories import (
+    EditionFactory,
+    HouseholdFactory,
+    PageFactory,
+    ResidentFactory,
+    make_item,
+    post_entry,
+    record,
+)
 from villages.models import Resident
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -19,19 +27,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def scorer_client(client, scorer):
     client.force_login(scorer)
     return client
-
-
-def post_entry(client, resident, item, headers=None, **extra):
-    data = {
-        "resident": resident.pk,
-        "item": item.pk,
-        "occurred_on": resident.village.today().isoformat(),
-        "idempotency_key": str(uuid.uuid4()),
-        "note": "",
-        "witness": "",
-    }
-    data.update(extra)
-    return client.post(reverse("points:record"), data, **(headers or {}))
 
 
 # --- Who may --------------------------------------------------------------------------------
