@@ -201,15 +201,21 @@ def _history(*, village, residents, items, scorers, size: CountySize, rng: rando
 
     The ledger is written with Entry.objects.bulk_create, bypassing points.services: allowed ONLY
     here, because this fabricates a past that no scorer recorded (the services check "today"'s
-    rules, a backdating window and caps per row, one transaction each). record_paper_entries, the
-    service for transcribing history, checks every line the same way and writes the same rows;
-    measured at 100,000 entries it took about as long as bulk_create here, but it needs a PaperEntry
-    and the resident's consent per line. The rows are what record_entry would have written.
+    rules, a backdating window and caps per row, one transaction each). The rows are what
+    record_entry would have written, sealed into each village's hash chain (points.chain) like
+    every writer's, so `manage.py verify_ledger` passes on the county.
     """
     from dateutil.relativedelta import relativedelta
+    from django.db import transaction
 
     from handbook.models import Item
+    from points import chain
     from points.models import Entry
+
+    def write(rows: list[Entry]) -> None:
+        with transaction.atomic():
+            chain.seal(rows, village_id=village.pk)  # bulk_create inserts in list order: the chain's
+            Entry.objects.bulk_create(rows, batch_size=5_000)
 
     uncapped = [item for item in items if item.cap_count is None]
     deeds = [item for item in uncapped if item.kind == Item.Kind.DEED]
@@ -245,9 +251,9 @@ def _history(*, village, residents, items, scorers, size: CountySize, rng: rando
                 )
             )
         if len(batch) >= 20_000:
-            Entry.objects.bulk_create(batch, batch_size=5_000)
+            write(batch)
             batch = []
-    Entry.objects.bulk_create(batch, batch_size=5_000)
+    write(batch)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,7 @@ import pytest
 
 from bench import run
 from bench.make_county import CountySize, make_county
+from points import chain
 from points.models import Entry
 from villages.models import Resident, Village
 
@@ -24,6 +25,7 @@ def test_it_makes_the_county_it_was_asked_for(county):
     assert Resident.objects.filter(village=county.village).count() == 8
     assert Entry.objects.filter(resident=county.heavy).count() == 6
     assert all(r.name_pinyin and r.name_initials for r in Resident.objects.all())
+    assert chain.verify() == (Entry.objects.count(), None)  # sealed like every writer's entries
 
 
 @pytest.mark.django_db
