@@ -10,13 +10,13 @@ from pypdf import PdfReader
 
 from points.models import Certificate, CertificateBatch
 from points.services import (
-    _issue,
     batch_pdf_path,
     issue_certificate,
     run_certificate_batch,
     start_batch,
     village_grades,
 )
+from points.services.issuing import _issue
 from tests.factories import ResidentFactory
 from villages.models import Resident
 

@@ -1,0 +1,54 @@
+"""Domain operations of the points app, one module per resource. Views, admin, commands, tasks
+and tests call these; nothing else writes the ledger.
+
+- entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps
+- appeals: file_appeal, decide_appeal
+- issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
+"""
+
+from points.services.appeals import decide_appeal, file_appeal
+from points.services.entries import (
+    PaperEntry,
+    can_withdraw,
+    cap_period_bounds,
+    cap_used,
+    caps_left,
+    record_entry,
+    record_paper_entries,
+    reverse_entry,
+    withdraw_entry,
+    withdraw_window,
+)
+from points.services.issuing import (
+    batch_pdf_path,
+    discard_old_batch_pdfs,
+    issue_certificate,
+    resume_batch,
+    revoke_certificate,
+    run_certificate_batch,
+    start_batch,
+    village_grades,
+)
+
+__all__ = [
+    "PaperEntry",
+    "batch_pdf_path",
+    "can_withdraw",
+    "cap_period_bounds",
+    "cap_used",
+    "caps_left",
+    "decide_appeal",
+    "discard_old_batch_pdfs",
+    "file_appeal",
+    "issue_certificate",
+    "record_entry",
+    "record_paper_entries",
+    "resume_batch",
+    "reverse_entry",
+    "revoke_certificate",
+    "run_certificate_batch",
+    "start_batch",
+    "village_grades",
+    "withdraw_entry",
+    "withdraw_window",
+]
