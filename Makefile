@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := gettext redis-server chromium fonts-wqy-microhei poppler-utils
 
 .PHONY: run dev test lint messages clean system-packages fonts stack stack-stop stack-packages
 
@@ -32,7 +31,7 @@ dev: $(VENV)/.runtime fonts
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # PostgreSQL + Redis + Celery worker and beat + gunicorn on 127.0.0.1:8000 (see scripts/stack).
-stack: $(VENV)/.runtime stack-packages
+stack: $(VENV)/.runtime stack-packages fonts
 	scripts/stack start
 
 stack-stop:
