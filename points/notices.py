@@ -5,6 +5,7 @@ the ones already there."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from points.models import Appeal, Entry, Notification
@@ -77,3 +78,17 @@ def take_overdue_reminders(*, user, village: Village) -> int:
         user=user, kind=Notification.Kind.APPEAL_OVERDUE, read_at__isnull=True, appeal__entry__village=village
     )
     return unread.update(read_at=timezone.now())
+
+
+def take_unread_for_resident(*, user, resident) -> list[Notification]:
+    """The user's unread notices about `resident`'s ledger, oldest first; they count as read now,
+    so each is shown once. Two queries."""
+    notices = list(
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .filter(Q(appeal__entry__resident=resident) | Q(entry__resident=resident))
+        .select_related("appeal__entry__item", "entry__item", "entry__recorded_by")
+        .order_by("created_at")
+    )
+    if notices:
+        Notification.objects.filter(pk__in=[n.pk for n in notices]).update(read_at=timezone.now())
+    return notices

@@ -1,14 +1,13 @@
 """A resident's Standing page: theirs at /me/, and any resident's for the head and administrators."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from points.access import get_own_resident, get_resident_for
 from points.chart import build_chart
-from points.models import Appeal, Entry, Notification
+from points.models import Appeal, Entry
+from points.notices import take_unread_for_resident
 from points.standing import compute_standing
 from villages.models import Resident
 
@@ -19,15 +18,8 @@ RECENT_APPEALS = 5
 @login_required
 def standing(request: HttpRequest) -> HttpResponse:
     resident = get_own_resident(request)
-    notifications = list(
-        Notification.objects.filter(user=request.user, read_at__isnull=True)
-        .filter(Q(appeal__entry__resident=resident) | Q(entry__resident=resident))
-        .select_related("appeal__entry__item", "entry__item", "entry__recorded_by")
-        .order_by("created_at")
-    )
-    if notifications:
-        # Shown on this page now, so read: they will not be shown again.
-        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(read_at=timezone.now())
+    # Shown on this page now, so read: they will not be shown again.
+    notifications = take_unread_for_resident(user=request.user, resident=resident)
     return _render(request, resident, own=True, notifications=notifications)
 
 
