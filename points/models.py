@@ -9,11 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from handbook.models import Item
-from villages.models import Resident, Village
-
-
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete a ledger row: corrections are reversing entries."""
+from villages.models import AppendOnlyModel, AppendOnlyQuerySet, Resident, Village
 
 
 class _Unindexed(models.Func):
@@ -26,7 +22,7 @@ class _Unindexed(models.Func):
         return super().as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
 
 
-class EntryQuerySet(models.QuerySet):
+class EntryQuerySet(AppendOnlyQuerySet):
     def counting(self, *, on: date) -> "EntryQuerySet":
         """Rows whose points are part of the balance on `on` (a village-local date).
 
@@ -53,14 +49,8 @@ class EntryQuerySet(models.QuerySet):
             reversals = reversals.filter(counts_from__lte=on)
         return self.filter(~models.Exists(reversals))
 
-    def update(self, **kwargs):
-        raise AppendOnlyError("Ledger entries are never updated; record a reversal.")
 
-    def delete(self):
-        raise AppendOnlyError("Ledger entries are never deleted; record a reversal.")
-
-
-class Entry(models.Model):
+class Entry(AppendOnlyModel):
     """One line of a resident's ledger. Append-only: written by points.services, never changed.
 
     Points and fine are copied from the handbook item at recording, so a later edition cannot
@@ -127,14 +117,6 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.resident} {self.points:+}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("Ledger entries are never updated; record a reversal.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Ledger entries are never deleted; record a reversal.")
 
     @property
     def points(self) -> Decimal:

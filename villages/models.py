@@ -12,6 +12,35 @@ from villages.pinyin import pinyin_keys
 TIME_ZONES = sorted((name, name) for name in zoneinfo.available_timezones())
 
 
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a row of an append-only table: the ledger
+    (corrections are reversing entries) and the audit trail. On PostgreSQL a trigger refuses the
+    same below the ORM."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are never changed.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are never deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted once, then never updated or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name_plural} are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name_plural} are never deleted.")
+
+
 class Village(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(
@@ -178,15 +207,7 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.village}"
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The audit trail is never changed.")
-
-    def delete(self):
-        raise PermissionError("The audit trail is never changed.")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """Who changed what, when, with the values before and after. Append-only, written only by
     villages.audit.record_audit, shown to administrators."""
 
@@ -201,7 +222,7 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")
@@ -214,11 +235,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionError("The audit trail is never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The audit trail is never changed.")

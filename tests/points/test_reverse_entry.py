@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from points.models import AppendOnlyError, Entry
+from points.models import Entry
 from points.services import reverse_entry
 from points.standing import compute_standing
 from tests.factories import make_item, record, refused
+from villages.models import AppendOnlyError
 
 
 def test_it_stops_counting_a_reversed_entry_from_the_day_of_reversal(clock, resident, scorer, head, infraction):
