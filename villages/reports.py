@@ -8,7 +8,6 @@ import io
 from collections.abc import Iterator
 from datetime import date
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -16,17 +15,7 @@ from django.utils.translation import gettext as _
 from points.models import Entry
 from villages.dashboard import Dashboard
 from villages.models import Resident, Village
-
-FONT_NAME = "WenQuanYiMicroHei"
-FONT_PATH = getattr(settings, "REPORT_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT_NAME, FONT_PATH, subfontIndex=0))
+from villages.pdf import FONT, register_font
 
 
 def _points(halves_or_points) -> str:
@@ -42,8 +31,8 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _register_font()
-    base = ParagraphStyle("base", fontName=FONT_NAME, fontSize=10, leading=14, wordWrap="CJK")
+    font = register_font()
+    base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
     title = ParagraphStyle("title", parent=base, fontSize=16, leading=22, spaceAfter=4)
     heading = ParagraphStyle("heading", parent=base, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
     small = ParagraphStyle("small", parent=base, fontSize=8, leading=11, textColor=colors.HexColor("#555555"))
@@ -142,7 +131,7 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
 
     def footer(canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont(FONT_NAME, 8)
+        canvas.setFont(FONT, 8)
         canvas.drawString(15 * mm, 10 * mm, _("Printed %(when)s") % {"when": generated})
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, str(doc.page))
         canvas.restoreState()
