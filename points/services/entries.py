@@ -94,14 +94,16 @@ def record_entry(
     anyway), so two scorers recording the same capped deed at once cannot both pass the cap, then
     the village's row while the entry is sealed into the village's hash chain (points.chain).
 
-    `photo` (optional) is checked and re-encoded by points.validators.clean_photo before the
-    transaction (a bad photo refuses the entry). The JPEG is written to storage only once every
-    check passed, and removed again if the insert fails, so a refused entry leaves no file and
-    an entry never points at a missing one. A replayed key returns the entry without a new file.
+    `photo` (optional) is checked and re-encoded by points.validators.clean_photo (a bad photo
+    refuses the entry), then written to storage *before* the transaction, so no upload happens
+    while the resident's and village's rows are locked (MEDIA_ROOT may be a network file system).
+    Unless the new entry ends up pointing at it (a refusal, a replayed key, a failed insert), the
+    file is removed again: no orphan files, and an entry never points at a missing one.
     """
     if photo is not None and not isinstance(photo, CleanPhoto):
         photo = clean_photo(photo)
-    photo_name = ""
+    photo_name = _store_photo(photo, village=resident.village, on=occurred_on) if photo is not None else ""
+    kept = False
     try:
         with transaction.atomic():
             resident = Resident.objects.select_for_update().select_related("village").get(pk=resident.pk)
@@ -109,9 +111,6 @@ def record_entry(
             if existing is not None:
                 return _replayed(existing, scorer=scorer, resident=resident, item=item)
             _check_recordable(scorer=scorer, resident=resident, item=item, occurred_on=occurred_on)
-            if photo is not None:
-                # A local write of ~200 KB inside the transaction: the entry and its file exist together or not at all.
-                photo_name = _store_photo(photo, village=resident.village, on=occurred_on)
             entry = _insert(
                 village=resident.village,
                 resident=resident,
@@ -130,17 +129,17 @@ def record_entry(
             if resident.user_id is not None:
                 # Through the outbox: the entry stands even if the broker is down right now.
                 outbox.enqueue(notify_entry_recorded, entry.pk)
-            return entry
-    except Exception as error:
-        if photo_name:
-            default_storage.delete(photo_name)
-        if not isinstance(error, IntegrityError):
-            raise
+        kept = True  # committed: the entry points at the file
+        return entry
+    except IntegrityError:
         # Another request with the same key committed between our check and our insert.
         existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
         return _replayed(existing, scorer=scorer, resident=resident, item=item)
+    finally:
+        if photo_name and not kept:
+            default_storage.delete(photo_name)
 
 
 def _insert(**fields) -> Entry:
