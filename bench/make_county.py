@@ -182,8 +182,8 @@ def _make_village(*, code: str, name: str, size: CountySize, rng: random.Random,
 
 def _handbook(village, today: date) -> list:
     """The demo handbook, published and in force since before the history starts."""
+    from demo.handbook_data import fill_with_demo_pages
     from handbook.models import Edition, Item
-    from villages.demo.handbook_data import fill_with_demo_pages
 
     edition = Edition.objects.create(village=village, number=1, title=f"{village.name}村民积分手册")
     fill_with_demo_pages(edition)

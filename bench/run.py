@@ -304,12 +304,12 @@ def measure_standing(county: County, n: int) -> Measurement:
 
 
 def measure_overview(county: County, n: int) -> Measurement:
-    """The head's village dashboard (villages.dashboard): grades, trend, pages, scorers, appeals."""
+    """The head's village dashboard (office.dashboard): grades, trend, pages, scorers, appeals."""
     from django.urls import reverse
 
     from villages.models import Resident
 
-    url = reverse("villages:dashboard")
+    url = reverse("office:dashboard")
 
     def page(client):
         expect(client.get(url), 200)

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "villages",
     "handbook",
     "points",
+    "office",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +169,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth -----------------------------------------------------------------------------
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "villages:home"
+LOGIN_REDIRECT_URL = "office:home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

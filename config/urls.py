@@ -9,6 +9,7 @@ admin.site.site_header = admin.site.site_title = "Village Points"
 
 urlpatterns = [
     path("", include("villages.urls")),
+    path("", include("office.urls")),
     path("", include("points.urls")),
     path("handbook/", include("handbook.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -10,8 +10,6 @@ from handbook.interchange import MAX_BYTES
 from handbook.models import MAX_VALIDITY_MONTHS, Edition, Item, Page
 from handbook.services import ITEM_FIELDS
 from handbook.validators import validate_half_step
-from villages.grades import Band
-from villages.services import MAX_BANDS, MAX_STARTING_CAPITAL
 
 
 class TitleForm(forms.Form):
@@ -91,55 +89,3 @@ class ImportForm(forms.Form):
         if upload.size > MAX_BYTES:
             raise ValidationError(_("The file is too large for a handbook (at most 1 MB)."))
         return upload.read()
-
-
-class CapitalForm(forms.Form):
-    starting_capital = forms.IntegerField(
-        label=_("Starting capital"),
-        min_value=1,
-        max_value=MAX_STARTING_CAPITAL,
-        help_text=_("Every resident's balance starts from this many points. Changing it moves every balance."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
-
-
-class BandRowForm(forms.Form):
-    grade = forms.CharField(label=_("Grade"), max_length=8, required=False)
-    min_points = forms.IntegerField(label=_("Lowest balance"), required=False)
-
-
-class BaseBandFormSet(forms.BaseFormSet):
-    def clean(self) -> None:
-        if any(self.errors):
-            return
-        for form in self.forms:
-            grade, bound = form.cleaned_data.get("grade", "").strip(), form.cleaned_data.get("min_points")
-            if bound is not None and not grade:
-                form.add_error("grade", _("Name the grade of this band, or clear its lower bound."))
-
-    @property
-    def bands(self) -> list[Band]:
-        """The filled rows, top to bottom; empty rows are ignored."""
-        return [
-            Band(form.cleaned_data["grade"].strip(), form.cleaned_data.get("min_points"))
-            for form in self.forms
-            if form.cleaned_data.get("grade", "").strip()
-        ]
-
-
-BandFormSet = forms.formset_factory(BandRowForm, formset=BaseBandFormSet, extra=0, max_num=MAX_BANDS)
-
-
-def band_formset(data=None, *, bands: list[Band]) -> BaseBandFormSet:
-    """A form row for every band, then empty rows up to eight (or one more than the bands)."""
-    rows = [{"grade": band.grade, "min_points": band.min_points} for band in bands]
-    rows += [{}] * max(8 - len(rows), 1)
-    return BandFormSet(data, initial=rows[:MAX_BANDS], prefix="band")
-
-
-class ScaleForm(forms.Form):
-    effective_from = forms.DateField(
-        label=_("In force from"),
-        help_text=_("Today or later. Standings from that day are graded on the new scale."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from handbook import editor_admin_views, editor_views, views
+from handbook import editor_views, views
 
 app_name = "handbook"
 
@@ -29,7 +29,4 @@ urlpatterns = [
     path("editor/items/<int:pk>/edit/", editor_views.item_edit, name="editor_item_edit"),
     path("editor/items/<int:pk>/move/", editor_views.item_move, name="editor_item_move"),
     path("editor/items/<int:pk>/remove/", editor_views.item_remove, name="editor_item_remove"),
-    path("editor/grades/", editor_admin_views.grades, name="editor_grades"),
-    path("editor/capital/", editor_admin_views.capital, name="editor_capital"),
-    path("editor/audit/", editor_admin_views.audit, name="editor_audit"),
 ]

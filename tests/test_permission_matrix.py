@@ -63,7 +63,7 @@ MATRIX = {
     "manifest":                        ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     "points:verify":                   ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     # --- Home and the village switch --------------------------------------------------------------
-    "villages:home":                   ("get",  None, [302, 302, 302, 302, 200, 200, 302, 200]),
+    "office:home":                   ("get",  None, [302, 302, 302, 302, 200, 200, 302, 200]),
     "villages:switch":                 ("post", {"village": "X"}, [302, 302, 302, 302, 302, 302, 302, 302]),
     # --- The village office: register of residents (heads, administrators) ------------------------
     "villages:residents":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
@@ -82,10 +82,10 @@ MATRIX = {
     "villages:account_password":       ("post", {},   [302, 403, 403, 403, 403, 200, 403, 403]),
     "villages:account_deactivate":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     # --- The head's dashboard and reports ---------------------------------------------------------
-    "villages:dashboard":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
-    "villages:reports":                ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
-    "villages:report_monthly":         ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
-    "villages:ledger_export":          ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "office:dashboard":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "office:reports":                ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "office:report_monthly":         ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "office:ledger_export":          ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     # --- A resident's own pages ---------------------------------------------------------------------
     "points:standing":                 ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
     "points:ledger":                   ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
@@ -144,9 +144,9 @@ MATRIX = {
     "handbook:editor_item_edit":       ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     "handbook:editor_item_move":       ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "handbook:editor_item_remove":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
-    "handbook:editor_grades":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
-    "handbook:editor_capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
-    "handbook:editor_audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "office:grades":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    "office:capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
+    "office:audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
 }
 # fmt: on
 
@@ -228,7 +228,7 @@ def world(
         "villages:account_roles": [resident.user.pk],
         "villages:account_password": [resident.user.pk],
         "villages:account_deactivate": [resident.user.pk],
-        "villages:ledger_export": ["csv"],
+        "office:ledger_export": ["csv"],
         "points:record_done": [with_photo.pk],
         "points:withdraw": [with_photo.pk],
         "points:entry_photo": [with_photo.pk],

@@ -1,6 +1,5 @@
 """Forms of the village office: they check and convert what was typed; the services write."""
 
-import re
 from datetime import date
 
 from django import forms
@@ -9,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from villages.importing import MAX_BYTES, PHONE
 from villages.models import Membership, Resident, Village
-
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def _phone(value: str) -> str:
@@ -163,28 +160,3 @@ class ExistingAccountForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("There is no account with this user name."))
         return user
-
-
-class MonthForm(forms.Form):
-    """A month as YYYY-MM (what <input type="month"> sends); the current month if empty or later."""
-
-    month = forms.CharField(label=_("Month"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
-
-    def __init__(self, *args, village: Village, **kwargs):
-        self.village = village
-        super().__init__(*args, **kwargs)
-
-    def clean_month(self) -> date:
-        today = self.village.today()
-        match = MONTH.match(self.cleaned_data["month"].strip())
-        if not match:
-            return today.replace(day=1)
-        year, month = int(match.group(1)), int(match.group(2))
-        if not (1 <= month <= 12 and year >= 2000):
-            raise forms.ValidationError(_("Enter a month such as 2025-06."))
-        return min(date(year, month, 1), today.replace(day=1))
-
-    def month_or_current(self) -> date:
-        if self.is_valid():
-            return self.cleaned_data["month"]
-        return self.village.today().replace(day=1)

@@ -1,12 +1,11 @@
 from django.urls import path
 
-from villages.views import accounts, dashboard, home, reports, residents
+from villages.views import accounts, acting, residents
 
 app_name = "villages"
 
 urlpatterns = [
-    path("", home.home, name="home"),
-    path("village/", home.switch_village, name="switch"),
+    path("village/", acting.switch_village, name="switch"),
     # The register of residents (heads and administrators).
     path("office/residents/", residents.resident_list, name="residents"),
     path("office/residents/new/", residents.resident_add, name="resident_add"),
@@ -23,9 +22,4 @@ urlpatterns = [
     path("office/accounts/<int:pk>/roles/", accounts.account_roles, name="account_roles"),
     path("office/accounts/<int:pk>/password/", accounts.account_password, name="account_password"),
     path("office/accounts/<int:pk>/deactivate/", accounts.account_deactivate, name="account_deactivate"),
-    # The head's dashboard and reports.
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("reports/", reports.report_index, name="reports"),
-    path("reports/monthly.pdf", reports.monthly_pdf, name="report_monthly"),
-    path("reports/ledger.<str:fmt>", reports.ledger_export, name="ledger_export"),
 ]

@@ -12,7 +12,7 @@ from villages.models import Resident
 
 pytestmark = pytest.mark.browser
 
-SAMPLE = Path(__file__).resolve().parents[2] / "villages" / "demo" / "sample_residents.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample_residents.csv"
 DESKTOP = {"width": 1366, "height": 900}
 
 

@@ -144,8 +144,8 @@ def test_hostile_notes_and_names_render_inert_on_every_page(
         watcher = Watcher(page)
         sign_in(page, live_server, persona)
         urls = [
-            reverse("villages:home"),
-            reverse("villages:dashboard"),
+            reverse("office:home"),
+            reverse("office:dashboard"),
             reverse("villages:residents"),
             reverse("points:resident_list"),
             reverse("points:certificates"),
@@ -155,7 +155,7 @@ def test_hostile_notes_and_names_render_inert_on_every_page(
             appeals = Appeal.objects.filter(entry__resident__in=residents)
             urls += [reverse("points:appeal_decide", args=[appeal.pk]) for appeal in appeals]
         else:
-            urls += [reverse("villages:accounts"), reverse("handbook:editor_audit")]
+            urls += [reverse("villages:accounts"), reverse("office:audit")]
             urls += [reverse("villages:account_detail", args=[r.user_id]) for r in residents]
         for resident in residents:
             urls += [

@@ -1,7 +1,7 @@
 import pytest
 
+from demo.handbook_data import fill_with_demo_pages
 from tests.factories import EditionFactory
-from villages.demo.handbook_data import fill_with_demo_pages
 
 
 @pytest.fixture

@@ -42,8 +42,8 @@ def _urls(draft, draft_item, edition):
         ("get", reverse("handbook:editor")),
         ("get", reverse("handbook:editor_draft")),
         ("get", reverse("handbook:editor_diff")),
-        ("get", reverse("handbook:editor_grades")),
-        ("get", reverse("handbook:editor_audit")),
+        ("get", reverse("office:grades")),
+        ("get", reverse("office:audit")),
         ("get", reverse("handbook:editor_booklet")),
         ("get", reverse("handbook:editor_export", args=[edition.pk])),
         ("get", reverse("handbook:editor_item_edit", args=[draft_item.pk])),
@@ -53,7 +53,7 @@ def _urls(draft, draft_item, edition):
         ("post", reverse("handbook:editor_page_remove", args=[page.pk])),
         ("post", reverse("handbook:editor_discard")),
         ("post", reverse("handbook:editor_start")),
-        ("post", reverse("handbook:editor_capital")),
+        ("post", reverse("office:capital")),
     ]
 
 
@@ -102,9 +102,9 @@ def test_it_shows_published_items_as_not_editable(client, admin, edition, deed):
 
 def test_the_home_page_offers_the_editor_to_administrators_only(client, admin, head):
     client.force_login(admin)
-    assert reverse("handbook:editor") in client.get(reverse("villages:home")).content.decode()
+    assert reverse("handbook:editor") in client.get(reverse("office:home")).content.decode()
     client.force_login(head)
-    assert reverse("handbook:editor") not in client.get(reverse("villages:home")).content.decode()
+    assert reverse("handbook:editor") not in client.get(reverse("office:home")).content.decode()
 
 
 # --- Editing in place -------------------------------------------------------------------------

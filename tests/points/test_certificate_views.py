@@ -155,7 +155,7 @@ def test_the_standing_page_links_to_my_certificates(client, request, resident):
 
 
 def test_the_home_page_offers_the_registry_to_the_head(client, request):
-    html = login(client, request, "head").get(reverse("villages:home")).content.decode()
+    html = login(client, request, "head").get(reverse("office:home")).content.decode()
     assert reverse("points:certificates") in html
 
 

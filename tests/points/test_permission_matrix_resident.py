@@ -117,6 +117,6 @@ def test_the_head_of_another_village_sees_none_of_its_appeals_or_residents(clien
 
 def test_the_home_page_offers_the_head_the_queue_and_the_residents(client, head, village):
     client.force_login(head)
-    html = client.get(reverse("villages:home")).content.decode()
+    html = client.get(reverse("office:home")).content.decode()
     assert reverse("points:appeal_queue") in html
     assert reverse("points:resident_list") in html

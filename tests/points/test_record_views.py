@@ -64,7 +64,7 @@ def test_anonymous_posts_write_nothing(client, resident, deed):
 
 
 def test_it_lands_a_scorer_on_record_after_sign_in(scorer_client):
-    response = scorer_client.get(reverse("villages:home"))
+    response = scorer_client.get(reverse("office:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("points:record")
 
@@ -75,7 +75,7 @@ def test_a_head_who_also_scores_lands_on_the_home_tiles(client, head, village):
 
     MembershipFactory(user=head, village=village, role=Membership.Role.SCORER)
     client.force_login(head)
-    response = client.get(reverse("villages:home"))
+    response = client.get(reverse("office:home"))
     assert response.status_code == 200
     assert reverse("points:record") in response.content.decode()
 

@@ -66,7 +66,7 @@ def test_a_password_reset_signs_the_person_out_and_is_audited(client, village, a
     response = client.post(reverse("villages:account_password", args=[scorer.pk]))
     scorer.refresh_from_db()
     assert scorer.check_password(response.context["password"])
-    assert other.get(reverse("villages:home")).status_code == 302, "the old session ended"
+    assert other.get(reverse("office:home")).status_code == 302, "the old session ended"
     assert AuditEvent.objects.filter(action="account.password_reset", actor=admin).exists()
 
 

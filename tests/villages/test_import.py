@@ -13,7 +13,7 @@ from villages.importing import read_rows
 from villages.models import AuditEvent, Household, Resident
 from villages.services import import_residents
 
-SAMPLE = Path(__file__).resolve().parents[2] / "villages" / "demo" / "sample_residents.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample_residents.csv"
 TODAY = date(2025, 6, 16)
 
 

@@ -14,7 +14,7 @@ from tests.factories import record
 from villages.models import AuditEvent, Household, Resident
 from villages.services import mark_deceased
 
-SAMPLE = Path(__file__).resolve().parents[2] / "villages" / "demo" / "sample_residents.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample_residents.csv"
 
 
 def test_it_finds_residents_by_pinyin_initials_and_household(client, head, resident, other_resident):

@@ -32,6 +32,6 @@ def test_administrators_see_security_events_on_the_audit_page(client, village, a
     client.force_login(scorer)
     client.get(reverse("points:appeal_queue"))
     client.force_login(admin)
-    page = client.get(reverse("handbook:editor_audit") + "?kind=security").content.decode()
+    page = client.get(reverse("office:audit") + "?kind=security").content.decode()
     assert "Access refused" in page
     assert "GET " + reverse("points:appeal_queue") in page

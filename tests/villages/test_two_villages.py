@@ -37,19 +37,17 @@ def test_a_resident_of_x_is_404_by_id(acting_in_y, resident):
     for name in ("resident_detail", "resident_move", "resident_status", "resident_consent"):
         method = acting_in_y.get if name == "resident_detail" else acting_in_y.post
         assert method(reverse(f"villages:{name}", args=[resident.pk])).status_code == 404, name
-    assert (
-        acting_in_y.get(reverse("villages:ledger_export", args=["csv"]), {"resident": resident.pk}).status_code == 404
-    )
+    assert acting_in_y.get(reverse("office:ledger_export", args=["csv"]), {"resident": resident.pk}).status_code == 404
 
 
 def test_the_dashboard_counts_only_y(acting_in_y):
-    d = acting_in_y.get(reverse("villages:dashboard")).context["d"]
+    d = acting_in_y.get(reverse("office:dashboard")).context["d"]
     assert d.residents == 1
     assert d.month_totals.deeds == 0 and d.scorers == []
 
 
 def test_the_exports_hold_only_y(acting_in_y):
-    ledger = b"".join(acting_in_y.get(reverse("villages:ledger_export", args=["csv"])).streaming_content).decode()
+    ledger = b"".join(acting_in_y.get(reverse("office:ledger_export", args=["csv"])).streaming_content).decode()
     assert "only in X" not in ledger and "李伟" not in ledger
     register = acting_in_y.get(reverse("villages:resident_export", args=["xlsx"]))
     names = [row[1] for row in load_workbook(io.BytesIO(register.content)).active.iter_rows(values_only=True)]
@@ -57,7 +55,7 @@ def test_the_exports_hold_only_y(acting_in_y):
 
 
 def test_the_monthly_report_is_of_y(acting_in_y, other_village):
-    response = acting_in_y.get(reverse("villages:report_monthly"))
+    response = acting_in_y.get(reverse("office:report_monthly"))
     assert response["Content-Type"] == "application/pdf"
     assert f"{other_village.code}-report-" in response["Content-Disposition"]
 

@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from office.dashboard import build_dashboard
+from office.forms import MonthForm
 from villages.access import require_office
-from villages.dashboard import build_dashboard
-from villages.forms import MonthForm
 
 
 @login_required
@@ -15,6 +15,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     village = require_office(request)
     form = MonthForm(request.GET or None, village=village)
     month = form.month_or_current()
-    return render(
-        request, "villages/dashboard.html", {"form": form, "d": build_dashboard(village=village, month=month)}
-    )
+    return render(request, "office/dashboard.html", {"form": form, "d": build_dashboard(village=village, month=month)})

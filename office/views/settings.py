@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from handbook.access import get_editor_village
 from handbook.editor_display import describe_event
-from handbook.forms import CapitalForm, ScaleForm, band_formset
+from office.forms import CapitalForm, ScaleForm, band_formset
 from villages.grades import PRESETS, bands_on
 from villages.models import AuditEvent, GradeBand, Village
 from villages.security import SECURITY_ACTIONS
@@ -47,7 +47,7 @@ def grades(request: HttpRequest) -> HttpResponse:
                 _("The new grades apply to standings from %(date)s.")
                 % {"date": form.cleaned_data["effective_from"].isoformat()},
             )
-            return redirect("handbook:editor_grades")
+            return redirect("office:grades")
     return _grades_page(
         request,
         village,
@@ -68,7 +68,7 @@ def _grades_page(request: HttpRequest, village: Village, *, status: int = 200, *
     context.setdefault("current", bands_on(village=village, on=today))
     return render(
         request,
-        "handbook/editor/grades.html",
+        "office/grades.html",
         {
             "village": village,
             "today": today,
@@ -98,7 +98,7 @@ def capital(request: HttpRequest) -> HttpResponse:
                 request,
                 _("The starting capital is now %(amount)d points.") % {"amount": form.cleaned_data["starting_capital"]},
             )
-            return redirect("handbook:editor_grades")
+            return redirect("office:grades")
     return _grades_page(
         request,
         village,
@@ -123,7 +123,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "handbook/editor/audit.html",
+        "office/audit.html",
         {
             "village": village,
             "page": page,

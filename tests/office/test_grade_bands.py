@@ -93,13 +93,13 @@ def _post(bands, on):
 
 def test_the_grades_page_fills_in_a_preset(client, admin, village):
     client.force_login(admin)
-    html = client.get(reverse("handbook:editor_grades") + "?preset=rongcheng").content.decode()
+    html = client.get(reverse("office:grades") + "?preset=rongcheng").content.decode()
     assert 'value="AAA"' in html and 'value="1050"' in html
 
 
 def test_the_grades_page_saves_a_preset(client, admin, village, clock):
     client.force_login(admin)
-    response = client.post(reverse("handbook:editor_grades"), _post(RONGCHENG_BANDS, village.today()))
+    response = client.post(reverse("office:grades"), _post(RONGCHENG_BANDS, village.today()))
     assert response.status_code == 302
     assert bands_on(village=village, on=village.today()) == RONGCHENG_BANDS
 
@@ -107,7 +107,7 @@ def test_the_grades_page_saves_a_preset(client, admin, village, clock):
 def test_the_grades_page_says_what_is_wrong(client, admin, village, clock):
     client.force_login(admin)
     bands = [Band("A", 1000), Band("B", 1100), Band("C", None)]
-    response = client.post(reverse("handbook:editor_grades"), _post(bands, village.today()))
+    response = client.post(reverse("office:grades"), _post(bands, village.today()))
     assert response.status_code == 400
     assert "must be below the one of the grade above it" in response.content.decode()
     assert bands_on(village=village, on=village.today()) == DONGDAO_LU_JIA_BANDS
@@ -115,6 +115,6 @@ def test_the_grades_page_says_what_is_wrong(client, admin, village, clock):
 
 def test_the_grades_page_changes_the_starting_capital(client, admin, village):
     client.force_login(admin)
-    client.post(reverse("handbook:editor_capital"), {"starting_capital": "900"})
+    client.post(reverse("office:capital"), {"starting_capital": "900"})
     village.refresh_from_db()
     assert village.starting_capital == 900

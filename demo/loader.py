@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from demo.handbook_data import fill_with_demo_pages
 from handbook.models import Edition, Item
 from points.models import Entry
 from points.services import (
@@ -19,7 +20,6 @@ from points.services import (
     revoke_certificate,
 )
 from points.snapshots import previous_month, take_monthly_snapshots
-from villages.demo.handbook_data import fill_with_demo_pages
 from villages.grades import DONGDAO_LU_JIA_BANDS
 from villages.models import Household, Membership, Resident, Village
 from villages.services import create_village, grant_role, record_consent

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from office.dashboard import Dashboard
 from points.models import Entry
-from villages.dashboard import Dashboard
 from villages.models import Resident, Village
 from villages.pdf import FONT, register_font
 

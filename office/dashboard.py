@@ -26,8 +26,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from handbook.models import Item
+from office import charts as shapes
 from points.models import Appeal, Entry
-from villages import charts as shapes
 from villages.grades import grade_for, scale_history, scale_on
 from villages.models import Resident, Village
 

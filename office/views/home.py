@@ -1,13 +1,11 @@
-"""The landing page after sign-in, and switching the village one acts in."""
+"""The landing page after sign-in."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from points.notices import take_overdue_reminders
-from villages.access import choose_village, get_acting
+from villages.access import get_acting
 from villages.models import Membership
 
 
@@ -27,18 +25,4 @@ def home(request: HttpRequest) -> HttpResponse:
     overdue = 0
     if acting is not None and acting.has(Membership.Role.HEAD):
         overdue = take_overdue_reminders(user=request.user, village=acting.village)
-    return render(request, "villages/home.html", {"acting": acting, "overdue_reminders": overdue})
-
-
-@login_required
-@require_POST
-def switch_village(request: HttpRequest) -> HttpResponse:
-    try:
-        village_id = int(request.POST.get("village", ""))
-    except ValueError:
-        village_id = 0
-    choose_village(request, village_id)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "villages:home"
-    return redirect(next_url)
+    return render(request, "office/home.html", {"acting": acting, "overdue_reminders": overdue})

@@ -2,9 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from demo.loader import PASSWORD
 from handbook.models import Edition, Item
 from points.standing import compute_standing
-from villages.demo.loader import PASSWORD
 from villages.models import Resident, Village
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ def ledger(clock, scorer, resident, other_resident, deed, infraction):
 
 def test_the_monthly_report_is_a_pdf_with_the_village_font_embedded(client, head, ledger, tmp_path):
     client.force_login(head)
-    response = client.get(reverse("villages:report_monthly"), {"month": "2025-06"})
+    response = client.get(reverse("office:report_monthly"), {"month": "2025-06"})
     assert response["Content-Type"] == "application/pdf"
     pdf = response.content
     assert pdf.startswith(b"%PDF") and b"FontFile2" in pdf, "a TrueType font embedded, not a CID font by name"
@@ -33,7 +33,7 @@ def test_the_monthly_report_is_a_pdf_with_the_village_font_embedded(client, head
 
 def test_the_csv_ledger_export_is_formula_safe(client, head, ledger):
     client.force_login(head)
-    response = client.get(reverse("villages:ledger_export", args=["csv"]))
+    response = client.get(reverse("office:ledger_export", args=["csv"]))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:2] == ["Entry", "Date of the deed"]
@@ -45,7 +45,7 @@ def test_the_csv_ledger_export_is_formula_safe(client, head, ledger):
 
 def test_the_xlsx_export_of_one_resident(client, head, resident, ledger):
     client.force_login(head)
-    response = client.get(reverse("villages:ledger_export", args=["xlsx"]), {"resident": resident.pk})
+    response = client.get(reverse("office:ledger_export", args=["xlsx"]), {"resident": resident.pk})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert len(rows) == 2
     assert rows[1][3] == "李伟" and rows[1][13] == "'=cmd|' /C calc'!A0" and rows[1][7] == 1
@@ -53,7 +53,7 @@ def test_the_xlsx_export_of_one_resident(client, head, resident, ledger):
 
 @pytest.mark.parametrize("name,args", [("reports", []), ("report_monthly", []), ("ledger_export", ["csv"])])
 def test_reports_are_for_the_head_and_administrators(client, admin, head, scorer, resident, name, args):
-    url = reverse(f"villages:{name}", args=args)
+    url = reverse(f"office:{name}", args=args)
     for user, status in [(head, 200), (admin, 200), (scorer, 403), (resident.user, 403)]:
         client.force_login(user)
         assert client.get(url).status_code == status, (user, name)

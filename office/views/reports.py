@@ -5,18 +5,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from office.dashboard import build_dashboard
+from office.forms import MonthForm
+from office.reports import ledger_header, ledger_rows, monthly_report_pdf
 from villages.access import get_resident_for_office, require_office
-from villages.dashboard import build_dashboard
 from villages.exports import csv_response, xlsx_response
-from villages.forms import MonthForm
-from villages.reports import ledger_header, ledger_rows, monthly_report_pdf
 
 
 @login_required
 def report_index(request: HttpRequest) -> HttpResponse:
     village = require_office(request)
     form = MonthForm(request.GET or None, village=village)
-    return render(request, "villages/reports.html", {"form": form, "month": form.month_or_current()})
+    return render(request, "office/reports.html", {"form": form, "month": form.month_or_current()})
 
 
 @login_required

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from demo.loader import load_demo
 from points.models import Certificate
 from points.verification import verify_url
-from villages.demo.loader import load_demo
 
 
 class Command(BaseCommand):

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from office.dashboard import build_dashboard
 from points.services import file_appeal
 from tests.factories import HouseholdFactory, record
-from villages.dashboard import build_dashboard
 from villages.models import Resident
 from villages.pinyin import pinyin_keys
 
@@ -43,7 +43,7 @@ def ledger(clock, village, head, scorer, resident, other_resident, deed, infract
 
 def test_it_shows_grades_trend_deeds_scorers_and_appeals(client, head, ledger):
     client.force_login(head)
-    response = client.get(reverse("villages:dashboard"))
+    response = client.get(reverse("office:dashboard"))
     assert response.status_code == 200
     d = response.context["d"]
     assert d.residents == 2
@@ -61,7 +61,7 @@ def test_it_shows_grades_trend_deeds_scorers_and_appeals(client, head, ledger):
 
 def test_it_filters_by_month(client, head, ledger):
     client.force_login(head)
-    d = client.get(reverse("villages:dashboard"), {"month": "2025-05"}).context["d"]
+    d = client.get(reverse("office:dashboard"), {"month": "2025-05"}).context["d"]
     assert (d.month, d.on) == (date(2025, 5, 1), date(2025, 5, 31))
     assert (d.month_totals.deeds, d.month_totals.infractions) == (1, 0)
     assert {g.grade: g.count for g in d.grades}["A"] == 2
@@ -70,7 +70,7 @@ def test_it_filters_by_month(client, head, ledger):
 
 def test_a_month_in_the_future_shows_the_current_month(client, head, ledger):
     client.force_login(head)
-    assert client.get(reverse("villages:dashboard"), {"month": "2031-01"}).context["d"].month == date(2025, 6, 1)
+    assert client.get(reverse("office:dashboard"), {"month": "2031-01"}).context["d"].month == date(2025, 6, 1)
 
 
 # Session, user, roles (3); grade scales, residents, balances, deeds by page, scorers, appeals (6);
@@ -87,12 +87,12 @@ def test_it_runs_a_constant_number_of_queries(
         record(scorer=scorer, resident=resident, item=deed if n % 3 else infraction)
     client.force_login(head)
     with django_assert_num_queries(DASHBOARD_QUERIES):
-        response = client.get(reverse("villages:dashboard"))
+        response = client.get(reverse("office:dashboard"))
     assert response.context["d"].residents == size
 
 
 def test_it_is_for_the_head_and_administrators_only(client, admin, head, scorer, resident):
-    url = reverse("villages:dashboard")
+    url = reverse("office:dashboard")
     for user, status in [(head, 200), (admin, 200), (scorer, 403), (resident.user, 403)]:
         client.force_login(user)
         assert client.get(url).status_code == status, user
