@@ -106,11 +106,20 @@ def record_entry(
     kept = False
     try:
         with transaction.atomic():
-            resident = Resident.objects.select_for_update().select_related("village").get(pk=resident.pk)
-            existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
+            # of=("self",): the resident's row only. Without it PostgreSQL also locks the joined
+            # village row, which serialised all of a village's scorers for the whole transaction;
+            # the village is locked by the chain only around the hash and the INSERT (_insert).
+            resident = Resident.objects.select_for_update(of=("self",)).select_related("village").get(pk=resident.pk)
+            try:
+                _check_recordable(scorer=scorer, resident=resident, item=item, occurred_on=occurred_on)
+            except ValidationError:
+                # A replay of an entry that now fills the cap (or of yesterday's form) is still a replay.
+                existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is None:
+                    raise
                 return _replayed(existing, scorer=scorer, resident=resident, item=item)
-            _check_recordable(scorer=scorer, resident=resident, item=item, occurred_on=occurred_on)
+            # No SELECT for the idempotency key first: its UNIQUE index refuses a replay at the
+            # INSERT, and the IntegrityError branch below returns the entry first recorded with it.
             entry = _insert(
                 village=resident.village,
                 resident=resident,
@@ -132,7 +141,7 @@ def record_entry(
         kept = True  # committed: the entry points at the file
         return entry
     except IntegrityError:
-        # Another request with the same key committed between our check and our insert.
+        # The key was used before (a double tap, a retry), or by a request committed meanwhile.
         existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
