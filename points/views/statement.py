@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -11,14 +12,20 @@ from points.ledger import ledger_entries, lines
 from points.standing import compute_standing
 from points.views.standing import upcoming_expiries
 
+LINES_PER_PAGE = 60  # about two printed A4 pages
+
 
 @login_required
 def statement(request: HttpRequest, pk: int) -> HttpResponse:
-    """Standing, the 12-month chart as a table and every entry of those 12 months, laid out for A4."""
+    """Standing, the 12-month chart as a table and the entries of those 12 months (a page of
+    LINES_PER_PAGE at a time, newest first), laid out for A4."""
     resident = get_resident_for(request, pk)
     current = compute_standing(resident=resident)
     chart = build_chart(resident=resident, today=current.on)
     entries = ledger_entries(resident).filter(occurred_on__gte=chart.first.month)
+    # A page of lines at a time, so the statement of a resident with thousands of entries costs
+    # what a short one does; each printed page carries the standing and says "page n of m".
+    page = Paginator(entries, LINES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "points/statement.html",
@@ -27,7 +34,8 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
             "standing": current,
             "chart": chart,
             "expiries": upcoming_expiries(resident, on=current.on),
-            "lines": lines(entries, today=current.on, own=False),
+            "lines": lines(page.object_list, today=current.on, own=False),
+            "page": page,
             "printed_by": request.user,
             "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
         },
