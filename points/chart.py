@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from points.models import Entry
 from points.standing import balance_halves, counted_halves, in_points
-from villages.grades import grade_for, scale_history, scale_on
+from villages.grades import Scales, grade_for, scale_history, scale_on
 from villages.models import Resident
 
 WIDTH, HEIGHT = 360, 200
@@ -63,12 +63,14 @@ def chart_days(today: date, months: int = 12) -> list[date]:
     return [*ends, today]
 
 
-def build_chart(*, resident: Resident, today: date | None = None, months: int = 12) -> Chart:
+def build_chart(
+    *, resident: Resident, today: date | None = None, months: int = 12, scales: Scales | None = None
+) -> Chart:
     """Balance and grade at each month's end over the last `months` months.
 
     Two queries whatever the size of the ledger: all month-end balances in one aggregate (a
     filtered SUM per month, points.standing.counted_halves), and the village's grade
-    scales in one more. `resident.village` should be loaded already.
+    scales in one more (none if the caller passes them). `resident.village` should be loaded already.
     """
     village = resident.village
     today = today or village.today()
@@ -76,7 +78,8 @@ def build_chart(*, resident: Resident, today: date | None = None, months: int = 
     sums = Entry.objects.filter(resident=resident).aggregate(
         **{f"m{i}": counted_halves(on) for i, on in enumerate(days)}
     )
-    scales = scale_history(village_id=village.pk)
+    if scales is None:
+        scales = scale_history(village_id=village.pk)
     balances = [
         in_points(balance_halves(capital=village.starting_capital, counted=sums[f"m{i}"])) for i in range(len(days))
     ]

@@ -9,6 +9,7 @@ from points.chart import build_chart
 from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
 from points.standing import compute_standing
+from villages.grades import scale_history
 from villages.models import Resident
 
 UPCOMING_EXPIRIES = 5
@@ -31,8 +32,10 @@ def resident_standing(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render(request: HttpRequest, resident: Resident, *, own: bool, notifications: list) -> HttpResponse:
-    """A constant number of queries: the standing (3), upcoming expiries, the chart (2) and appeals."""
-    current = compute_standing(resident=resident)
+    """A constant number of queries: the grade scales, the balance, upcoming expiries, the chart's
+    balances and appeals."""
+    scales = scale_history(village_id=resident.village_id)
+    current = compute_standing(resident=resident, scales=scales)
     return render(
         request,
         "points/standing.html",
@@ -41,7 +44,7 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool, notification
             "own": own,
             "standing": current,
             "expiries": upcoming_expiries(resident, on=current.on),
-            "chart": build_chart(resident=resident, today=current.on),
+            "chart": build_chart(resident=resident, today=current.on, scales=scales),
             "appeals": Appeal.objects.filter(entry__resident=resident)
             .select_related("entry__item")
             .order_by("-filed_at")[:RECENT_APPEALS],

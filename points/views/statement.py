@@ -11,6 +11,7 @@ from points.chart import build_chart
 from points.ledger import ledger_entries, lines
 from points.standing import compute_standing
 from points.views.standing import upcoming_expiries
+from villages.grades import scale_history
 
 LINES_PER_PAGE = 60  # about two printed A4 pages
 
@@ -20,8 +21,9 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
     """Standing, the 12-month chart as a table and the entries of those 12 months (a page of
     LINES_PER_PAGE at a time, newest first), laid out for A4."""
     resident = get_resident_for(request, pk)
-    current = compute_standing(resident=resident)
-    chart = build_chart(resident=resident, today=current.on)
+    scales = scale_history(village_id=resident.village_id)
+    current = compute_standing(resident=resident, scales=scales)
+    chart = build_chart(resident=resident, today=current.on, scales=scales)
     entries = ledger_entries(resident).filter(occurred_on__gte=chart.first.month)
     # A page of lines at a time, so the statement of a resident with thousands of entries costs
     # what a short one does; each printed page carries the standing and says "page n of m".
