@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from handbook.models import Edition, Item, Page
+from villages.access import has_role
 from villages.audit import record_audit, snapshot
 from villages.models import Membership, Village
-from villages.services import has_role
 
 # The fields an administrator edits on an item; import, export, diff and audit use the same list.
 ITEM_FIELDS = [

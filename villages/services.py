@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from villages.access import OFFICE, has_role
 from villages.audit import record_audit, snapshot
 from villages.grades import DONGDAO_LU_JIA_BANDS, Band, bands_on
 from villages.importing import ImportRow, plan_import
@@ -61,15 +62,10 @@ def grant_role(
     return membership
 
 
-def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.Role) -> bool:
-    village_id = village if isinstance(village, int) else village.pk
-    return Membership.objects.filter(user=user, village_id=village_id, role__in=roles).exists()
-
-
 @transaction.atomic
 def record_consent(*, resident: Resident, given_on: date, recorded_by: AbstractBaseUser) -> Resident:
     """Record that the resident agreed to be scored. Only the village's head or administrators may."""
-    if not has_role(recorded_by, resident.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
+    if not has_role(recorded_by, resident.village_id, *OFFICE):
         raise ValidationError(_("Only the village head or an administrator can record consent."), code="not_allowed")
     if given_on > resident.village.today():
         raise ValidationError(_("Consent cannot be dated in the future."), code="future_date")
@@ -79,7 +75,7 @@ def record_consent(*, resident: Resident, given_on: date, recorded_by: AbstractB
 @transaction.atomic
 def withdraw_consent(*, resident: Resident, recorded_by: AbstractBaseUser) -> Resident:
     """From now on nobody can score the resident; their ledger is kept as it is."""
-    if not has_role(recorded_by, resident.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
+    if not has_role(recorded_by, resident.village_id, *OFFICE):
         raise ValidationError(_("Only the village head or an administrator can withdraw consent."), code="not_allowed")
     return _set_consent(resident=resident, given_on=None, actor=recorded_by, action="consent.withdraw")
 
@@ -96,7 +92,7 @@ def _set_consent(*, resident: Resident, given_on: date | None, actor: AbstractBa
 
 
 def _check_office(actor: AbstractBaseUser, village: Village | int) -> None:
-    if not has_role(actor, village, Membership.Role.HEAD, Membership.Role.ADMIN):
+    if not has_role(actor, village, *OFFICE):
         raise ValidationError(
             _("Only the village head or an administrator can change the register of residents."), code="not_allowed"
         )

@@ -12,8 +12,8 @@ from points import outbox
 from points.models import Appeal, Entry, Notification
 from points.services.entries import _refuse, _reverse
 from points.tasks import email_appeal_decision
+from villages.access import has_role
 from villages.models import Membership, Resident
-from villages.services import has_role
 
 
 def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -> Appeal:

@@ -20,8 +20,8 @@ from points import chain, outbox
 from points.models import Entry
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
+from villages.access import OFFICE, has_role
 from villages.models import Membership, Resident, Village
-from villages.services import has_role
 
 
 def cap_period_bounds(item: Item, occurred_on: date) -> tuple[date, date]:
@@ -221,7 +221,7 @@ def reverse_entry(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Ent
     The author must be the village head or an administrator; scorers withdraw their own entries
     through `withdraw_entry`, which checks its time window and then calls this.
     """
-    if not has_role(author, entry.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
+    if not has_role(author, entry.village_id, *OFFICE):
         raise _refuse(_("Only the village head or an administrator can reverse an entry."), "not_allowed")
     return _reverse(entry=entry, author=author, reason=reason)
 

@@ -20,10 +20,10 @@ from points.services.entries import _refuse
 from points.standing import compute_standing
 from points.tasks import render_certificate_batch
 from points.verification import certificate_data
+from villages.access import OFFICE, has_role
 from villages.audit import record_audit
 from villages.grades import bands_on, grade_for
-from villages.models import Membership, Resident, Village
-from villages.services import has_role
+from villages.models import Resident, Village
 
 # Certificates issued per transaction in a batch: small enough that the write lock is held briefly
 # and progress moves every second or so, large enough that commits are not the cost.
@@ -31,7 +31,7 @@ BATCH_CHUNK = 25
 
 
 def _check_certifier(user: AbstractBaseUser, village: Village | int) -> None:
-    if not has_role(user, village, Membership.Role.HEAD, Membership.Role.ADMIN):
+    if not has_role(user, village, *OFFICE):
         raise _refuse(_("Only the village head or an administrator can issue or revoke certificates."), "not_allowed")
 
 

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from villages.access import require_role
-from villages.models import Membership, Resident
+from villages.access import require_office
+from villages.models import Resident
 
 PER_PAGE = 50
 
@@ -15,7 +15,7 @@ PER_PAGE = 50
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     """Search by name, pinyin (李伟: "liwei" or "lw") or household number."""
-    village = require_role(request, Membership.Role.HEAD, Membership.Role.ADMIN)
+    village = require_office(request)
     q = request.GET.get("q", "").strip()
     residents = Resident.objects.filter(village=village).select_related("household")
     if q:
