@@ -20,7 +20,7 @@ from points.models import Certificate, CertificateBatch
 from points.verification import certificate_data, statuses
 from villages.access import get_resident_for_office, require_office
 from villages.grades import bands_on
-from villages.models import Resident
+from villages.search import clean_query, find_residents
 
 PER_PAGE = 50
 RECENT_BATCHES = 5
@@ -32,16 +32,13 @@ def registry(request: HttpRequest) -> HttpResponse:
     residents matching the search, to issue one; the batch form and recent batches.
     A constant number of queries, whatever the number of certificates."""
     village = require_office(request)
-    q = request.GET.get("q", "").strip()
+    q = clean_query(request.GET.get("q", ""))
     found = Certificate.objects.filter(village=village)
     residents = []
     if q:
-        key = q.lower().replace(" ", "")
-        by_name = Q(name__icontains=q) | Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
-        found = found.filter(
-            Q(serial__icontains=q) | Q(resident_name__icontains=q) | Q(resident__in=Resident.objects.filter(by_name))
-        )
-        residents = list(Resident.objects.filter(village=village).filter(by_name).select_related("household")[:10])
+        matching = find_residents(village=village, query=q)
+        found = found.filter(Q(serial__icontains=q) | Q(resident_name__icontains=q) | Q(resident__in=matching))
+        residents = list(matching[:10])
     page = Paginator(found.order_by("-issued_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "q": q,

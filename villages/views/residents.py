@@ -29,7 +29,7 @@ from villages.forms import (
 )
 from villages.importing import ImportRow, plan_import, read_rows
 from villages.models import Resident, Village
-from villages.search import resident_matching
+from villages.search import clean_query, find_residents
 
 PER_PAGE = 50
 IMPORT_TOKEN_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
@@ -46,14 +46,12 @@ FILTERS = {
 def resident_list(request: HttpRequest) -> HttpResponse:
     """Search by name, pinyin (李伟: "liwei" or "lw") or household number; filter by status. Two queries."""
     village = require_office(request)
-    q = request.GET.get("q", "").strip()[:60]
+    q = clean_query(request.GET.get("q", ""))
     shown = request.GET.get("show", "")
-    residents = Resident.objects.filter(village=village).select_related("household")
-    if q:
-        residents = residents.filter(resident_matching(q))
+    residents = find_residents(village=village, query=q)
     if shown in FILTERS:
         residents = residents.filter(**FILTERS[shown])
-    page = Paginator(residents.order_by("household__number", "name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(residents, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "q": q, "show": shown, "filters": _filter_labels()}
     template = (
         "villages/residents.html#results" if request.htmx and not request.htmx.boosted else "villages/residents.html"
