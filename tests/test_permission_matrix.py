@@ -13,7 +13,6 @@ what exists; 400 is a form refused for bad data (by someone allowed to send it);
 view does not take.
 """
 
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,13 +21,12 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from PIL import Image
 
 from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
 from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
 from points.verification import code_for
-from tests.conftest import _member
+from tests.factories import jpeg_bytes, member
 from villages.models import Membership
 
 Role = Membership.Role
@@ -173,12 +171,6 @@ def expected_status(name: str, persona: str) -> int:
     return dict(zip(PERSONAS, MATRIX[name][2], strict=True))[persona]
 
 
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "JPEG")
-    return out.getvalue()
-
-
 @pytest.fixture
 def world(
     request,
@@ -197,8 +189,8 @@ def world(
 ):
     """Village X's objects that URLs name, and the personas of both villages."""
     settings.MEDIA_ROOT = tmp_path  # the photo and the PDFs
-    scorer_y = _member(other_village, Role.SCORER, "scorer_y")
-    head_y = _member(other_village, Role.HEAD, "head_y")
+    scorer_y = member(other_village, Role.SCORER, "scorer_y")
+    head_y = member(other_village, Role.HEAD, "head_y")
 
     def entry(item, **fields):
         return record_entry(
@@ -210,7 +202,7 @@ def world(
             **fields,
         )
 
-    with_photo = entry(deed, photo=_jpeg())
+    with_photo = entry(deed, photo=jpeg_bytes(size=(64, 48), exif=False))
     appealed = entry(infraction)
     appeal = file_appeal(entry=appealed, resident_user=resident.user, reason="I was away")
     record_entry(
