@@ -6,11 +6,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from points.access import get_resident_for
 from points.chart import build_chart
 from points.ledger import ledger_entries, lines
 from points.standing import compute_standing
 from points.views.standing import upcoming_expiries
+from villages.access import get_resident_for_office
 from villages.grades import scale_history
 
 LINES_PER_PAGE = 60  # about two printed A4 pages
@@ -20,7 +20,7 @@ LINES_PER_PAGE = 60  # about two printed A4 pages
 def statement(request: HttpRequest, pk: int) -> HttpResponse:
     """Standing, the 12-month chart as a table and the entries of those 12 months (a page of
     LINES_PER_PAGE at a time, newest first), laid out for A4."""
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     scales = scale_history(village_id=resident.village_id)
     current = compute_standing(resident=resident, scales=scales)
     chart = build_chart(resident=resident, today=current.on, scales=scales)
