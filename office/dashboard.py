@@ -193,15 +193,15 @@ def _standings(
 
 
 def _month_of(field: str, months: list[date]) -> Case:
-    """The first day of the month holding the date `field`, among `months`, by plain comparisons
-    (TruncMonth calls a Python function per row on SQLite)."""
+    """The index in `months` of the month holding the date `field`, by plain comparisons: no
+    function per row in the database (TruncMonth is one on SQLite) nor a date parsed per row here."""
     bounds = [*months[1:], months[-1] + relativedelta(months=1)]
     return Case(
         *[
-            When(**{f"{field}__gte": m, f"{field}__lt": end}, then=Value(m))
-            for m, end in zip(months, bounds, strict=True)
+            When(**{f"{field}__gte": m, f"{field}__lt": end}, then=Value(i))
+            for i, (m, end) in enumerate(zip(months, bounds, strict=True))
         ],
-        output_field=models.DateField(),
+        output_field=models.IntegerField(),
     )
 
 
@@ -220,7 +220,7 @@ def _deeds_and_infractions(village: Village, months: list[date], on: date) -> tu
     by_month = {m: MonthKinds(m) for m in months}
     pages: dict[int, PageRow] = {}
     for row in rows:
-        month = row["month"]
+        month = months[row["month"]]
         kinds = by_month.get(month)
         deed = row["item__kind"] == Item.Kind.DEED
         if kinds is not None:
