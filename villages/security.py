@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from villages.access import get_acting
 from villages.audit import record_audit
@@ -121,3 +122,17 @@ class DeniedAccessMiddleware:
 def unlock_sign_in(*, username: str) -> None:
     """Lift every sign-in lock-out of the user name (after an administrator reset its password)."""
     axes_reset(username=username)
+
+
+def safe_next_url(request: HttpRequest, candidate: str, *, default: str) -> str:
+    """Where to go after a form: `candidate` if it is a path on this site, otherwise `default`.
+    Only a path that starts with one slash is taken (never a URL name, another host or a scheme),
+    so `redirect()` never tries to reverse what a visitor typed."""
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith("//")
+        and "\x00" not in candidate
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()})
+    ):
+        return candidate
+    return default
