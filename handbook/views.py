@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from handbook.access import get_edition_for, get_item_for, get_reader_village
 from handbook.models import Edition, Item
+from villages.search import clean_query
 
 MAX_RESULTS = 50
 
@@ -16,7 +17,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The edition in force today: its pages, or the items matching `?q=` (code, title or description)."""
     village = get_reader_village(request)
     edition = Edition.objects.in_force(village=village, on=village.today())
-    q = request.GET.get("q", "").strip()
+    q = clean_query(request.GET.get("q", ""))
     context = {"edition": edition, "q": q, "pages": [], "results": []}
     if edition is not None:
         if q:

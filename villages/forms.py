@@ -4,6 +4,7 @@ from datetime import date
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from villages.importing import MAX_BYTES, PHONE
@@ -160,3 +161,13 @@ class ExistingAccountForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("There is no account with this user name."))
         return user
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with a user name longer than any account's refused as an ordinary
+    wrong sign-in before anyone (the lock-out's log among them) tries to look it up or store it."""
+
+    def clean(self) -> dict:
+        if len(self.cleaned_data.get("username") or "") > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()
+        return super().clean()
