@@ -125,7 +125,7 @@ def digest_text(notices: list[SmsNotice]) -> str:
         parts = [labels[kind](count) % {"n": count} for kind, count in counts.items()]
         text = _("[%(village)s] Also today in your points: %(parts)s. Open your card for details.") % {
             "village": _village(notices[0].resident.village.name),
-            "parts": _("、").join(parts),
+            "parts": _(", ").join(parts),
         }
         return text[:SMS_LENGTH]
 
