@@ -11,7 +11,7 @@ from django.urls import reverse
 from PIL import Image
 
 from points.models import Appeal, Entry
-from points.services import decide_appeal, record_entry, record_paper_appeal
+from points.services import record_entry, record_paper_appeal
 from points.services.cards import issue_card
 from tests.conftest import _member
 from tests.factories import ResidentFactory
