@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 
 from points import outbox, sms
 from points.models import Appeal, Entry, Notification
-from points.services.entries import _refuse, _reverse
+from points.services.entries import refuse, write_reversal
 from points.tasks import email_appeal_decision
 from points.validators import CleanPhoto
-from villages.access import OFFICE
+from villages.access import OFFICE, has_role
 from villages.models import Membership, Resident, ResidentCard
-from villages.services import has_role
 
 
 def file_appeal(
@@ -26,12 +25,12 @@ def file_appeal(
     signed in with their login (`resident_user`) or from their card (`card`, a usable one)."""
     if card is not None:
         if card.resident_id != entry.resident_id or not ResidentCard.objects.usable().filter(pk=card.pk).exists():
-            raise _refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
+            raise refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
         filed = {"channel": Appeal.Channel.CARD, "card": card}
     elif resident_user is not None and entry.resident.user_id == resident_user.pk:
         filed = {"channel": Appeal.Channel.ACCOUNT, "filed_by": resident_user}
     else:
-        raise _refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
+        raise refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
     return _file(entry=entry, reason=reason, filed=filed)
 
 
@@ -48,9 +47,9 @@ def record_paper_appeal(
     any appeal (the deadline counts from the day it was received). The appeal window counts to
     the day it was received, too."""
     if not has_role(received_by, entry.village_id, *OFFICE):
-        raise _refuse(_("Only the village head or an administrator records paper appeals."), "not_allowed")
+        raise refuse(_("Only the village head or an administrator records paper appeals."), "not_allowed")
     if received_on > entry.village.today():
-        raise _refuse(_("The day it was received cannot be in the future."), "future")
+        raise refuse(_("The day it was received cannot be in the future."), "future")
     filed_at = timezone.make_aware(datetime.combine(received_on, time(12)), entry.village.tzinfo)
     filed_at = min(filed_at, timezone.now())
     filed = {
@@ -69,11 +68,11 @@ def record_paper_appeal(
 def _file(*, entry: Entry, reason: str, filed: dict, at: datetime | None = None) -> Appeal:
     reason = reason.strip()
     if not reason:
-        raise _refuse(_("Say why the entry is wrong."), "reason_required")
+        raise refuse(_("Say why the entry is wrong."), "reason_required")
     if entry.is_reversal or Entry.objects.filter(reverses=entry).exists():
-        raise _refuse(_("This entry has been reversed already; there is nothing to appeal."), "already_reversed")
+        raise refuse(_("This entry has been reversed already; there is nothing to appeal."), "already_reversed")
     if (at or timezone.now()) - entry.recorded_at > timedelta(days=settings.APPEAL_WINDOW_DAYS):
-        raise _refuse(
+        raise refuse(
             _("Entries can be appealed for %(days)d days after they were recorded; this one is older."),
             "too_late",
             days=settings.APPEAL_WINDOW_DAYS,
@@ -82,23 +81,23 @@ def _file(*, entry: Entry, reason: str, filed: dict, at: datetime | None = None)
         with transaction.atomic():
             return Appeal.objects.create(entry=entry, reason=reason, **filed)
     except IntegrityError:
-        raise _refuse(_("This entry already has an open appeal."), "appeal_open") from None
+        raise refuse(_("This entry already has an open appeal."), "appeal_open") from None
 
 
 def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reason: str) -> Appeal:
     """Uphold (the entry is reversed, with the decision's reason) or reject an open appeal."""
     reason = reason.strip()
     if not has_role(head, appeal.entry.village_id, Membership.Role.HEAD):
-        raise _refuse(_("Only the village head decides appeals."), "not_allowed")
+        raise refuse(_("Only the village head decides appeals."), "not_allowed")
     if not reason:
-        raise _refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
+        raise refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("entry__village").get(pk=appeal.pk)
         if appeal.status != Appeal.Status.OPEN:
-            raise _refuse(_("This appeal has already been decided."), "already_decided")
+            raise refuse(_("This appeal has already been decided."), "already_decided")
         if upheld and not Entry.objects.filter(reverses=appeal.entry).exists():
             # (If the entry was reversed meanwhile, e.g. withdrawn, upholding only records the decision.)
-            _reverse(entry=appeal.entry, author=head, reason=reason)
+            write_reversal(entry=appeal.entry, author=head, reason=reason)
         appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
         appeal.decided_by = head
         appeal.decided_at = timezone.now()

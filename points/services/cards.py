@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from points import card_pdf, certificates, outbox
 from points.models import CardSheet
-from points.services.entries import _refuse
+from points.services.entries import refuse
 from points.tasks import render_card_sheet
 from villages import cards
+from villages.access import has_role
 from villages.audit import record_audit
 from villages.models import Membership, Resident, ResidentCard, Village
-from villages.services import has_role
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,14 @@ class IssuedCard:
 
 def _check_office(user: AbstractBaseUser, village: Village | int) -> None:
     if not has_role(user, village, Membership.Role.HEAD, Membership.Role.ADMIN):
-        raise _refuse(_("Only the village head or an administrator can issue or revoke cards."), "not_allowed")
+        raise refuse(_("Only the village head or an administrator can issue or revoke cards."), "not_allowed")
 
 
 def _check_may_have_card(resident: Resident) -> None:
     if resident.status != Resident.Status.ACTIVE:
-        raise _refuse(_("%(name)s no longer lives in the village."), "inactive", name=resident.name)
+        raise refuse(_("%(name)s no longer lives in the village."), "inactive", name=resident.name)
     if not resident.has_consented:
-        raise _refuse(_("%(name)s has not joined the points scheme."), "no_consent", name=resident.name)
+        raise refuse(_("%(name)s has not joined the points scheme."), "no_consent", name=resident.name)
 
 
 def issue_card(
@@ -148,7 +148,7 @@ def start_card_sheet(
         residents = residents.filter(pk__in=resident_ids)
     ids = list(residents.order_by("household__number", "name", "pk").values_list("pk", flat=True))
     if not ids:
-        raise _refuse(_("None of the chosen residents can have a card (living here, in the scheme)."), "empty")
+        raise refuse(_("None of the chosen residents can have a card (living here, in the scheme)."), "empty")
     with transaction.atomic():
         sheet = CardSheet.objects.create(village=village, requested_by=requested_by, resident_ids=ids, total=len(ids))
         record_audit(

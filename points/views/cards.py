@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from points.access import get_card_sheet_for, get_household_member_for, get_resident_for
+from points.access import get_card_sheet_for, get_household_member_for
 from points.card_pdf import render_cards
 from points.models import CardSheet
 from points.services import cards as card_services
 from points.views import ledger, standing
-from villages.access import require_office
+from villages.access import get_resident_for_office, require_office
 from villages.cards import card_or_login_required
 from villages.models import ResidentCard
 
@@ -23,7 +23,7 @@ from villages.models import ResidentCard
 @login_required
 def resident_card(request: HttpRequest, pk: int) -> HttpResponse:
     """The resident's cards (the live one, the revoked ones) with buttons to print a new one or revoke."""
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     cards = ResidentCard.objects.filter(resident=resident).select_related("issued_by").order_by("-issued_at", "-pk")
     return render(request, "points/cards/resident.html", {"resident": resident, "cards": cards})
 
@@ -34,7 +34,7 @@ def resident_card(request: HttpRequest, pk: int) -> HttpResponse:
 def card_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue a new card (the old one stops working) and answer with it as a PDF to print now:
     its secrets are never shown again."""
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     try:
         issued = card_services.issue_card(resident=resident, issued_by=request.user)
     except ValidationError as error:
@@ -48,7 +48,7 @@ def card_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     for card in ResidentCard.objects.filter(resident=resident, revoked_at__isnull=True):
         card_services.revoke_card(card=card, revoked_by=request.user)
     messages.success(request, _("The card of %(name)s no longer works.") % {"name": resident.name})

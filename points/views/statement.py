@@ -6,18 +6,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
-from points.access import get_resident_for
 from points.chart import build_chart
 from points.ledger import ledger_entries, lines
 from points.standing import compute_standing
 from points.statement_pdf import render_statement
 from points.views.standing import upcoming_expiries
+from villages.access import get_resident_for_office
 
 
 @login_required
 def statement(request: HttpRequest, pk: int) -> HttpResponse:
     """Standing, the 12-month chart as a table and every entry of those 12 months, laid out for A4."""
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     current = compute_standing(resident=resident)
     chart = build_chart(resident=resident, today=current.on)
     entries = ledger_entries(resident).filter(occurred_on__gte=chart.first.month)
@@ -40,7 +40,7 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
 @cache_control(private=True, no_cache=True)
 def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The statement as an A4 PDF with the font embedded, to print from any computer."""
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     current = compute_standing(resident=resident)
     chart = build_chart(resident=resident, today=current.on)
     entries = ledger_entries(resident).filter(occurred_on__gte=chart.first.month)

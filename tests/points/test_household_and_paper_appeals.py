@@ -13,11 +13,10 @@ from PIL import Image
 from points.models import Appeal, Entry
 from points.services import record_entry, record_paper_appeal
 from points.services.cards import issue_card
-from tests.conftest import _member
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, member
 from villages.cards import card_path
 from villages.models import Membership
-from villages.sharing import record_household_sharing, withdraw_household_sharing
+from villages.services import record_household_sharing, withdraw_household_sharing
 
 
 @pytest.fixture
@@ -133,7 +132,7 @@ def test_a_paper_appeal_cannot_be_dated_in_the_future(clock, village, head, elde
 def test_an_admin_may_record_but_a_head_of_another_village_sees_nothing(
     clock, village, other_village, admin, elders_entry
 ):
-    head_y = _member(other_village, Membership.Role.HEAD, "head_y")
+    head_y = member(other_village, Membership.Role.HEAD, "head_y")
     client = Client()
     client.force_login(head_y)
     assert client.get(reverse("points:paper_appeal", args=[elders_entry.pk])).status_code == 404

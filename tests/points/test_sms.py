@@ -13,7 +13,7 @@ from points.notices import deductions_expired
 from points.services import decide_appeal, file_appeal, record_entry, withdraw_entry
 from points.services.cards import issue_card
 from points.tasks import send_sms_notice
-from villages.sharing import opt_in_sms, opt_out_sms
+from villages.services import opt_in_sms, opt_out_sms
 
 PHONE = "+8613912345678"
 

@@ -1,8 +1,6 @@
 """A resident's choices about being reached: sharing their standing with their household, and text
 messages to a phone number. Both are recorded by the village office (the head or an administrator)
 with the date, like consent to be scored, withdrawable, and audited.
-
-(Kept beside villages.services until that module becomes a package; then it moves in there.)
 """
 
 from datetime import date
@@ -15,13 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from villages.audit import record_audit
-from villages.models import Membership, Resident
-from villages.services import has_role
-
-
-def _check_office(actor: AbstractBaseUser, resident: Resident) -> None:
-    if not has_role(actor, resident.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
-        raise ValidationError(_("Only the village head or an administrator can record this."), code="not_allowed")
+from villages.models import Resident
+from villages.services.checks import check_office
 
 
 def _audit(resident: Resident, *, action: str, actor: AbstractBaseUser, after: dict) -> None:
@@ -34,7 +27,7 @@ def _audit(resident: Resident, *, action: str, actor: AbstractBaseUser, after: d
 def record_household_sharing(*, resident: Resident, given_on: date, recorded_by: AbstractBaseUser) -> Resident:
     """The resident agrees that the other members of their household (with a card or a login) see
     their standing and ledger, read-only."""
-    _check_office(recorded_by, resident)
+    check_office(recorded_by, resident.village_id)
     if given_on > resident.village.today():
         raise ValidationError(_("Consent cannot be dated in the future."), code="future_date")
     resident.shares_with_household_since = given_on
@@ -47,7 +40,7 @@ def record_household_sharing(*, resident: Resident, given_on: date, recorded_by:
 @transaction.atomic
 def withdraw_household_sharing(*, resident: Resident, recorded_by: AbstractBaseUser) -> Resident:
     """From the next request on, no other member of the household sees the resident's pages."""
-    _check_office(recorded_by, resident)
+    check_office(recorded_by, resident.village_id)
     resident.shares_with_household_since = None
     resident.share_recorded_by = None
     resident.save(update_fields=["shares_with_household_since", "share_recorded_by"])
@@ -71,7 +64,7 @@ def normalise_phone(raw: str) -> str:
 @transaction.atomic
 def opt_in_sms(*, resident: Resident, phone: str, given_on: date, recorded_by: AbstractBaseUser) -> Resident:
     """The resident asks for text messages about their ledger at `phone`, from `given_on`."""
-    _check_office(recorded_by, resident)
+    check_office(recorded_by, resident.village_id)
     if given_on > resident.village.today():
         raise ValidationError(_("Consent cannot be dated in the future."), code="future_date")
     resident.sms_phone = normalise_phone(phone)
@@ -83,7 +76,7 @@ def opt_in_sms(*, resident: Resident, phone: str, given_on: date, recorded_by: A
 
 @transaction.atomic
 def opt_out_sms(*, resident: Resident, recorded_by: AbstractBaseUser) -> Resident:
-    _check_office(recorded_by, resident)
+    check_office(recorded_by, resident.village_id)
     resident.sms_phone = ""
     resident.sms_opted_in_on = None
     resident.save(update_fields=["sms_phone", "sms_opted_in_on"])
