@@ -195,3 +195,55 @@ def test_nothing_is_sent_twice(texted, scorer, resident, deed, village, django_c
 def test_a_phone_number_must_be_a_mobile_number(clock, village, head, resident):
     with pytest.raises(ValidationError):
         opt_in_sms(resident=resident, phone="0631-1234", given_on=village.today(), recorded_by=head)
+
+
+# --- The HTTP gateway backend, against a real local HTTP server ------------------------------------
+
+
+@pytest.fixture
+def gateway(settings):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+    status = {"code": 202}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"auth": self.headers["Authorization"], **json.loads(body)})
+            self.send_response(status["code"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.SMS_BACKEND = "points.sms_backends.HttpGatewayBackend"
+    settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/messages"
+    settings.SMS_GATEWAY_TOKEN = "secret-token"
+    yield received, status
+    server.shutdown()
+
+
+def test_the_http_gateway_gets_the_message_as_json(gateway):
+    received, _status = gateway
+    sms_backends.get_backend().send(sms_backends.Sms(to=PHONE, text="【东岛刘家村】测试", reference="vp-1"))
+    assert received == [
+        {
+            "auth": "Bearer secret-token",
+            "to": PHONE,
+            "text": "【东岛刘家村】测试",
+            "sender": "村民积分",
+            "reference": "vp-1",
+        }
+    ]
+
+
+def test_a_gateway_that_refuses_raises_so_the_task_retries(gateway):
+    _received, status = gateway
+    status["code"] = 503
+    with pytest.raises(sms_backends.SmsError):
+        sms_backends.get_backend().send(sms_backends.Sms(to=PHONE, text="x", reference="vp-2"))
