@@ -12,8 +12,8 @@ Revoking a card (or reissuing it) stops both at once, including sessions already
 A card session is a session holding the card's id: it ends when the browser closes (no cookie
 age) or CARD_SESSION_MAX_AGE after it was opened, and the middleware answers 404 for every view
 outside CARD_VIEWS. Tokens travel in the query string (`/card/?k=`), which neither Django's
-request logging nor the access-log format in the Makefile writes; the exchange answers with
-Referrer-Policy: no-referrer and redirects to a URL without it.
+request logging nor gunicorn's access log (gunicorn.conf.py) writes; the exchange answers with
+Referrer-Policy: no-referrer and redirects to a URL without the token.
 """
 
 import hashlib
@@ -231,8 +231,11 @@ def card_or_login_required(view: Callable) -> Callable:
 
 
 class CardSessionMiddleware:
-    """Keeps a card session to CARD_VIEWS (404 for anything else) and sends its pages with
-    Referrer-Policy: no-referrer and no caching (a phone may be shared)."""
+    """Keeps a card session to CARD_VIEWS (404 for anything else). The QR address (the only URL
+    with a token) answers with Referrer-Policy: no-referrer; the card pages after it carry no token
+    and keep the site's same-origin policy, because under no-referrer browsers send `Origin: null`
+    with a form's POST and Django's CSRF check refuses it. Nothing of a card session is cached
+    (a phone may be shared)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -240,9 +243,10 @@ class CardSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        is_card_page = match is not None and match.view_name in ("villages:card_open", "villages:card_enter")
-        if is_card_page or getattr(request, "_card", None) is not None:
+        view_name = match.view_name if match is not None else ""
+        if view_name == "villages:card_open":
             response["Referrer-Policy"] = "no-referrer"
+        if view_name in ("villages:card_open", "villages:card_enter") or getattr(request, "_card", None) is not None:
             response["Cache-Control"] = "private, no-store"
         return response
 

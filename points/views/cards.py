@@ -61,6 +61,9 @@ def sheet_start(request: HttpRequest) -> HttpResponse:
     """Cards for every consenting resident, or for the residents ticked in the register (`resident`)."""
     village = require_office(request)
     chosen = request.POST.getlist("resident")
+    if request.POST.get("scope") == "selected" and not chosen:
+        messages.error(request, _("Tick the residents who get a card first."))
+        return redirect("villages:residents")
     try:
         ids = [int(value) for value in chosen] if chosen else None
         sheet = card_services.start_card_sheet(village=village, requested_by=request.user, resident_ids=ids)

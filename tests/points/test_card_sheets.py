@@ -95,8 +95,19 @@ def test_cards_for_the_residents_ticked_in_the_register_only(clock, village, hea
     residents = _residents(village, 5)
     client = Client()
     client.force_login(head)
-    client.post(reverse("points:card_sheet_start"), {"resident": [residents[0].pk, residents[3].pk]})
+    register = client.get(reverse("villages:residents")).content.decode()
+    assert f'name="resident" value="{residents[0].pk}"' in register
+    chosen = {"scope": "selected", "resident": [residents[0].pk, residents[3].pk]}
+    client.post(reverse("points:card_sheet_start"), chosen)
     assert CardSheet.objects.get().resident_ids == [residents[0].pk, residents[3].pk]
+
+
+def test_nothing_ticked_prints_nothing(clock, village, head):
+    _residents(village, 3)
+    client = Client()
+    client.force_login(head)
+    response = client.post(reverse("points:card_sheet_start"), {"scope": "selected"})
+    assert response["Location"] == reverse("villages:residents") and not CardSheet.objects.exists()
 
 
 def test_a_sheet_run_again_after_a_worker_died_reissues_the_unprinted_cards(clock, village, head):
