@@ -99,6 +99,8 @@ MATRIX = {
     "villages:account_roles":          ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "villages:account_password":       ("post", {},   [302, 403, 403, 403, 403, 200, 403, 403]),
     "villages:account_deactivate":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "villages:logins_for_selected":    ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "villages:activate":               ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     # --- The head's dashboard and reports ---------------------------------------------------------
     "office:dashboard":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "office:reports":                ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),

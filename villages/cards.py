@@ -146,21 +146,31 @@ def card_for_code(request: HttpRequest, raw: str) -> ResidentCard | None:
     lookup = code[:LOOKUP_LENGTH] if len(code) == LOOKUP_LENGTH + SECRET_LENGTH else ""
     keys = [f"address:{get_client_ip_address(request) or 'unknown'}"] + ([f"card:{lookup}"] if lookup else [])
     now = timezone.now()
-    if CardCodeAttempts.objects.filter(key__in=keys, locked_until__gt=now).exists():
-        raise CardLocked
+    check_not_locked(keys, now=now)
     card = _usable().filter(lookup=lookup).first() if lookup else None
-    if card is not None and any(
-        constant_time_compare(card.code_hash, code_hash(code, secret=key))
-        for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-    ):
+    if card is not None and code_matches(card.code_hash, code):
         CardCodeAttempts.objects.filter(key=f"card:{lookup}").delete()
         return card
-    if _count_failure(keys, now=now):
+    if count_failure(keys, now=now):
         raise CardLocked
     return None
 
 
-def _count_failure(keys: list[str], *, now) -> bool:
+def code_matches(stored_hash: str, code: str) -> bool:
+    """Whether `code` is the one hashed as `stored_hash` (under the current or an older SECRET_KEY)."""
+    return any(
+        constant_time_compare(stored_hash, code_hash(code, secret=key))
+        for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    )
+
+
+def check_not_locked(keys: list[str], *, now) -> None:
+    """CardLocked if any of `keys` (an address, a card, a user name) is locked now."""
+    if CardCodeAttempts.objects.filter(key__in=keys, locked_until__gt=now).exists():
+        raise CardLocked
+
+
+def count_failure(keys: list[str], *, now) -> bool:
     """Count a wrong code against each key; True if one of them is locked now."""
     cooloff = timedelta(hours=settings.CARD_CODE_COOLOFF_HOURS)
     locked = False

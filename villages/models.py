@@ -330,3 +330,22 @@ class CardCodeAttempts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.failures}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code, printed on paper, with which a resident sets the password of the login the
+    office created for them (villages.services.accounts.create_resident_logins). Stored only as an
+    HMAC-SHA256 under the site's key, like a card's typed code; used once, then spent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

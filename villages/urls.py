@@ -1,6 +1,6 @@
 from django.urls import path
 
-from villages.views import accounts, acting, cards, residents
+from villages.views import accounts, acting, activation, cards, residents
 
 app_name = "villages"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("office/residents/<int:pk>/sharing/", residents.resident_sharing, name="resident_sharing"),
     path("office/residents/<int:pk>/sms/", residents.resident_sms, name="resident_sms"),
     # Accounts and roles (administrators).
+    path("office/accounts/for-residents/", activation.logins_for_selected, name="logins_for_selected"),
+    path("accounts/activate/", activation.activate, name="activate"),
     path("office/accounts/", accounts.account_list, name="accounts"),
     path("office/accounts/new/", accounts.account_add, name="account_add"),
     path("office/accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
