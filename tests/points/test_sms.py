@@ -247,3 +247,19 @@ def test_a_gateway_that_refuses_raises_so_the_task_retries(gateway):
     status["code"] = 503
     with pytest.raises(sms_backends.SmsError):
         sms_backends.get_backend().send(sms_backends.Sms(to=PHONE, text="x", reference="vp-2"))
+
+
+def test_the_app_announces_a_withdrawn_entry_as_withdrawn_not_as_recorded(
+    clock, scorer, resident, deed, village, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = _record(scorer, resident, deed, village)
+    withdraw_entry(entry=entry, scorer=scorer, reason="记错了人")
+    client = Client()
+    client.force_login(resident.user)
+    page = client.get(reverse("points:standing")).content.decode()
+    assert "was withdrawn: it does not count" in page
+    assert "recorded “为邻居修剪树木”" not in page
