@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from demo.cards import give_demo_cards
 from demo.handbook_data import fill_with_demo_pages
 from handbook.models import Edition, Item
 from points.models import Entry
@@ -49,6 +50,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         _link_demo_residents(village, residents, users)
         _history(village, residents, items, rng, users)
         _demo_certificates(residents, users)
+        give_demo_cards(village, users)
 
         teng_users = {name: _user(name) for name in ["head_tj", "scorer_tj"]}
         teng = _village(

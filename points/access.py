@@ -3,13 +3,18 @@
 from django.http import Http404, HttpRequest
 
 from handbook.models import Item
-from points.models import Appeal, Certificate, CertificateBatch, Entry
+from points.models import Appeal, CardSheet, Certificate, CertificateBatch, Entry
 from villages.access import OFFICE, get_acting, require_role
+from villages.cards import current_card
 from villages.models import Membership, Resident, Village
 
 
 def get_own_resident(request: HttpRequest) -> Resident:
-    """The signed-in user's own resident record in the village they act in, or 404."""
+    """The resident of this request's card session, or the signed-in user's own resident record in
+    the village they act in; otherwise 404."""
+    card = current_card(request)
+    if card is not None:
+        return card.resident
     acting = get_acting(request)
     if acting is None or not acting.has(Membership.Role.RESIDENT):
         raise Http404
@@ -79,6 +84,12 @@ def get_entry_recorded_by(request: HttpRequest, pk: int) -> Entry:
 def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
     """An entry with a photo that the user may see: the resident themself, the village's head and
     administrators, and the scorer who recorded it. 404 for everyone else."""
+    card = current_card(request)
+    if card is not None:
+        entry = Entry.objects.filter(pk=pk, resident=card.resident).exclude(photo="").first()
+        if entry is None:
+            raise Http404
+        return entry
     acting = get_acting(request)
     if acting is None:
         raise Http404
@@ -101,6 +112,12 @@ def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
 def get_certificate_for(request: HttpRequest, pk: int, *, manage: bool = False) -> Certificate:
     """A certificate of the acting village: any of them for its head and administrators; with
     `manage=False` also a resident's own. 404 for everyone and everything else."""
+    card = current_card(request)
+    if card is not None:
+        certificate = Certificate.objects.select_related("village", "resident").filter(pk=pk, resident=card.resident)
+        if manage or not certificate:
+            raise Http404
+        return certificate[0]
     acting = get_acting(request)
     if acting is None:
         raise Http404
@@ -125,4 +142,55 @@ def get_batch_for(request: HttpRequest, pk: int) -> CertificateBatch:
     try:
         return CertificateBatch.objects.select_related("village").get(pk=pk, village=acting.village)
     except CertificateBatch.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Households and cards ------------------------------------------------------------------------
+
+
+def get_household_member_for(request: HttpRequest, pk: int) -> Resident:
+    """Another member of the viewer's household (viewer: a card session or a signed-in resident)
+    who agreed to share with the household; 404 for anyone else."""
+    own = get_own_resident(request)
+    try:
+        return (
+            Resident.objects.select_related("village", "household")
+            .exclude(pk=own.pk)
+            .get(pk=pk, household_id=own.household_id, shares_with_household_since__isnull=False)
+        )
+    except Resident.DoesNotExist:
+        raise Http404 from None
+
+
+def household_sharing_with(resident: Resident) -> list[Resident]:
+    """The other members of the resident's household who share their standing with it. One query."""
+    return list(
+        Resident.objects.filter(household_id=resident.household_id, shares_with_household_since__isnull=False)
+        .exclude(pk=resident.pk)
+        .order_by("name", "pk")
+    )
+
+
+def get_entry_for_office(request: HttpRequest, pk: int) -> Entry:
+    """An original entry of the acting village, for its head or an administrator (a paper appeal
+    about it); 404 otherwise."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        raise Http404
+    try:
+        return Entry.objects.select_related("item", "recorded_by", "resident__household", "village").get(
+            pk=pk, village=acting.village, reverses__isnull=True
+        )
+    except Entry.DoesNotExist:
+        raise Http404 from None
+
+
+def get_card_sheet_for(request: HttpRequest, pk: int) -> CardSheet:
+    """A card sheet of the acting village, for its head and administrators; 404 otherwise."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        raise Http404
+    try:
+        return CardSheet.objects.select_related("village").get(pk=pk, village=acting.village)
+    except CardSheet.DoesNotExist:
         raise Http404 from None

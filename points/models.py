@@ -138,10 +138,34 @@ class Appeal(models.Model):
         UPHELD = "upheld", _("upheld")
         REJECTED = "rejected", _("rejected")
 
+    class Channel(models.TextChoices):
+        ACCOUNT = "account", _("from the resident's login")
+        CARD = "card", _("from the resident's card")
+        PAPER = "paper", _("on paper, at the village office")
+
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="appeals")
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The resident's login; empty when filed from a card or recorded from paper by the office.
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
     reason = models.TextField(_("reason"))
+    channel = models.CharField(_("filed"), max_length=10, choices=Channel.choices, default=Channel.ACCOUNT)
+    card = models.ForeignKey(
+        "villages.ResidentCard", on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
+    )
+    # A paper appeal: who at the office received it, on which day, and optionally a scan of the paper.
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    # Under MEDIA_ROOT, outside the web root, like entry photos.
+    scan = models.FileField(_("scan"), upload_to="appeals/%Y/%m/", max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -162,6 +186,12 @@ class Appeal(models.Model):
                 | (~models.Q(status="open") & models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
                 name="decided_appeal_has_time_and_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(channel="account", filed_by__isnull=False)
+                | models.Q(channel="card", card__isnull=False)
+                | models.Q(channel="paper", received_by__isnull=False, received_on__isnull=False),
+                name="appeal_says_who_filed_it",
+            ),
         ]
         indexes = [
             # The head's queue: open appeals of a village, oldest first (joined through entry).
@@ -181,6 +211,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         APPEAL_DECIDED = "appeal_decided", _("appeal decided")
         ENTRY_RECORDED = "entry_recorded", _("new entry")
+        ENTRY_WITHDRAWN = "entry_withdrawn", _("entry withdrawn")
         DEDUCTION_EXPIRED = "deduction_expired", _("deduction no longer counts")
         APPEAL_OVERDUE = "appeal_overdue", _("appeal waiting too long")
 
@@ -370,3 +401,114 @@ class Certificate(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class CardSheet(models.Model):
+    """A background run that issues resident cards to the residents chosen at its start and renders
+    them into one printable PDF (points.services.cards.run_card_sheet), like a certificate batch.
+
+    The cards' secrets exist in clear only in the run that renders them, so a run that starts again
+    (its worker died) issues the whole sheet again, in one transaction, revoking the cards of the
+    interrupted run, which were never printed. `attempt` names the run that owns the sheet."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="card_sheets")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    resident_ids = models.JSONField(default=list, editable=False)
+    total = models.PositiveIntegerField(_("cards to print"), default=0)
+    done = models.PositiveIntegerField(_("cards done"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempt = models.UUIDField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Under MEDIA_ROOT, outside the web root; served only by points.views.cards.sheet_pdf.
+    pdf = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("card sheet")
+        verbose_name_plural = _("card sheets")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class SmsMessage(models.Model):
+    """One text message to a resident who opted in: a single notice or the day's digest. Written
+    before it is sent; `sent_at` is set once the gateway took it, so a retried or repeated task
+    never sends it twice (its id goes to the gateway as the reference, for gateways that dedupe)."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="sms_messages")
+    phone = models.CharField(max_length=20)
+    text = models.CharField(max_length=70)
+    day = models.DateField(help_text="The village-local day the message is about.")
+    is_digest = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # "Was this resident already texted today?" and the day's digest.
+            models.Index(fields=["resident", "day"], name="sms_resident_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SmsNotice(models.Model):
+    """Something a resident who opted in is to be told by text message. The first of a day goes out
+    at once; later ones that day wait for the evening digest (points.sms). At most one per
+    resident, kind and subject, so the jobs that create them are safe to run twice."""
+
+    class Kind(models.TextChoices):
+        ENTRY_RECORDED = "entry_recorded", _("new entry")
+        ENTRY_WITHDRAWN = "entry_withdrawn", _("entry withdrawn")
+        APPEAL_DECIDED = "appeal_decided", _("appeal decided")
+        DEDUCTION_EXPIRED = "deduction_expired", _("deduction no longer counts")
+        CARD_ISSUED = "card_issued", _("new card")
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="sms_notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    card = models.ForeignKey("villages.ResidentCard", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(SmsMessage, on_delete=models.PROTECT, null=True, blank=True, related_name="notices")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "kind", "entry"], condition=models.Q(entry__isnull=False), name="sms_once_per_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["resident", "kind", "appeal"],
+                condition=models.Q(appeal__isnull=False),
+                name="sms_once_per_appeal",
+            ),
+            models.UniqueConstraint(
+                fields=["resident", "kind", "card"], condition=models.Q(card__isnull=False), name="sms_once_per_card"
+            ),
+        ]
+        indexes = [
+            # The digest: a day's notices not yet in a message.
+            models.Index(fields=["day", "message"], name="sms_notice_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.kind}"

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from points.views import appeals, certificates, ledger, offline, photos, record, residents, standing, statement, verify
+from points.views import (
+    appeals,
+    cards,
+    certificates,
+    ledger,
+    offline,
+    photos,
+    record,
+    residents,
+    standing,
+    statement,
+    verify,
+)
 
 app_name = "points"
 
@@ -26,6 +38,17 @@ urlpatterns = [
     path("residents/<int:pk>/", standing.resident_standing, name="resident_standing"),
     path("residents/<int:pk>/ledger/", ledger.resident_ledger, name="resident_ledger"),
     path("residents/<int:pk>/statement/", statement.statement, name="statement"),
+    path("residents/<int:pk>/statement.pdf", statement.statement_pdf, name="statement_pdf"),
+    # Resident cards: one at a time, a sheet for many (a background job), and the household pages.
+    path("residents/<int:pk>/card/", cards.resident_card, name="resident_card"),
+    path("residents/<int:pk>/card/issue/", cards.card_issue, name="card_issue"),
+    path("residents/<int:pk>/card/revoke/", cards.card_revoke, name="card_revoke"),
+    path("cards/sheets/", cards.sheet_start, name="card_sheet_start"),
+    path("cards/sheets/<int:pk>/", cards.sheet_detail, name="card_sheet"),
+    path("cards/sheets/<int:pk>/pdf/", cards.sheet_pdf, name="card_sheet_pdf"),
+    path("me/household/<int:pk>/", cards.household_standing, name="household_standing"),
+    path("me/household/<int:pk>/ledger/", cards.household_ledger, name="household_ledger"),
+    path("entries/<int:pk>/paper-appeal/", appeals.paper_appeal, name="paper_appeal"),
     # Certificates: the head's registry and batches, residents' own, and the public verification.
     path("certificates/", certificates.registry, name="certificates"),
     path("certificates/residents/<int:pk>/", certificates.resident_certificates, name="resident_certificates"),

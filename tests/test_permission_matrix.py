@@ -25,9 +25,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
 from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
+from points.services.cards import issue_card, run_card_sheet, start_card_sheet
 from points.verification import code_for
-from tests.factories import jpeg_bytes, member
+from tests.factories import ResidentFactory, jpeg_bytes, member
+from villages.cards import card_path
 from villages.models import Membership
+from villages.services import record_household_sharing
 
 Role = Membership.Role
 PERSONAS = ["anonymous", "resident_a", "resident_b", "scorer", "head", "admin", "scorer_y", "head_y"]
@@ -74,6 +77,21 @@ MATRIX = {
     "villages:resident_move":          ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
     "villages:resident_status":        ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
     "villages:resident_consent":       ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "villages:resident_sharing":       ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "villages:resident_sms":           ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    # --- Resident cards: opening one (public), and the office's cards ----------------------------
+    "villages:card_open":              ("get",  None, [404, 404, 404, 404, 404, 404, 404, 404]),
+    "villages:card_enter":             ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    "villages:card_close":             ("post", {},   [302, 302, 302, 302, 302, 302, 302, 302]),
+    "points:resident_card":            ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:card_issue":               ("post", {},   [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:card_revoke":              ("post", {},   [302, 404, 404, 404, 302, 302, 404, 404]),
+    "points:card_sheet_start":         ("post", {},   [302, 403, 403, 403, 302, 302, 403, 302]),
+    "points:card_sheet":               ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:card_sheet_pdf":           ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    # --- A household member's shared pages (resident A shares with the household) ------------------
+    "points:household_standing":       ("get",  None, [302, 404, 404, 404, 404, 404, 404, 404]),
+    "points:household_ledger":         ("get",  None, [302, 404, 404, 404, 404, 404, 404, 404]),
     # --- Accounts and roles (administrators) ------------------------------------------------------
     "villages:accounts":               ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     "villages:account_add":            ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
@@ -81,6 +99,8 @@ MATRIX = {
     "villages:account_roles":          ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "villages:account_password":       ("post", {},   [302, 403, 403, 403, 403, 200, 403, 403]),
     "villages:account_deactivate":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "villages:logins_for_selected":    ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "villages:activate":               ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     # --- The head's dashboard and reports ---------------------------------------------------------
     "office:dashboard":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "office:reports":                ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
@@ -109,6 +129,8 @@ MATRIX = {
     "points:resident_standing":        ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     "points:resident_ledger":          ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     "points:statement":                ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:statement_pdf":            ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:paper_appeal":             ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     # --- Certificates -------------------------------------------------------------------------------
     "points:certificates":             ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "points:resident_certificates":    ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
@@ -155,6 +177,8 @@ FORM_POSTS = {
                                        [302, 302, 404, 404, 404, 404, 404, 404]),
     ("points:appeal_decide", "post"): ({"decision": "uphold", "reason": "Checked with the witness"},
                                        [302, 404, 404, 404, 302, 404, 404, 404]),
+    ("points:paper_appeal", "post"):  ({"received_on": "2025-06-16", "reason": "纸质申诉：那天我不在家"},
+                                       [302, 404, 404, 404, 302, 302, 404, 404]),
 }
 # fmt: on
 
@@ -170,6 +194,33 @@ class Column:
 
 # persona -> its column; each persona's client is prepared by world["sign_in"][persona].
 COLUMNS: dict[str, Column] = {}
+
+# Resident A's card, opened on a phone: A's own pages, the handbook, the card pages; 404 for the rest.
+COLUMNS["card_holder"] = Column(
+    default=404,
+    exceptions={
+        "points:standing": 200,
+        "points:ledger": 200,
+        "points:appeal_entry": 200,
+        "points:my_certificates": 200,
+        "points:certificate_pdf": 200,
+        "points:entry_photo": 200,
+        "points:verify": 200,
+        "handbook:index": 200,
+        "handbook:page": 200,
+        "handbook:item": 200,
+        "villages:card_enter": 200,
+        "villages:card_close": 302,
+        "set_language": 302,
+    },
+)
+# A resident with a login in resident A's household (A shares with it): resident B's rights, plus
+# A's shared standing and ledger.
+COLUMNS["household_member"] = Column(
+    default=404,
+    exceptions={name: row[PERSONAS.index("resident_b")] for name, (_m, _d, row) in MATRIX.items()}
+    | {"points:household_standing": 200, "points:household_ledger": 200},
+)
 
 
 def expected_status(name: str, persona: str) -> int:
@@ -224,6 +275,14 @@ def world(
     batch = start_batch(village=village, requested_by=head)
     if getattr(request.node, "callspec", None) and request.node.callspec.params.get("name") == "points:batch_pdf":
         run_certificate_batch(batch_id=batch.pk)  # renders the PDF: only where it is asked for
+    sheet = start_card_sheet(village=village, requested_by=head)
+    if getattr(request.node, "callspec", None) and request.node.callspec.params.get("name") == "points:card_sheet_pdf":
+        run_card_sheet(sheet_id=sheet.pk)  # issues cards to everyone: before resident A's card below
+    card = issue_card(resident=resident, issued_by=head)
+    record_household_sharing(resident=resident, given_on=village.today(), recorded_by=head)
+    household_member = ResidentFactory(
+        village=village, household=resident.household, name="刘娟", user=member(village, Role.RESIDENT, "member")
+    )
     draft = start_draft(village=village, admin=admin)
     draft_page = draft.pages.order_by("number").first() or add_page(edition=draft, admin=admin, title="新页")
     draft_item = draft_page.items.first()
@@ -259,6 +318,17 @@ def world(
         "points:resident_standing": [a],
         "points:resident_ledger": [a],
         "points:statement": [a],
+        "points:statement_pdf": [a],
+        "points:paper_appeal": [with_photo.pk],
+        "villages:resident_sharing": [a],
+        "villages:resident_sms": [a],
+        "points:resident_card": [a],
+        "points:card_issue": [a],
+        "points:card_revoke": [a],
+        "points:card_sheet": [sheet.pk],
+        "points:card_sheet_pdf": [sheet.pk],
+        "points:household_standing": [a],
+        "points:household_ledger": [a],
         "points:resident_certificates": [a],
         "points:issue_certificate": [a],
         "points:certificate_pdf": [certificate.pk],
@@ -287,6 +357,8 @@ def world(
         persona: (lambda client, user=user: client.force_login(user)) if user else (lambda client: None)
         for persona, user in users.items()
     }
+    sign_in["card_holder"] = lambda client: client.get(card_path(card.secrets))
+    sign_in["household_member"] = lambda client: client.force_login(household_member.user)
     return {"sign_in": sign_in, "args": args, "data": data}
 
 
@@ -333,6 +405,19 @@ def test_each_persona_gets_exactly_the_expected_status_for_a_forms_post(world, n
     data, row = FORM_POSTS[(name, method)]
     got = {persona: _status(world, name, persona, method=method, data=data) for persona in PERSONAS}
     assert got == dict(zip(PERSONAS, row, strict=True)), f"{name} {method}"
+
+
+def test_the_card_holder_appeals_their_own_line_and_nothing_else(world):
+    client = Client()
+    world["sign_in"]["card_holder"](client)
+    free = world["args"]["points:appeal_entry"][0]
+    appeal = Appeal.objects.get()
+    data = FORM_POSTS[("points:appeal_decide", "post")][0]
+    assert client.post(reverse("points:appeal_decide", args=[appeal.pk]), data).status_code == 404
+    assert client.post(reverse("points:paper_appeal", args=[free]), {"reason": "x"}).status_code == 404
+    response = client.post(reverse("points:appeal_entry", args=[free]), {"reason": "那天我不在村里"})
+    assert response.status_code == 302
+    assert Appeal.objects.get(entry_id=free).channel == Appeal.Channel.CARD
 
 
 # --- What a refused persona learns and changes ------------------------------------------------------

@@ -88,6 +88,39 @@ class ConsentForm(forms.Form):
         return data
 
 
+class SharingForm(ConsentForm):
+    """Record (given=yes, with the date) or withdraw (given=no) sharing with the household."""
+
+    given_on = forms.DateField(label=_("Agreed on"), required=False, widget=DateInput())
+
+    def clean(self) -> dict:
+        data = forms.Form.clean(self)
+        if data.get("given") and not data.get("given_on"):
+            self.add_error("given_on", _("Enter the day the resident agreed to share."))
+        return data
+
+
+class SmsForm(forms.Form):
+    """Opt in to text messages (a phone number and the date) or out (wanted=no)."""
+
+    wanted = forms.TypedChoiceField(
+        choices=[("yes", _("Send text messages")), ("no", _("Stop text messages"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.HiddenInput,
+    )
+    phone = forms.CharField(label=_("Mobile phone for text messages"), max_length=30, required=False)
+    given_on = forms.DateField(label=_("Asked for on"), required=False, widget=DateInput())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("wanted"):
+            if not data.get("phone"):
+                self.add_error("phone", _("Enter the mobile number the messages go to."))
+            if not data.get("given_on"):
+                self.add_error("given_on", _("Enter the day the resident asked for text messages."))
+        return data
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("File of residents (CSV or Excel .xlsx)"),

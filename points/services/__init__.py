@@ -7,7 +7,7 @@ and tests call these; nothing else writes the ledger.
 - issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
 """
 
-from points.services.appeals import decide_appeal, file_appeal
+from points.services.appeals import decide_appeal, file_appeal, record_paper_appeal
 from points.services.entries import (
     PaperEntry,
     can_withdraw,
@@ -44,6 +44,7 @@ __all__ = [
     "file_appeal",
     "issue_certificate",
     "record_entry",
+    "record_paper_appeal",
     "record_paper_entries",
     "refuse",
     "resume_batch",

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
-from points import chain, outbox
-from points.models import Entry
+from points import chain, outbox, sms
+from points.models import Entry, Notification
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
 from villages.access import OFFICE, has_role
@@ -140,6 +140,8 @@ def record_entry(
             if resident.user_id is not None:
                 # Through the outbox: the entry stands even if the broker is down right now.
                 outbox.enqueue(notify_entry_recorded, entry.pk)
+            if resident.wants_sms:
+                sms.notify_entry_recorded(entry)
         kept = True  # committed: the entry points at the file
         return entry
     except IntegrityError:
@@ -265,7 +267,14 @@ def withdraw_entry(*, entry: Entry, scorer: AbstractBaseUser, reason: str) -> En
             "too_late",
             minutes=settings.SCORER_WITHDRAW_MINUTES,
         )
-    return write_reversal(entry=entry, author=scorer, reason=reason)
+    with transaction.atomic():
+        reversal = write_reversal(entry=entry, author=scorer, reason=reason)
+        # The resident was (or is about to be) told of the entry: tell them it was taken back.
+        user_id = Resident.objects.filter(pk=entry.resident_id).values_list("user_id", flat=True).first()
+        if user_id is not None:
+            Notification.objects.get_or_create(user_id=user_id, kind=Notification.Kind.ENTRY_WITHDRAWN, entry=entry)
+        sms.notify_entry_withdrawn(entry)
+    return reversal
 
 
 def write_reversal(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:

@@ -10,24 +10,30 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.access import get_appeal_for_head, get_own_entry
-from points.appeal_forms import AppealForm, DecisionForm
+from points.access import get_appeal_for_head, get_entry_for_office, get_own_entry
+from points.appeal_forms import AppealForm, DecisionForm, PaperAppealForm
 from points.models import Appeal
-from points.services import decide_appeal, file_appeal
+from points.services import decide_appeal, file_appeal, record_paper_appeal
 from villages.access import require_role
+from villages.cards import card_or_login_required, current_card
 from villages.models import Membership
 
 RECENTLY_DECIDED = 10
 
 
-@login_required
+@card_or_login_required
 def appeal_entry(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the entry and a form for the reason. POST: file the appeal, back to the ledger."""
     entry = get_own_entry(request, pk)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            file_appeal(entry=entry, resident_user=request.user, reason=form.cleaned_data["reason"])
+            file_appeal(
+                entry=entry,
+                reason=form.cleaned_data["reason"],
+                resident_user=request.user if request.user.is_authenticated else None,
+                card=current_card(request),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -84,3 +90,19 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "overdue": age > settings.APPEAL_DEADLINE_DAYS,
         },
     )
+
+
+@login_required
+def paper_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office records an appeal a resident handed in on paper; it then joins the head's queue."""
+    entry = get_entry_for_office(request, pk)
+    form = PaperAppealForm(request.POST or None, request.FILES or None, initial={"received_on": entry.village.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_paper_appeal(entry=entry, received_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The paper appeal was recorded; it is in the head's queue."))
+            return redirect(f"{reverse('points:resident_ledger', args=[entry.resident_id])}#entry-{entry.pk}")
+    return render(request, "points/paper_appeal.html", {"entry": entry, "form": form})

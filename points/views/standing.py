@@ -4,12 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from points.access import get_own_resident
+from points.access import get_own_resident, household_sharing_with
 from points.chart import build_chart
 from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
 from points.standing import compute_standing
 from villages.access import get_resident_for_office
+from villages.cards import card_or_login_required
 from villages.grades import scale_history
 from villages.models import Resident
 
@@ -17,12 +18,19 @@ UPCOMING_EXPIRIES = 5
 RECENT_APPEALS = 5
 
 
-@login_required
+@card_or_login_required
 def standing(request: HttpRequest) -> HttpResponse:
     resident = get_own_resident(request)
     # Shown on this page now, so read: they will not be shown again.
-    notifications = take_unread_for_resident(user=request.user, resident=resident)
-    return _render(request, resident, own=True, notifications=notifications)
+    notifications = []
+    if request.user.is_authenticated:
+        notifications = take_unread_for_resident(user=request.user, resident=resident)
+    return _render(request, resident, own=True, notifications=notifications, household=household_sharing_with(resident))
+
+
+def render_for_household(request: HttpRequest, resident: Resident) -> HttpResponse:
+    """A household member's standing, as a member of their household sees it (read-only)."""
+    return _render(request, resident, own=False, notifications=[], member=True)
 
 
 @login_required
@@ -32,7 +40,15 @@ def resident_standing(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, resident, own=False, notifications=[])
 
 
-def _render(request: HttpRequest, resident: Resident, *, own: bool, notifications: list) -> HttpResponse:
+def _render(
+    request: HttpRequest,
+    resident: Resident,
+    *,
+    own: bool,
+    notifications: list,
+    household: list | None = None,
+    member: bool = False,
+) -> HttpResponse:
     """A constant number of queries: the grade scales, the balance, upcoming expiries, the chart's
     balances and appeals."""
     scales = scale_history(village_id=resident.village_id)
@@ -50,6 +66,8 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool, notification
             .select_related("entry__item")
             .order_by("-filed_at")[:RECENT_APPEALS],
             "notifications": notifications,
+            "household": household or [],
+            "member": member,
         },
     )
 

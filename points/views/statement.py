@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 
 from points.chart import build_chart
 from points.ledger import ledger_entries, lines
 from points.standing import compute_standing
+from points.statement_pdf import render_statement
 from points.views.standing import upcoming_expiries
 from villages.access import get_resident_for_office
 from villages.grades import scale_history
@@ -42,3 +44,24 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
             "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
         },
     )
+
+
+@login_required
+@cache_control(private=True, no_cache=True)
+def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The statement as an A4 PDF with the font embedded, to print from any computer."""
+    resident = get_resident_for_office(request, pk)
+    current = compute_standing(resident=resident)
+    chart = build_chart(resident=resident, today=current.on)
+    entries = ledger_entries(resident).filter(occurred_on__gte=chart.first.month)
+    pdf = render_statement(
+        resident=resident,
+        standing=current,
+        chart=chart,
+        lines=lines(entries, today=current.on, own=False),
+        printed_by=request.user.get_full_name() or request.user.get_username(),
+        printed_on=current.on,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{resident.pk}-{current.on:%Y%m%d}.pdf"'
+    return response

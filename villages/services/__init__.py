@@ -31,6 +31,13 @@ from villages.services.scale import (
     set_grade_bands,
     set_starting_capital,
 )
+from villages.services.sharing import (
+    normalise_phone,
+    opt_in_sms,
+    opt_out_sms,
+    record_household_sharing,
+    withdraw_household_sharing,
+)
 
 __all__ = [
     "IMPORT_TOKEN_MAX_AGE",
@@ -52,7 +59,11 @@ __all__ = [
     "mark_living_here",
     "mark_moved_away",
     "move_resident",
+    "normalise_phone",
+    "opt_in_sms",
+    "opt_out_sms",
     "record_consent",
+    "record_household_sharing",
     "reset_password",
     "revoke_role",
     "set_grade_bands",
@@ -61,4 +72,5 @@ __all__ = [
     "unsign_import",
     "update_resident",
     "withdraw_consent",
+    "withdraw_household_sharing",
 ]

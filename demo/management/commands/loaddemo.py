@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from demo.cards import DEMO_CARD, demo_card_url
 from demo.loader import load_demo
 from points.models import Certificate
 from points.verification import verify_url
@@ -16,3 +17,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"Certificate {certificate.serial} ({state}): {verify_url(certificate)}")
         else:
             self.stdout.write("Demo villages already loaded; nothing changed.")
+        # The same every time: 刘建国's demo card (it stops working if the head reprints it).
+        self.stdout.write(f"Card of 刘建国: {demo_card_url()}  (or type {DEMO_CARD.code_display} at /card/code/)")
