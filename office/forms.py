@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from villages.forms import DateInput
 from villages.grades import Band
 from villages.models import Village
 from villages.services import MAX_BANDS, MAX_STARTING_CAPITAL
@@ -62,7 +63,7 @@ class ScaleForm(forms.Form):
     effective_from = forms.DateField(
         label=_("In force from"),
         help_text=_("Today or later. Standings from that day are graded on the new scale."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
