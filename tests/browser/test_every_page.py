@@ -116,7 +116,7 @@ def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(live_server, brow
     page.on("pageerror", lambda error: errors.append(str(error)))
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     if role == "anonymous":
-        starts = PUBLIC + [verify_path(Certificate.objects.order_by("pk").first())]
+        starts = [*PUBLIC, verify_path(Certificate.objects.order_by("pk").first())]
     else:
         sign_in(page, live_server, role)
         starts = [urlsplit(page.url).path]

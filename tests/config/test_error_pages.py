@@ -6,7 +6,6 @@ from django.urls import get_resolver, reverse
 from django.utils import translation
 
 
-
 @pytest.mark.django_db
 def test_it_answers_a_missing_page_in_chinese_in_the_frame(client):
     response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="zh-hans")
