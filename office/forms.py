@@ -90,3 +90,16 @@ class MonthForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["month"]
         return self.village.today().replace(day=1)
+
+
+class AddressForm(forms.Form):
+    public_address = forms.CharField(
+        label=_("Public address"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "The address a villager's phone opens this site at, e.g. https://points.example.org. "
+            "Certificates' QR codes point there. Leave empty to use the server's setting."
+        ),
+        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"}),
+    )

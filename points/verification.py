@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import Max
 from django.urls import reverse
 
 from points.certificates import CertificateData
 from points.models import Certificate
+from villages.public_address import public_address
 
 SALT = "points.certificate.verify"
 SEPARATOR = "."  # never in a serial nor in URL-safe base64, and safe in a URL path
@@ -52,8 +52,8 @@ def verify_path(certificate: Certificate) -> str:
 
 
 def verify_url(certificate: Certificate) -> str:
-    """The absolute address printed in the QR code, on the site named by SITE_URL."""
-    return settings.SITE_URL + verify_path(certificate)
+    """The absolute address printed in the QR code: the village's public address (else SITE_URL)."""
+    return public_address(certificate.village) + verify_path(certificate)
 
 
 def certificate_data(certificate: Certificate) -> CertificateData:

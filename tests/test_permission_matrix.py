@@ -149,6 +149,7 @@ MATRIX = {
     "handbook:editor_item_remove":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "office:grades":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     "office:capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
+    "office:public_address":  ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "office:audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
 }
 # fmt: on
