@@ -15,9 +15,9 @@ from handbook.editor_display import describe_event
 from office.forms import AddressForm, CapitalForm, ScaleForm, band_formset
 from villages.grades import PRESETS, bands_on
 from villages.models import AuditEvent, GradeBand, Village
-from villages.public_address import is_loopback, public_address, set_public_address
+from villages.public_address import is_loopback, public_address
 from villages.security import SECURITY_ACTIONS
-from villages.services import set_grade_bands, set_starting_capital
+from villages.services import set_grade_bands, set_public_address, set_starting_capital
 
 AUDIT_PAGE_SIZE = 25
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from points.services import issue_certificate
 from points.verification import verify_url
 from villages.models import AuditEvent
-from villages.public_address import is_loopback, set_public_address
+from villages.public_address import is_loopback
+from villages.services import set_public_address
 
 
 @pytest.mark.parametrize(
