@@ -6,6 +6,7 @@ The crawl follows same-origin GET links from the landing page, breadth first, an
 two pages per URL pattern (digits stand for ids), so a village of 200 residents costs what a
 village of three does."""
 
+import os
 import re
 from collections import deque
 from urllib.parse import urldefrag, urlsplit
@@ -25,6 +26,7 @@ ROLES = ["scorer", "resident", "head", "admin", "head_tj", "anonymous"]
 PUBLIC = ["/accounts/login/", "/verify/", "/verify/DDLJ-2026-0001/"]
 LANGUAGES = ["zh-hans", "en"]
 PER_PATTERN = 2
+SCREENSHOT_EVERY_PAGE = bool(os.environ.get("CRAWL_SCREENSHOTS"))  # else only pages with a problem
 MAX_PAGES = 60
 # Not pages: signing out, the language switch, files, the service worker, Django's own admin.
 SKIP = re.compile(
@@ -145,6 +147,7 @@ def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(live_server, brow
         errors.clear()
         if found:
             problems[path] = found
+        if found or SCREENSHOT_EVERY_PAGE:
             page.screenshot(path=artifacts / (re.sub(r"\W+", "_", path).strip("_") + ".png"), full_page=True)
     context.close()
     assert len(visited) >= 3, visited
