@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "handbook.item.remove": gettext_lazy("Removed an item"),
     "grades.set": gettext_lazy("Set the grade bands"),
     "village.starting_capital": gettext_lazy("Changed the starting capital"),
+    "village.public_address": gettext_lazy("Changed the public address for QR codes"),
     "role.grant": gettext_lazy("Gave a role"),
     "role.revoke": gettext_lazy("Took a role away"),
     "account.create": gettext_lazy("Created an account"),

@@ -10,6 +10,7 @@ from handbook.interchange import MAX_BYTES
 from handbook.models import MAX_VALIDITY_MONTHS, Edition, Item, Page
 from handbook.services import ITEM_FIELDS
 from handbook.validators import validate_half_step
+from villages.forms import DateInput
 
 
 class TitleForm(forms.Form):
@@ -77,7 +78,7 @@ class PublishForm(forms.Form):
     effective_from = forms.DateField(
         label=_("In force from"),
         help_text=_("Today or later. Entries recorded from that day use the new values."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 

@@ -12,7 +12,8 @@ from villages.grades import Scales, grade_for, scale_history, scale_on
 from villages.models import Resident
 
 WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 26  # room for the balance axis and the month labels
+LEFT, RIGHT, TOP, BOTTOM = 62, 8, 12, 26  # room for the balance axis (14 px labels) and the month labels
+TICK_STEPS = (10, 20, 50, 100, 200, 500, 1000)
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,18 @@ class BandLine:
 
 
 @dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
 class Chart:
     points: list[MonthPoint]
     band_lines: list[BandLine]
     low: int
     high: int
+    ticks: list[Tick] = ()
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -104,4 +112,12 @@ def build_chart(
         for band in scale_on(scales, today)
         if band.min_points is not None and low < band.min_points < high
     ]
-    return Chart(points=points, band_lines=band_lines, low=low, high=high)
+    return Chart(points=points, band_lines=band_lines, low=low, high=high, ticks=_ticks(low, high, y, band_lines))
+
+
+def _ticks(low: int, high: int, y, band_lines: list[BandLine]) -> list[Tick]:
+    """Round balances up the y-axis (at most four), except where a grade band's label already stands."""
+    step = next((s for s in TICK_STEPS if (high - low) / s <= 4), TICK_STEPS[-1])
+    first = -(-low // step) * step
+    ticks = [Tick(value=v, y=y(v)) for v in range(first, high + 1, step) if low < v < high]
+    return [t for t in ticks if all(abs(t.y - band.y) > 16 for band in band_lines)]

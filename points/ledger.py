@@ -75,6 +75,14 @@ def lines(entries, *, today: date, own: bool) -> list[Line]:
             state = State.EXPIRED
         else:
             state = State.COUNTING
-        can_appeal = own and reversal is None and not entry.has_open_appeal and entry.recorded_at >= appeal_from
+        # Only a deduction is worth disputing: a deed offers no Appeal button, nor does a correction.
+        can_appeal = (
+            own
+            and entry.points_halves < 0
+            and reversal is None
+            and not entry.is_reversal
+            and not entry.has_open_appeal
+            and entry.recorded_at >= appeal_from
+        )
         result.append(Line(entry=entry, state=state, appeals=list(entry.appeals.all()), can_appeal=can_appeal))
     return result

@@ -60,5 +60,6 @@ urlpatterns = [
     path("certificates/batches/<int:pk>/resume/", certificates.batch_resume, name="batch_resume"),
     path("certificates/batches/<int:pk>/pdf/", certificates.batch_pdf, name="batch_pdf"),
     path("me/certificates/", certificates.my_certificates, name="my_certificates"),
+    path("verify/", verify.verify_form, name="verify_form"),
     path("verify/<str:code>/", verify.verify, name="verify"),
 ]

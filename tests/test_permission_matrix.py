@@ -65,6 +65,7 @@ MATRIX = {
     "service_worker":                  ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     "manifest":                        ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     "points:verify":                   ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    "points:verify_form":              ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     # --- Home and the village switch --------------------------------------------------------------
     "office:home":                   ("get",  None, [302, 302, 302, 302, 200, 200, 302, 200]),
     "villages:switch":                 ("post", {"village": "X"}, [302, 302, 302, 302, 302, 302, 302, 302]),
@@ -168,6 +169,7 @@ MATRIX = {
     "handbook:editor_item_remove":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "office:grades":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     "office:capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
+    "office:public_address":  ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "office:audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
 }
 # Further methods of a URL above, with the data a legitimate user would send: the forms' POSTs.

@@ -19,6 +19,9 @@ def _phone(value: str) -> str:
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker. It reads and writes only YYYY-MM-DD, whatever the language: a
+    localised value (2026/12/07 in Chinese) would show as an empty field."""
+
     input_type = "date"
 
     def __init__(self, **kwargs):

@@ -53,6 +53,11 @@ class Village(models.Model):
     seal_text = models.CharField(_("seal text"), max_length=60, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONES, default="Asia/Shanghai")
     starting_capital = models.PositiveIntegerField(_("starting capital"), default=1000)
+    public_address = models.URLField(
+        _("public address"),
+        blank=True,
+        help_text=_("The address villagers' phones reach this site at; certificates' QR codes point there."),
+    )
     backdate_days = models.PositiveSmallIntegerField(
         _("days an entry may be backdated"),
         default=30,

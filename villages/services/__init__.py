@@ -11,6 +11,7 @@ from villages.services.accounts import (
     reset_password,
     revoke_role,
 )
+from villages.services.address import set_public_address
 from villages.services.checks import check_admin, check_office
 from villages.services.imports import IMPORT_TOKEN_MAX_AGE, ImportResult, import_residents, sign_import, unsign_import
 from villages.services.residents import (
@@ -67,6 +68,7 @@ __all__ = [
     "reset_password",
     "revoke_role",
     "set_grade_bands",
+    "set_public_address",
     "set_starting_capital",
     "sign_import",
     "unsign_import",
