@@ -207,3 +207,15 @@ class SignInForm(AuthenticationForm):
         if len(self.cleaned_data.get("username") or "") > self.fields["username"].max_length:
             raise self.get_invalid_login_error()
         return super().clean()
+
+
+MAX_ID = 2**31 - 1  # the largest primary key both databases store in an integer column
+
+
+def parse_ids(values: list[str]) -> list[int]:
+    """Row ids ticked in a list (`<input type=checkbox name=resident value=…>`); ValueError for
+    anything that is not one."""
+    ids = [int(value) for value in values]
+    if any(not 0 < pk <= MAX_ID for pk in ids):
+        raise ValueError("not a row id")
+    return ids

@@ -17,6 +17,7 @@ from points.services import cards as card_services
 from points.views import ledger, standing
 from villages.access import get_resident_for_office, require_office
 from villages.cards import card_or_login_required
+from villages.forms import parse_ids
 from villages.models import ResidentCard
 
 
@@ -65,7 +66,7 @@ def sheet_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the residents who get a card first."))
         return redirect("villages:residents")
     try:
-        ids = [int(value) for value in chosen] if chosen else None
+        ids = parse_ids(chosen) if chosen else None
         sheet = card_services.start_card_sheet(village=village, requested_by=request.user, resident_ids=ids)
     except (ValueError, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [_("Choose residents from the list.")])))

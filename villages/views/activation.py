@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from villages import cards
 from villages.access import require_admin
 from villages.activation_pdf import Slip, render_slips
+from villages.forms import parse_ids
 from villages.models import Resident
 from villages.services.activation import activate_login, create_resident_logins
 
@@ -29,7 +30,7 @@ def logins_for_selected(request: HttpRequest) -> HttpResponse:
     """Logins for the residents ticked in the register, all or none; answers with the slips to print."""
     village = require_admin(request)
     try:
-        ids = [int(value) for value in request.POST.getlist("resident")]
+        ids = parse_ids(request.POST.getlist("resident"))
     except ValueError:
         ids = []
     residents = list(Resident.objects.filter(village=village, pk__in=ids).select_related("household").order_by("pk"))
