@@ -57,3 +57,12 @@ class DecisionForm(forms.Form):
     @property
     def upheld(self) -> bool:
         return self.cleaned_data["decision"] == self.UPHOLD
+
+
+class ReviewRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the village's decision wrong?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say why the village's decision is wrong, so the township can look into it.")},
+    )

@@ -85,8 +85,8 @@ def take_unread_for_resident(*, user, resident) -> list[Notification]:
     so each is shown once. Two queries."""
     notices = list(
         Notification.objects.filter(user=user, read_at__isnull=True)
-        .filter(Q(appeal__entry__resident=resident) | Q(entry__resident=resident))
-        .select_related("appeal__entry__item", "entry__item", "entry__recorded_by")
+        .filter(Q(appeal__entry__resident=resident) | Q(entry__resident=resident) | Q(claim__resident=resident))
+        .select_related("appeal__entry__item", "appeal__review", "entry__item", "entry__recorded_by", "claim__item")
         .order_by("created_at")
     )
     if notices:

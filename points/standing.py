@@ -52,7 +52,7 @@ def compute_standing(*, resident: Resident, on: date | None = None) -> Standing:
     total = Entry.objects.filter(resident=resident).counting(on=on).aggregate(total=Sum("points_halves"))["total"]
     balance = village.starting_capital + Decimal(total or 0) / 2
     next_expiry = (
-        Entry.objects.filter(resident=resident, expires_on__isnull=False)
+        Entry.objects.filter(resident=resident, expires_on__isnull=False, points_halves__lt=0)
         .originals()
         .not_reversed(on=on)
         .counting(on=on)

@@ -1,6 +1,20 @@
 from django.urls import path
 
-from points.views import appeals, certificates, ledger, offline, photos, record, residents, standing, statement, verify
+from points.views import (
+    appeals,
+    certificates,
+    claims,
+    ledger,
+    my_file,
+    offline,
+    photos,
+    record,
+    residents,
+    reviews,
+    standing,
+    statement,
+    verify,
+)
 
 app_name = "points"
 
@@ -22,6 +36,18 @@ urlpatterns = [
     path("me/entries/<int:pk>/appeal/", appeals.appeal_entry, name="appeal_entry"),
     path("appeals/", appeals.appeal_queue, name="appeal_queue"),
     path("appeals/<int:pk>/", appeals.appeal_decide, name="appeal_decide"),
+    # The township's second level.
+    path("me/appeals/<int:pk>/review/", reviews.review_request, name="review_request"),
+    path("township/cases/", reviews.review_queue, name="review_queue"),
+    path("township/cases/<int:pk>/", reviews.review_case, name="review_case"),
+    # Deeds residents claim; scorers and heads confirm or decline.
+    path("me/claims/", claims.my_claims, name="my_claims"),
+    path("claims/", claims.claim_queue, name="claim_queue"),
+    path("claims/<int:pk>/", claims.claim_detail, name="claim_detail"),
+    path("claims/<int:pk>/photo/", claims.claim_photo, name="claim_photo"),
+    # A resident's whole file.
+    path("me/file.pdf", my_file.my_file_pdf, name="my_file_pdf"),
+    path("me/file.zip", my_file.my_file_zip, name="my_file_zip"),
     path("residents/", residents.resident_list, name="resident_list"),
     path("residents/<int:pk>/", standing.resident_standing, name="resident_standing"),
     path("residents/<int:pk>/ledger/", ledger.resident_ledger, name="resident_ledger"),

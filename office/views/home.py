@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from points.access import is_reviewer
 from points.notices import take_overdue_reminders
 from villages.access import get_acting
 from villages.models import Membership
@@ -14,6 +15,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Residents land on their standing, volunteer scorers on Record; heads and administrators on
     the list of what their roles let them do."""
     acting = get_acting(request)
+    if acting is None and is_reviewer(request.user):
+        return redirect("points:review_queue")
     if acting is not None and acting.roles == {Membership.Role.RESIDENT}:
         return redirect("points:standing")
     if (

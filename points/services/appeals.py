@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points import outbox
+from points.access import AppealDeciders, Conflict
 from points.models import Appeal, Entry, Notification
 from points.services.entries import _refuse, _reverse
 from points.tasks import email_appeal_decision
-from villages.models import Membership, Resident
-from villages.services import has_role
+from villages.models import Resident
 
 
 def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -> Appeal:
@@ -38,11 +38,26 @@ def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -
         raise _refuse(_("This entry already has an open appeal."), "appeal_open") from None
 
 
+def check_may_decide(*, appeal: Appeal, user: AbstractBaseUser) -> None:
+    """Nobody judges their own case: refuse `user` unless appeal_route names them. The route: a
+    head of the village with no conflict, else an administrator, else the township's reviewer."""
+    deciders = AppealDeciders(appeal.entry.village)
+    if user.pk in deciders.route(appeal).deciders:
+        return
+    could_decide = user.pk in deciders.reviewers or any(d.user_id == user.pk for d in deciders.office)
+    conflict = deciders.conflict(appeal, user.pk) if could_decide else None
+    if conflict == Conflict.RECORDED:
+        raise _refuse(_("You recorded this entry, so you cannot decide the appeal against it."), "conflict")
+    if conflict in (Conflict.SELF, Conflict.HOUSEHOLD):
+        raise _refuse(_("The entry is in your own or your household's ledger; someone else decides."), "conflict")
+    raise _refuse(_("You cannot decide this appeal."), "not_allowed")
+
+
 def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reason: str) -> Appeal:
-    """Uphold (the entry is reversed, with the decision's reason) or reject an open appeal."""
+    """Uphold (the entry is reversed, with the decision's reason) or reject an open appeal.
+    `head` is whoever decides: see check_may_decide."""
     reason = reason.strip()
-    if not has_role(head, appeal.entry.village_id, Membership.Role.HEAD):
-        raise _refuse(_("Only the village head decides appeals."), "not_allowed")
+    check_may_decide(appeal=appeal, user=head)
     if not reason:
         raise _refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
     with transaction.atomic():

@@ -53,7 +53,7 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool, notification
 def upcoming_expiries(resident: Resident, *, on) -> list[Entry]:
     """The counting deductions that will stop counting, soonest first."""
     return list(
-        Entry.objects.filter(resident=resident, expires_on__isnull=False)
+        Entry.objects.filter(resident=resident, expires_on__isnull=False, points_halves__lt=0)
         .originals()
         .not_reversed(on=on)
         .counting(on=on)
