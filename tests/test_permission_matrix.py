@@ -26,10 +26,20 @@ from PIL import Image
 
 from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
-from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
+from points.services import (
+    decide_appeal,
+    file_appeal,
+    file_claim,
+    issue_certificate,
+    record_entry,
+    request_review,
+    run_certificate_batch,
+    start_batch,
+)
 from points.verification import code_for
 from tests.conftest import _member
-from villages.models import Membership
+from tests.factories import UserFactory
+from villages.models import Membership, Township
 
 Role = Membership.Role
 PERSONAS = ["anonymous", "resident_a", "resident_b", "scorer", "head", "admin", "scorer_y", "head_y"]
@@ -105,8 +115,19 @@ MATRIX = {
     "points:withdraw":                 ("get",  None, [302, 403, 403, 200, 403, 403, 404, 403]),
     "points:entry_photo":              ("get",  None, [302, 200, 404, 200, 200, 200, 404, 404]),
     # --- The head: appeals, residents' standings, statements ----------------------------------------
-    "points:appeal_queue":             ("get",  None, [302, 403, 403, 403, 200, 403, 403, 200]),
-    "points:appeal_decide":            ("get",  None, [302, 404, 404, 404, 200, 404, 404, 404]),
+    "points:appeal_queue":             ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "points:appeal_decide":            ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    # --- The township's second level (the reviewer is a column below) ------------------------------
+    "points:review_request":           ("get",  None, [302, 200, 404, 404, 404, 404, 404, 404]),
+    "points:review_queue":             ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "points:review_case":              ("get",  None, [302, 404, 404, 404, 404, 404, 404, 404]),
+    # --- Claimed deeds and a resident's whole file --------------------------------------------------
+    "points:my_claims":                ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:claim_queue":              ("get",  None, [302, 403, 403, 200, 200, 403, 200, 200]),
+    "points:claim_detail":             ("get",  None, [302, 404, 404, 200, 200, 404, 404, 404]),
+    "points:claim_photo":              ("get",  None, [302, 200, 404, 200, 200, 404, 404, 404]),
+    "points:my_file_pdf":              ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:my_file_zip":              ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
     "points:resident_list":            ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "points:resident_standing":        ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     "points:resident_ledger":          ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
@@ -164,6 +185,24 @@ class Column:
 
 # persona -> its column; each persona's client is prepared by world["sign_in"][persona].
 COLUMNS: dict[str, Column] = {}
+# A township reviewer over village X holds no role in any village: every page of a role answers 403
+# (as to a resident, who holds none of them either) and every object 404, except the cases sent up to
+# the township. The matrix's objects are village X's; tests/points/test_reviews.py covers village Y.
+_SIGNED_IN_WITHOUT_A_ROLE = {
+    name: 403 for name, (_method, _data, row) in MATRIX.items() if row[PERSONAS.index("resident_b")] == 403
+}
+COLUMNS["reviewer"] = Column(
+    default=404,
+    exceptions={
+        **_SIGNED_IN_WITHOUT_A_ROLE,
+        **dict.fromkeys(["healthz", "manifest", "service_worker", "points:verify"], 200),
+        **dict.fromkeys(["password_change", "password_change_done"], 200),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch"], 302),
+        "office:home": 302,  # to the cases
+        "points:review_queue": 200,
+        "points:review_case": 200,
+    },
+)
 
 
 def expected_status(name: str, persona: str) -> int:
@@ -224,6 +263,24 @@ def world(
     batch = start_batch(village=village, requested_by=head)
     if request.node.callspec.params.get("name") == "points:batch_pdf":
         run_certificate_batch(batch_id=batch.pk)  # renders the PDF: only where it is asked for
+    # The second level: an appeal head rejected and resident A sent up to village X's township.
+    reviewer = UserFactory(username="reviewer")
+    township = Township.objects.create(name="东岛镇")
+    township.reviewers.add(reviewer)
+    village.township = township
+    village.save(update_fields=["township"])
+    rejected = file_appeal(entry=entry(infraction), resident_user=resident.user, reason="不是我")
+    rejected = decide_appeal(appeal=rejected, head=head, upheld=False, reason="有证人")
+    request_review(appeal=rejected, resident_user=resident.user, reason="证人是他亲戚")
+    claim = file_claim(
+        resident=resident,
+        filed_by=resident.user,
+        item=deed,
+        occurred_on=village.today(),
+        words="帮邻居修路",
+        photo=_jpeg(),
+        idempotency_key=uuid.uuid4(),
+    )
     draft = start_draft(village=village, admin=admin)
     draft_page = draft.pages.order_by("number").first() or add_page(edition=draft, admin=admin, title="新页")
     draft_item = draft_page.items.first()
@@ -238,6 +295,7 @@ def world(
         "admin": admin,
         "scorer_y": scorer_y,
         "head_y": head_y,
+        "reviewer": reviewer,
     }
     a = resident.pk
     args = {
@@ -256,6 +314,10 @@ def world(
         "points:entry_photo": [with_photo.pk],
         "points:appeal_entry": [with_photo.pk],
         "points:appeal_decide": [appeal.pk],
+        "points:review_request": [rejected.pk],
+        "points:review_case": [rejected.pk],
+        "points:claim_detail": [claim.pk],
+        "points:claim_photo": [claim.pk],
         "points:resident_standing": [a],
         "points:resident_ledger": [a],
         "points:statement": [a],
@@ -282,7 +344,7 @@ def world(
         "handbook:editor_item_remove": [draft_item.pk],
     }
     data = {"villages:switch": {"village": str(village.pk)}}
-    assert Entry.objects.filter(village=village).count() == 3 and Appeal.objects.count() == 1
+    assert Entry.objects.filter(village=village).count() == 4 and Appeal.objects.count() == 2
     sign_in: dict[str, Callable[[Client], None]] = {
         persona: (lambda client, user=user: client.force_login(user)) if user else (lambda client: None)
         for persona, user in users.items()

@@ -21,9 +21,10 @@ MATRIX = {
     "ledger": ("get", [302, 200, 200, 404, 404, 404, 404]),
     "appeal_entry": ("get", [302, 200, 404, 404, 404, 404, 404]),
     "appeal_entry_post": ("post", [302, 302, 404, 404, 404, 404, 404]),
-    "appeal_queue": ("get", [302, 403, 403, 403, 200, 403, 200]),
-    "appeal_decide": ("get", [302, 404, 404, 404, 200, 404, 404]),
-    "appeal_decide_post": ("post", [302, 404, 404, 404, 302, 404, 404]),
+    "appeal_queue": ("get", [302, 403, 403, 403, 200, 200, 200]),
+    # The administrator sees the appeal but decides only when every head has a conflict.
+    "appeal_decide": ("get", [302, 404, 404, 404, 200, 200, 404]),
+    "appeal_decide_post": ("post", [302, 404, 404, 404, 302, 403, 404]),
     "resident_list": ("get", [302, 403, 403, 403, 200, 200, 200]),
     "resident_standing": ("get", [302, 404, 404, 404, 200, 200, 404]),
     "resident_ledger": ("get", [302, 404, 404, 404, 200, 200, 404]),
