@@ -84,7 +84,7 @@ def test_it_imports_a_file_written_by_hand(village, admin):
         (
             "        kind: infraction\n",
             "        kind: fault\n",
-            "Line 16, item 3.2: kind must be “deed” or “infraction”.",
+            "Line 16, item 3.2: kind must be “deed”, “infraction” or “warning”.",
         ),
         ("      - code: '3.2'\n", "      - code: '1.2'\n", "Line 16, item 1.2: The code is already used on line 9"),
         ("        cap: 2 per month\n", "        cap: twice a month\n", "Write the cap as “2 per month”"),
