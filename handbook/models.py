@@ -187,7 +187,7 @@ class Item(models.Model):
         if self.points:
             raise ValidationError({"points": _("A warning is worth 0 points.")})
         if self.fine_yuan or self.cap_count is not None or self.validity_months is not None:
-            raise ValidationError(_("A warning has no fine, no cap and no period of counting."))
+            raise ValidationError({"fine_yuan": _("A warning has no fine, no cap and no period of counting.")})
         if self.warning_days is None:
             raise ValidationError({"warning_days": _("Say for how many days the warning shows.")})
 
