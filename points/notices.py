@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from points.models import Appeal, Entry, Notification
+from points.models import Appeal, Entry, Notification, Review
 from villages.models import Membership, Village
 
 # How far back the daily expiry job looks, so a missed day or two still gets its notices.
@@ -92,3 +92,19 @@ def take_unread_for_resident(*, user, resident) -> list[Notification]:
     if notices:
         Notification.objects.filter(pk__in=[n.pk for n in notices]).update(read_at=timezone.now())
     return notices
+
+
+def reviews_overdue() -> int:
+    """Remind each reviewer of the township reviews waiting longer than APPEAL_DEADLINE_DAYS (the same
+    deadline as the first level). Returns how many reminders were due (new or not)."""
+    cutoff = timezone.now() - timedelta(days=settings.APPEAL_DEADLINE_DAYS)
+    rows = Review.objects.filter(status=Review.Status.OPEN, requested_at__lt=cutoff).values_list(
+        "appeal_id", "appeal__entry__village__township__reviewers"
+    )
+    due = [
+        Notification(user_id=user_id, kind=Notification.Kind.REVIEW_OVERDUE, appeal_id=appeal_id)
+        for appeal_id, user_id in rows
+        if user_id is not None
+    ]
+    Notification.objects.bulk_create(due, ignore_conflicts=True)
+    return len(due)
