@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from points.access import is_reviewer
 from points.notices import take_overdue_reminders
-from villages.access import get_acting
+from villages.access import OFFICE, get_acting
 from villages.models import Membership
 
 
@@ -19,11 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("points:review_queue")
     if acting is not None and acting.roles == {Membership.Role.RESIDENT}:
         return redirect("points:standing")
-    if (
-        acting is not None
-        and acting.has(Membership.Role.SCORER)
-        and not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN)
-    ):
+    if acting is not None and acting.has(Membership.Role.SCORER) and not acting.has(*OFFICE):
         return redirect("points:record")
     overdue = 0
     if acting is not None and acting.has(Membership.Role.HEAD):

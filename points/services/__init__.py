@@ -1,7 +1,8 @@
 """Domain operations of the points app, one module per resource. Views, admin, commands, tasks
 and tests call these; nothing else writes the ledger.
 
-- entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps
+- entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps; `refuse` builds
+  the ValidationError of every refusal, `write_reversal` appends a reversal already allowed
 - appeals: file_appeal, decide_appeal (nobody decides their own case: points.access.appeal_route)
 - reviews: request_review, decide_review (the township's second level)
 - claims: file_claim, confirm_claim, decline_claim (deeds residents declare)
@@ -19,9 +20,11 @@ from points.services.entries import (
     caps_left,
     record_entry,
     record_paper_entries,
+    refuse,
     reverse_entry,
     withdraw_entry,
     withdraw_window,
+    write_reversal,
 )
 from points.services.issuing import (
     batch_pdf_path,
@@ -31,7 +34,6 @@ from points.services.issuing import (
     revoke_certificate,
     run_certificate_batch,
     start_batch,
-    village_grades,
 )
 from points.services.reviews import decide_review, request_review, review_deadline
 from points.services.warnings import warning_given
@@ -54,6 +56,7 @@ __all__ = [
     "issue_certificate",
     "record_entry",
     "record_paper_entries",
+    "refuse",
     "request_review",
     "resume_batch",
     "reverse_entry",
@@ -61,8 +64,8 @@ __all__ = [
     "revoke_certificate",
     "run_certificate_batch",
     "start_batch",
-    "village_grades",
     "warning_given",
     "withdraw_entry",
     "withdraw_window",
+    "write_reversal",
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from points import outbox
 from points.access import AppealDeciders, Conflict
 from points.models import Appeal, Entry, Notification
-from points.services.entries import _refuse, _reverse
+from points.services.entries import refuse, write_reversal
 from points.tasks import email_appeal_decision
 from villages.models import Resident
 
@@ -20,13 +20,13 @@ def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -
     """The resident disputes one of their own entries, within APPEAL_WINDOW_DAYS of its recording."""
     reason = reason.strip()
     if entry.resident.user_id != resident_user.pk:
-        raise _refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
+        raise refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
     if not reason:
-        raise _refuse(_("Say why the entry is wrong."), "reason_required")
+        raise refuse(_("Say why the entry is wrong."), "reason_required")
     if entry.is_reversal or Entry.objects.filter(reverses=entry).exists():
-        raise _refuse(_("This entry has been reversed already; there is nothing to appeal."), "already_reversed")
+        raise refuse(_("This entry has been reversed already; there is nothing to appeal."), "already_reversed")
     if timezone.now() - entry.recorded_at > timedelta(days=settings.APPEAL_WINDOW_DAYS):
-        raise _refuse(
+        raise refuse(
             _("Entries can be appealed for %(days)d days after they were recorded; this one is older."),
             "too_late",
             days=settings.APPEAL_WINDOW_DAYS,
@@ -35,7 +35,7 @@ def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -
         with transaction.atomic():
             return Appeal.objects.create(entry=entry, filed_by=resident_user, reason=reason)
     except IntegrityError:
-        raise _refuse(_("This entry already has an open appeal."), "appeal_open") from None
+        raise refuse(_("This entry already has an open appeal."), "appeal_open") from None
 
 
 def check_may_decide(*, appeal: Appeal, user: AbstractBaseUser) -> None:
@@ -47,10 +47,10 @@ def check_may_decide(*, appeal: Appeal, user: AbstractBaseUser) -> None:
     could_decide = user.pk in deciders.reviewers or any(d.user_id == user.pk for d in deciders.office)
     conflict = deciders.conflict(appeal, user.pk) if could_decide else None
     if conflict == Conflict.RECORDED:
-        raise _refuse(_("You recorded this entry, so you cannot decide the appeal against it."), "conflict")
+        raise refuse(_("You recorded this entry, so you cannot decide the appeal against it."), "conflict")
     if conflict in (Conflict.SELF, Conflict.HOUSEHOLD):
-        raise _refuse(_("The entry is in your own or your household's ledger; someone else decides."), "conflict")
-    raise _refuse(_("You cannot decide this appeal."), "not_allowed")
+        raise refuse(_("The entry is in your own or your household's ledger; someone else decides."), "conflict")
+    raise refuse(_("You cannot decide this appeal."), "not_allowed")
 
 
 def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reason: str) -> Appeal:
@@ -59,14 +59,14 @@ def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reaso
     reason = reason.strip()
     check_may_decide(appeal=appeal, user=head)
     if not reason:
-        raise _refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
+        raise refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("entry__village").get(pk=appeal.pk)
         if appeal.status != Appeal.Status.OPEN:
-            raise _refuse(_("This appeal has already been decided."), "already_decided")
+            raise refuse(_("This appeal has already been decided."), "already_decided")
         if upheld and not Entry.objects.filter(reverses=appeal.entry).exists():
             # (If the entry was reversed meanwhile, e.g. withdrawn, upholding only records the decision.)
-            _reverse(entry=appeal.entry, author=head, reason=reason)
+            write_reversal(entry=appeal.entry, author=head, reason=reason)
         appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
         appeal.decided_by = head
         appeal.decided_at = timezone.now()

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
 from points.models import Claim, Notification
-from points.services.entries import _refuse, record_entry
+from points.services.entries import record_entry, refuse
 from points.validators import CleanPhoto, clean_photo
+from villages.access import has_role
 from villages.models import Membership, Resident
-from villages.services import has_role
 
 CONFIRMERS = (Membership.Role.SCORER, Membership.Role.HEAD)
 
@@ -39,25 +39,25 @@ def file_claim(
     if existing is not None:
         return existing
     if resident.user_id != filed_by.pk:
-        raise _refuse(_("You can only claim deeds for yourself."), "not_allowed")
+        raise refuse(_("You can only claim deeds for yourself."), "not_allowed")
     village = resident.village
     if item.kind != Item.Kind.DEED:
-        raise _refuse(_("Only deeds can be claimed; infractions and warnings are for the scorers."), "not_a_deed")
+        raise refuse(_("Only deeds can be claimed; infractions and warnings are for the scorers."), "not_a_deed")
     today = village.today()
     edition = Edition.objects.in_force(village=village, on=today)
     if edition is None or item.edition_id != edition.pk:
-        raise _refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
+        raise refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
     if occurred_on > today:
-        raise _refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")
+        raise refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")
     if occurred_on < today - timedelta(days=village.backdate_days):
-        raise _refuse(
+        raise refuse(
             _("The date is more than %(days)d days ago; deeds that old can no longer be recorded."),
             "too_old",
             days=village.backdate_days,
         )
     words = words.strip()
     if not words:
-        raise _refuse(_("Say in a few words what you did."), "words_required")
+        raise refuse(_("Say in a few words what you did."), "words_required")
     if photo is not None and not isinstance(photo, CleanPhoto):
         photo = clean_photo(photo)
     name = ""
@@ -89,9 +89,9 @@ def file_claim(
 
 def _check_confirmer(claim: Claim, user: AbstractBaseUser) -> None:
     if not has_role(user, claim.village_id, *CONFIRMERS):
-        raise _refuse(_("Only a scorer or the head of the village confirms claimed deeds."), "not_allowed")
+        raise refuse(_("Only a scorer or the head of the village confirms claimed deeds."), "not_allowed")
     if claim.resident.user_id == user.pk:
-        raise _refuse(_("You cannot confirm or decline your own claim."), "conflict")
+        raise refuse(_("You cannot confirm or decline your own claim."), "conflict")
 
 
 def confirm_claim(*, claim: Claim, confirmer: AbstractBaseUser) -> Claim:
@@ -103,14 +103,14 @@ def confirm_claim(*, claim: Claim, confirmer: AbstractBaseUser) -> Claim:
     (cap reached, no consent, too old) come back as they are; the claim stays open to decline."""
     _check_confirmer(claim, confirmer)
     if claim.status == Claim.Status.DECLINED:
-        raise _refuse(_("This claim was declined."), "already_decided")
+        raise refuse(_("This claim was declined."), "already_decided")
     if claim.status == Claim.Status.CONFIRMED:
         return claim
     village = claim.village
     edition = Edition.objects.in_force(village=village, on=village.today())
     item = edition.items.filter(code=claim.item.code, kind=Item.Kind.DEED).first() if edition else None
     if item is None:
-        raise _refuse(_("The claimed deed is no longer in the handbook; decline the claim."), "unknown_item")
+        raise refuse(_("The claimed deed is no longer in the handbook; decline the claim."), "unknown_item")
     photo = None
     if claim.photo:
         with default_storage.open(claim.photo, "rb") as stored:
@@ -143,11 +143,11 @@ def decline_claim(*, claim: Claim, decider: AbstractBaseUser, reason: str) -> Cl
     _check_confirmer(claim, decider)
     reason = reason.strip()
     if not reason:
-        raise _refuse(_("Say why the claim is declined; the resident will read it."), "reason_required")
+        raise refuse(_("Say why the claim is declined; the resident will read it."), "reason_required")
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("resident").get(pk=claim.pk)
         if claim.status != Claim.Status.OPEN:
-            raise _refuse(_("This claim has already been decided."), "already_decided")
+            raise refuse(_("This claim has already been decided."), "already_decided")
         claim.status = Claim.Status.DECLINED
         claim.decided_by = decider
         claim.decided_at = timezone.now()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.models import Appeal, Entry, Notification, Review
-from points.services.entries import _refuse, _reverse
+from points.services.entries import refuse, write_reversal
 
 
 def review_deadline(appeal: Appeal):
@@ -23,24 +23,24 @@ def request_review(*, appeal: Appeal, resident_user: AbstractBaseUser, reason: s
     entry = appeal.entry
     village = entry.village
     if entry.resident.user_id != resident_user.pk:
-        raise _refuse(_("You can only ask for a review of your own appeals."), "not_allowed")
+        raise refuse(_("You can only ask for a review of your own appeals."), "not_allowed")
     if appeal.status != Appeal.Status.REJECTED:
-        raise _refuse(_("Only a rejected appeal can be sent to the township."), "not_rejected")
+        raise refuse(_("Only a rejected appeal can be sent to the township."), "not_rejected")
     if not reason:
-        raise _refuse(_("Say why the village's decision is wrong."), "reason_required")
+        raise refuse(_("Say why the village's decision is wrong."), "reason_required")
     if timezone.now() > review_deadline(appeal):
-        raise _refuse(
+        raise refuse(
             _("A review can be asked for within %(days)d days of the rejection; that time has passed."),
             "too_late",
             days=village.review_window_days,
         )
     if village.township_id is None or not village.township.reviewers.exists():
-        raise _refuse(_("Your village has no township reviewer yet; ask the village office."), "no_reviewer")
+        raise refuse(_("Your village has no township reviewer yet; ask the village office."), "no_reviewer")
     try:
         with transaction.atomic():
             return Review.objects.create(appeal=appeal, requested_by=resident_user, reason=reason)
     except IntegrityError:
-        raise _refuse(_("You have already asked the township to review this appeal."), "review_exists") from None
+        raise refuse(_("You have already asked the township to review this appeal."), "review_exists") from None
 
 
 def decide_review(*, review: Review, reviewer: AbstractBaseUser, upheld: bool, reason: str) -> Review:
@@ -49,20 +49,20 @@ def decide_review(*, review: Review, reviewer: AbstractBaseUser, upheld: bool, r
     reason = reason.strip()
     village = review.appeal.entry.village
     if village.township_id is None or not village.township.reviewers.filter(pk=reviewer.pk).exists():
-        raise _refuse(_("Only a reviewer of the village's township decides this review."), "not_allowed")
+        raise refuse(_("Only a reviewer of the village's township decides this review."), "not_allowed")
     entry = review.appeal.entry
     if reviewer.pk in (entry.recorded_by_id, entry.resident.user_id):
-        raise _refuse(_("You cannot decide a case about your own entry."), "conflict")
+        raise refuse(_("You cannot decide a case about your own entry."), "conflict")
     if not reason:
-        raise _refuse(
+        raise refuse(
             _("Write the reason for your decision; the resident and the head will read it."), "reason_required"
         )
     with transaction.atomic():
         review = Review.objects.select_for_update().select_related("appeal__entry__village").get(pk=review.pk)
         if review.status != Review.Status.OPEN:
-            raise _refuse(_("This review has already been decided."), "already_decided")
+            raise refuse(_("This review has already been decided."), "already_decided")
         if upheld and not Entry.objects.filter(reverses=review.appeal.entry).exists():
-            _reverse(entry=review.appeal.entry, author=reviewer, reason=reason)
+            write_reversal(entry=review.appeal.entry, author=reviewer, reason=reason)
         review.status = Review.Status.UPHELD if upheld else Review.Status.REJECTED
         review.decided_by = reviewer
         review.decided_at = timezone.now()

@@ -7,8 +7,8 @@ from django.urls import reverse
 from points.access import appeal_route
 from points.models import Appeal, Entry
 from points.services import decide_appeal, file_appeal
-from tests.conftest import _member
 from tests.factories import ResidentFactory, UserFactory, record
+from tests.factories import member as _member
 from villages.models import Membership, Township
 
 Role = Membership.Role

@@ -101,8 +101,8 @@ def test_the_reviewer_sees_escalated_cases_of_their_villages_only(
 def test_the_reviewer_gets_404_for_a_case_of_a_village_outside_their_township(
     client, reviewer, other_village, outsider_head
 ):
-    from tests.conftest import _member
     from tests.factories import EditionFactory, PageFactory, ResidentFactory, make_item
+    from tests.factories import member as _member
     from villages.models import Membership
 
     page = PageFactory(edition=EditionFactory(village=other_village))
