@@ -173,8 +173,9 @@ MATRIX = {
 FORM_POSTS = {
     ("points:appeal_entry", "post"):  ({"reason": "I was away that day"},
                                        [302, 302, 404, 404, 404, 404, 404, 404]),
+    # The administrator sees the appeal but decides only when every head has a conflict: 403.
     ("points:appeal_decide", "post"): ({"decision": "uphold", "reason": "Checked with the witness"},
-                                       [302, 404, 404, 404, 302, 404, 404, 404]),
+                                       [302, 404, 404, 404, 302, 403, 404, 404]),
 }
 # fmt: on
 
@@ -400,7 +401,7 @@ def test_each_persona_gets_exactly_the_expected_status_for_a_forms_post(world, n
 
 
 def test_refused_appeal_posts_write_nothing(client, world, other_resident, scorer, admin):
-    appeal = Appeal.objects.get()
+    appeal = Appeal.objects.get(status="open")
     free = Entry.objects.get(pk=world["args"]["points:appeal_entry"][0])
     for user in (other_resident.user, scorer, admin):
         client.force_login(user)
@@ -418,7 +419,7 @@ def test_resident_b_sees_nothing_of_as_ledger(client, world, resident, other_res
         html = client.get(reverse(name)).content.decode()
         assert resident.name not in html
         assert f"entry-{free}" not in html
-    appealed = Appeal.objects.get().entry_id
+    appealed = Appeal.objects.get(status="open").entry_id
     assert client.get(reverse("points:appeal_entry", args=[appealed])).status_code == 404
 
 
