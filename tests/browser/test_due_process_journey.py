@@ -63,6 +63,12 @@ def test_a_resident_claims_a_deed_with_a_photo_and_the_scorer_confirms_it(
     expect(page.locator(f"#entry-{entry.pk}")).to_contain_text("帮王奶奶修好了被风吹倒的篱笆")
     page.screenshot(path=artifacts / "6-resident-ledger.png", full_page=True)
 
+    zh = new_page(locale="zh-CN")
+    sign_in(zh, live_server, "resident")
+    zh.get_by_role("link", name="申报善行").click()
+    expect(zh.locator(".claims")).to_contain_text("已确认")
+    zh.screenshot(path=artifacts / "7-resident-claims-zh.png", full_page=True)
+
 
 def test_a_rejected_appeal_is_sent_up_and_upheld_by_the_township_and_the_resident_sees_the_trail(
     live_server, new_page, artifacts, village, resident, scorer, head, infraction
@@ -112,3 +118,9 @@ def test_a_rejected_appeal_is_sent_up_and_upheld_by_the_township_and_the_residen
     expect(line).to_contain_text("Appeal rejected")
     expect(line).to_contain_text("The township upheld it")
     page.screenshot(path=artifacts / "7-resident-trail.png", full_page=True)
+
+    zh = new_page(locale="zh-CN")
+    sign_in(zh, live_server, "resident")
+    zh.get_by_role("link", name="我的积分记录").click()
+    expect(zh.locator(f"#entry-{wrong.pk}")).to_contain_text("镇里于")
+    zh.screenshot(path=artifacts / "8-resident-trail-zh.png", full_page=True)
