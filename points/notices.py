@@ -108,3 +108,18 @@ def reviews_overdue() -> int:
     ]
     Notification.objects.bulk_create(due, ignore_conflicts=True)
     return len(due)
+
+
+def take_review_decisions(*, user, village: Village) -> list[Notification]:
+    """The township's decisions on appeals the head (or administrator) decided in `village`, not yet
+    seen; they count as read now. Two queries."""
+    notices = list(
+        Notification.objects.filter(
+            user=user, kind=Notification.Kind.REVIEW_DECIDED, read_at__isnull=True, appeal__entry__village=village
+        )
+        .select_related("appeal__entry__item", "appeal__entry__resident", "appeal__review")
+        .order_by("created_at")
+    )
+    if notices:
+        Notification.objects.filter(pk__in=[n.pk for n in notices]).update(read_at=timezone.now())
+    return notices

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from points.access import is_reviewer
-from points.notices import take_overdue_reminders
+from points.notices import take_overdue_reminders, take_review_decisions
 from villages.access import OFFICE, get_acting
 from villages.models import Membership
 
@@ -21,7 +21,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("points:standing")
     if acting is not None and acting.has(Membership.Role.SCORER) and not acting.has(*OFFICE):
         return redirect("points:record")
-    overdue = 0
+    overdue, reviewed = 0, []
     if acting is not None and acting.has(Membership.Role.HEAD):
         overdue = take_overdue_reminders(user=request.user, village=acting.village)
-    return render(request, "office/home.html", {"acting": acting, "overdue_reminders": overdue})
+    if acting is not None and acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        # The township's word on appeals this head or administrator decided, shown once.
+        reviewed = take_review_decisions(user=request.user, village=acting.village)
+    context = {"acting": acting, "overdue_reminders": overdue, "review_decisions": reviewed}
+    return render(request, "office/home.html", context)

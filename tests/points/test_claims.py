@@ -182,3 +182,16 @@ def test_the_whole_file_is_in_the_residents_language(client, clock, resident, sc
     )
     assert english.read("entries.csv").decode("utf-8-sig").startswith("Date,")
     assert chinese.read("entries.csv").decode("utf-8-sig").startswith("日期,")
+
+
+def test_the_whole_file_costs_the_same_queries_however_long_the_ledger(
+    client, clock, resident, scorer, deed, django_assert_max_num_queries
+):
+    client.force_login(resident.user)
+    confirm_claim(claim=claim_for(resident, deed), confirmer=scorer)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("points:my_file_zip"))
+    for _ in range(6):
+        confirm_claim(claim=claim_for(resident, deed), confirmer=scorer)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("points:my_file_zip"))

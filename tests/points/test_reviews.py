@@ -142,3 +142,13 @@ def test_the_resident_sees_the_trail_in_their_ledger(client, rejected, resident,
     assert "The township upheld it" in ledger and "证人有利害关系" in ledger
     standing = client.get(reverse("points:standing")).content.decode()
     assert "The township upheld your appeal" in standing
+
+
+def test_the_head_reads_the_townships_decision_once_on_their_home_page(client, rejected, resident, reviewer, head):
+    review = request_review(appeal=rejected, resident_user=resident.user, reason="不服")
+    decide_review(review=review, reviewer=reviewer, upheld=True, reason="证人有利害关系")
+    client.force_login(head)
+
+    home = client.get(reverse("office:home")).content.decode()
+    assert "The township upheld the appeal of 李伟" in home and "证人有利害关系" in home
+    assert "The township upheld" not in client.get(reverse("office:home")).content.decode()
