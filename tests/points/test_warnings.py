@@ -96,7 +96,7 @@ def test_the_resident_reads_the_warning_in_their_ledger_and_notices(client, cloc
     standing = client.get("/me/").content.decode()
     ledger = client.get("/me/ledger/").content.decode()
 
-    assert "乱扔垃圾：提醒" in standing
+    assert "gave you a warning: “乱扔垃圾：提醒”" in standing and "It counts no points." in standing
     assert "A warning counts no points" in ledger
 
 
@@ -118,3 +118,18 @@ def test_the_handbook_refuses_a_warning_that_is_worth_something_or_has_no_period
     with pytest.raises(ValidationError) as refusal:
         item.clean()
     assert field in refusal.value.message_dict
+
+
+def test_the_scorer_reads_why_the_deduction_was_refused_on_the_record_page(
+    client, clock, scorer, resident, littering, warning
+):
+    client.force_login(scorer)
+    form = {
+        "resident": resident.pk,
+        "item": littering.pk,
+        "occurred_on": resident.village.today().isoformat(),
+        "idempotency_key": "6f1c1f47-9d2f-4c55-8a55-0d7f9b1e2a01",
+    }
+    page = client.post("/record/", form).content.decode()
+    assert "needs a warning first" in page and "2.0 乱扔垃圾：提醒" in page
+    assert Entry.objects.count() == 0
