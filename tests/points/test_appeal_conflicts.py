@@ -75,7 +75,7 @@ def test_with_no_other_head_the_administrator_decides(client, admin, own_appeal)
     assert (own_appeal.status, own_appeal.decided_by) == (Appeal.Status.REJECTED, admin)
 
 
-def test_with_nobody_free_in_the_village_it_goes_to_the_township(village, head, admin, own_appeal, resident):
+def test_with_nobody_free_in_the_village_it_goes_to_the_township(client, village, head, admin, own_appeal, resident):
     # The administrator lives in the resident's household.
     ResidentFactory(village=village, household=resident.household, name="李强", user=admin)
     reviewer = UserFactory(username="township")
@@ -90,8 +90,15 @@ def test_with_nobody_free_in_the_village_it_goes_to_the_township(village, head, 
     with pytest.raises(ValidationError) as refusal:
         decide_appeal(appeal=own_appeal, head=admin, upheld=True, reason="同意")
     assert refusal.value.code == "conflict"
-    decide_appeal(appeal=own_appeal, head=reviewer, upheld=True, reason="镇里核实")
+    client.force_login(reviewer)
+    queue = client.get(reverse("points:review_queue")).content.decode()
+    assert "Nobody in the village can decide this appeal without a conflict." in queue
+    case = reverse("points:review_case", args=[own_appeal.pk])
+    assert 'name="decision"' in client.get(case).content.decode()
+    assert client.post(case, {"decision": "uphold", "reason": "镇里核实"}).status_code == 302
     assert Entry.objects.filter(reverses=own_appeal.entry, recorded_by=reviewer).exists()
+    own_appeal.refresh_from_db()
+    assert (own_appeal.status, own_appeal.decided_by) == (Appeal.Status.UPHELD, reviewer)
 
 
 def test_a_head_cannot_decide_an_appeal_about_a_member_of_their_household(clock, village, head, scorer, infraction):
