@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from demo.cards import give_demo_cards
+from demo.due_process import load_due_process
 from demo.handbook_data import SECOND_EDITION_DAYS_AGO, fill_second_edition, fill_with_demo_pages
 from handbook.models import Edition, Item
 from handbook.services import start_draft
@@ -68,6 +69,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         teng_editions = [_handbook(teng)]
         teng_residents = _residents(teng, rng, count=12, households=4, consenting_by=users["admin"])
         _history(teng, teng_residents, teng_editions, rng, {"scorer": teng_users["scorer_tj"]}, months=3)
+        load_due_process(villages=[village, teng], reviewer=_user("township"), head=users["head"])
         # A year of month-end snapshots, as beat would have taken them.
         month = village.today().replace(day=1)
         for _ in range(12):
@@ -87,6 +89,7 @@ DISPLAY_NAMES = {
     "resident3": "王志强",
     "head_tj": "滕立新",
     "scorer_tj": "滕春生",
+    "township": "姜国栋",
 }
 
 

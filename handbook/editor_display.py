@@ -24,6 +24,8 @@ FIELD_LABELS = {
     "cap_count": gettext_lazy("At most"),
     "cap_period": gettext_lazy("Per"),
     "validity_months": gettext_lazy("Counts for (months)"),
+    "warning_days": gettext_lazy("Warning period (days)"),
+    "warns_for": gettext_lazy("Warning for item"),
     "position": gettext_lazy("Position"),
     "number": gettext_lazy("Page"),
     "edition": gettext_lazy("Edition"),

@@ -76,3 +76,12 @@ class PaperAppealForm(forms.Form):
 
         upload = self.cleaned_data.get("scan")
         return clean_photo(upload) if upload else None
+
+
+class ReviewRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the village's decision wrong?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say why the village's decision is wrong, so the township can look into it.")},
+    )

@@ -112,7 +112,11 @@ class Entry(AppendOnlyModel):
             models.Index(fields=["village", "id"], name="entry_village_chain"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(points_halves=0), name="entry_points_not_zero"),
+            # Zero points only for a warning (and its withdrawal), which never carries a fine.
+            models.CheckConstraint(
+                condition=~models.Q(points_halves=0) | models.Q(fine_yuan__isnull=True),
+                name="entry_zero_points_only_for_warnings",
+            ),
             models.CheckConstraint(
                 condition=models.Q(reverses__isnull=True) | ~models.Q(reason=""), name="reversal_has_reason"
             ),
@@ -128,6 +132,10 @@ class Entry(AppendOnlyModel):
     @property
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
+
+    @property
+    def is_warning(self) -> bool:
+        return self.points_halves == 0
 
 
 class Appeal(models.Model):
@@ -202,6 +210,102 @@ class Appeal(models.Model):
         return f"{self.entry} · {self.get_status_display()}"
 
 
+class Review(models.Model):
+    """The second level: a resident whose appeal was rejected asks the township to look again.
+    A reviewer of the village's township upholds it (the entry is reversed, through the same
+    service as the head's) or rejects it; either way with a reason the resident and head read."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for the township")
+        UPHELD = "upheld", _("upheld by the township")
+        REJECTED = "rejected", _("rejected by the township")
+
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="review")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("asked for on"), default=timezone.now)
+    reason = models.TextField(_("why the decision is wrong"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("township review")
+        verbose_name_plural = _("township reviews")
+        ordering = ["requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
+                name="decided_review_has_time_and_reason",
+            ),
+        ]
+        indexes = [
+            # The reviewer's queue: open reviews, oldest first (joined through appeal and entry).
+            models.Index(fields=["status", "requested_at"], name="review_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal} · {self.get_status_display()}"
+
+
+class Claim(models.Model):
+    """A resident tells the village about a deed. A scorer or head confirms it, which records the
+    entry through record_entry with the confirmer as author (linked here), or declines it with a
+    reason. Only deeds can be claimed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        DECLINED = "declined", _("declined")
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="claims")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="claims")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="claims")
+    occurred_on = models.DateField(_("date of the deed"))
+    words = models.TextField(_("what happened"))
+    witness = models.CharField(_("witness"), max_length=100, blank=True)
+    # Under MEDIA_ROOT, outside the web root; served only by points.views.claims.claim_photo.
+    photo = models.CharField(_("photo"), max_length=200, blank=True, editable=False)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    # Filing the same form twice files one claim; confirming twice records one entry (this key).
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entry_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decline_reason = models.TextField(_("why it was declined"), blank=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="claim")
+
+    class Meta:
+        verbose_name = _("claimed deed")
+        verbose_name_plural = _("claimed deeds")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True, entry__isnull=True)
+                | models.Q(status="confirmed", decided_at__isnull=False, entry__isnull=False)
+                | (
+                    models.Q(status="declined", decided_at__isnull=False, entry__isnull=True)
+                    & ~models.Q(decline_reason="")
+                ),
+                name="claim_decision_is_complete",
+            ),
+        ]
+        indexes = [
+            # The scorer's queue: a village's open claims, oldest first.
+            models.Index(fields=["village", "status", "filed_at"], name="claim_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.item.code} · {self.get_status_display()}"
+
+
 class Notification(models.Model):
     """An in-app notice for a user, shown on their Standing page (residents) or home page (heads)
     and marked read once seen. It is about an entry or an appeal; the text is rendered from `kind`
@@ -214,10 +318,14 @@ class Notification(models.Model):
         ENTRY_WITHDRAWN = "entry_withdrawn", _("entry withdrawn")
         DEDUCTION_EXPIRED = "deduction_expired", _("deduction no longer counts")
         APPEAL_OVERDUE = "appeal_overdue", _("appeal waiting too long")
+        REVIEW_DECIDED = "review_decided", _("township review decided")
+        REVIEW_OVERDUE = "review_overdue", _("review waiting too long")
+        CLAIM_DECIDED = "claim_decided", _("claimed deed decided")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    claim = models.ForeignKey("Claim", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -234,8 +342,10 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(appeal__isnull=False) | models.Q(entry__isnull=False),
-                name="notification_has_subject",
+                condition=models.Q(appeal__isnull=False)
+                | models.Q(entry__isnull=False)
+                | models.Q(claim__isnull=False),
+                name="notification_has_a_subject",
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "appeal"],
@@ -244,6 +354,9 @@ class Notification(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "entry"], condition=models.Q(entry__isnull=False), name="notice_once_per_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "claim"], condition=models.Q(claim__isnull=False), name="notice_once_per_claim"
             ),
         ]
 

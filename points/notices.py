@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from points import sms
-from points.models import Appeal, Entry, Notification, SmsNotice
+from points.models import Appeal, Entry, Notification, Review, SmsNotice
 from villages.models import Membership, Village
 
 # How far back the daily expiry job looks, so a missed day or two still gets its notices.
@@ -109,8 +109,46 @@ def take_unread_for_resident(*, user, resident) -> list[Notification]:
     so each is shown once. Two queries."""
     notices = list(
         Notification.objects.filter(user=user, read_at__isnull=True)
-        .filter(Q(appeal__entry__resident=resident) | Q(entry__resident=resident))
-        .select_related("appeal__entry__item", "entry__item", "entry__recorded_by", "entry__reversal")
+        .filter(Q(appeal__entry__resident=resident) | Q(entry__resident=resident) | Q(claim__resident=resident))
+        .select_related(
+            "appeal__entry__item",
+            "appeal__review",
+            "entry__item",
+            "entry__recorded_by",
+            "entry__reversal",
+            "claim__item",
+        )
+        .order_by("created_at")
+    )
+    if notices:
+        Notification.objects.filter(pk__in=[n.pk for n in notices]).update(read_at=timezone.now())
+    return notices
+
+
+def reviews_overdue() -> int:
+    """Remind each reviewer of the township reviews waiting longer than APPEAL_DEADLINE_DAYS (the same
+    deadline as the first level). Returns how many reminders were due (new or not)."""
+    cutoff = timezone.now() - timedelta(days=settings.APPEAL_DEADLINE_DAYS)
+    rows = Review.objects.filter(status=Review.Status.OPEN, requested_at__lt=cutoff).values_list(
+        "appeal_id", "appeal__entry__village__township__reviewers"
+    )
+    due = [
+        Notification(user_id=user_id, kind=Notification.Kind.REVIEW_OVERDUE, appeal_id=appeal_id)
+        for appeal_id, user_id in rows
+        if user_id is not None
+    ]
+    Notification.objects.bulk_create(due, ignore_conflicts=True)
+    return len(due)
+
+
+def take_review_decisions(*, user, village: Village) -> list[Notification]:
+    """The township's decisions on appeals the head (or administrator) decided in `village`, not yet
+    seen; they count as read now. Two queries."""
+    notices = list(
+        Notification.objects.filter(
+            user=user, kind=Notification.Kind.REVIEW_DECIDED, read_at__isnull=True, appeal__entry__village=village
+        )
+        .select_related("appeal__entry__item", "appeal__entry__resident", "appeal__review")
         .order_by("created_at")
     )
     if notices:

@@ -96,9 +96,10 @@ class Standing:
 
     @cached_property
     def next_expiry(self) -> Entry | None:
-        """The counting deduction that stops counting first, or None. One query, when asked."""
+        """The counting deduction that stops counting first (a warning is no deduction), or None. One
+        query, when asked."""
         return (
-            Entry.objects.filter(resident=self.resident, expires_on__isnull=False)
+            Entry.objects.filter(resident=self.resident, expires_on__isnull=False, points_halves__lt=0)
             .originals()
             .not_reversed(on=self.on)
             .counting(on=self.on)

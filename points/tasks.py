@@ -108,7 +108,7 @@ def notify_expired_deductions() -> int:
 @shared_task
 def remind_overdue_appeals() -> int:
     """Beat, daily: remind heads of appeals waiting past the deadline."""
-    return notices.appeals_overdue()
+    return notices.appeals_overdue() + notices.reviews_overdue()
 
 
 @shared_task

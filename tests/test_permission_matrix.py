@@ -24,12 +24,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
-from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
+from points.services import (
+    decide_appeal,
+    file_appeal,
+    file_claim,
+    issue_certificate,
+    record_entry,
+    request_review,
+    run_certificate_batch,
+    start_batch,
+)
 from points.services.cards import issue_card, run_card_sheet, start_card_sheet
 from points.verification import code_for
-from tests.factories import ResidentFactory, jpeg_bytes, member
+from tests.factories import ResidentFactory, UserFactory, jpeg_bytes, member
 from villages.cards import card_path
-from villages.models import Membership
+from villages.models import Membership, Township
 from villages.services import record_household_sharing
 
 Role = Membership.Role
@@ -124,8 +133,19 @@ MATRIX = {
     "points:withdraw":                 ("get",  None, [302, 403, 403, 200, 403, 403, 404, 403]),
     "points:entry_photo":              ("get",  None, [302, 200, 404, 200, 200, 200, 404, 404]),
     # --- The head: appeals, residents' standings, statements ----------------------------------------
-    "points:appeal_queue":             ("get",  None, [302, 403, 403, 403, 200, 403, 403, 200]),
-    "points:appeal_decide":            ("get",  None, [302, 404, 404, 404, 200, 404, 404, 404]),
+    "points:appeal_queue":             ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "points:appeal_decide":            ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    # --- The township's second level (the reviewer is a column below) ------------------------------
+    "points:review_request":           ("get",  None, [302, 200, 404, 404, 404, 404, 404, 404]),
+    "points:review_queue":             ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "points:review_case":              ("get",  None, [302, 404, 404, 404, 404, 404, 404, 404]),
+    # --- Claimed deeds and a resident's whole file --------------------------------------------------
+    "points:my_claims":                ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:claim_queue":              ("get",  None, [302, 403, 403, 200, 200, 403, 200, 200]),
+    "points:claim_detail":             ("get",  None, [302, 404, 404, 200, 200, 404, 404, 404]),
+    "points:claim_photo":              ("get",  None, [302, 200, 404, 200, 200, 404, 404, 404]),
+    "points:my_file_pdf":              ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:my_file_zip":              ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
     "points:resident_list":            ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "points:resident_standing":        ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     "points:resident_ledger":          ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
@@ -177,8 +197,9 @@ MATRIX = {
 FORM_POSTS = {
     ("points:appeal_entry", "post"):  ({"reason": "I was away that day"},
                                        [302, 302, 404, 404, 404, 404, 404, 404]),
+    # The administrator sees the appeal but decides only when every head has a conflict: 403.
     ("points:appeal_decide", "post"): ({"decision": "uphold", "reason": "Checked with the witness"},
-                                       [302, 404, 404, 404, 302, 404, 404, 404]),
+                                       [302, 404, 404, 404, 302, 403, 404, 404]),
     ("points:paper_appeal", "post"):  ({"received_on": "2025-06-16", "reason": "纸质申诉：那天我不在家"},
                                        [302, 404, 404, 404, 302, 302, 404, 404]),
 }
@@ -196,6 +217,24 @@ class Column:
 
 # persona -> its column; each persona's client is prepared by world["sign_in"][persona].
 COLUMNS: dict[str, Column] = {}
+# A township reviewer over village X holds no role in any village: every page of a role answers 403
+# (as to a resident, who holds none of them either) and every object 404, except the cases sent up to
+# the township. The matrix's objects are village X's; tests/points/test_reviews.py covers village Y.
+_SIGNED_IN_WITHOUT_A_ROLE = {
+    name: 403 for name, (_method, _data, row) in MATRIX.items() if row[PERSONAS.index("resident_b")] == 403
+}
+COLUMNS["reviewer"] = Column(
+    default=404,
+    exceptions={
+        **_SIGNED_IN_WITHOUT_A_ROLE,
+        **dict.fromkeys(["healthz", "manifest", "service_worker", "points:verify"], 200),
+        **dict.fromkeys(["password_change", "password_change_done"], 200),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch"], 302),
+        "office:home": 302,  # to the cases
+        "points:review_queue": 200,
+        "points:review_case": 200,
+    },
+)
 
 # Resident A's card, opened on a phone: A's own pages, the handbook, the card pages; 404 for the rest.
 COLUMNS["card_holder"] = Column(
@@ -285,6 +324,24 @@ def world(
     household_member = ResidentFactory(
         village=village, household=resident.household, name="刘娟", user=member(village, Role.RESIDENT, "member")
     )
+    # The second level: an appeal head rejected and resident A sent up to village X's township.
+    reviewer = UserFactory(username="reviewer")
+    township = Township.objects.create(name="东岛镇")
+    township.reviewers.add(reviewer)
+    village.township = township
+    village.save(update_fields=["township"])
+    rejected = file_appeal(entry=entry(infraction), resident_user=resident.user, reason="不是我")
+    rejected = decide_appeal(appeal=rejected, head=head, upheld=False, reason="有证人")
+    request_review(appeal=rejected, resident_user=resident.user, reason="证人是他亲戚")
+    claim = file_claim(
+        resident=resident,
+        filed_by=resident.user,
+        item=deed,
+        occurred_on=village.today(),
+        words="帮邻居修路",
+        photo=jpeg_bytes(),
+        idempotency_key=uuid.uuid4(),
+    )
     draft = start_draft(village=village, admin=admin)
     draft_page = draft.pages.order_by("number").first() or add_page(edition=draft, admin=admin, title="新页")
     draft_item = draft_page.items.first()
@@ -299,6 +356,7 @@ def world(
         "admin": admin,
         "scorer_y": scorer_y,
         "head_y": head_y,
+        "reviewer": reviewer,
     }
     a = resident.pk
     args = {
@@ -317,6 +375,10 @@ def world(
         "points:entry_photo": [with_photo.pk],
         "points:appeal_entry": [with_photo.pk],
         "points:appeal_decide": [appeal.pk],
+        "points:review_request": [rejected.pk],
+        "points:review_case": [rejected.pk],
+        "points:claim_detail": [claim.pk],
+        "points:claim_photo": [claim.pk],
         "points:resident_standing": [a],
         "points:resident_ledger": [a],
         "points:statement": [a],
@@ -354,7 +416,7 @@ def world(
         "handbook:editor_item_remove": [draft_item.pk],
     }
     data = {"villages:switch": {"village": str(village.pk)}}
-    assert Entry.objects.filter(village=village).count() == 3 and Appeal.objects.count() == 1
+    assert Entry.objects.filter(village=village).count() == 4 and Appeal.objects.count() == 2
     sign_in: dict[str, Callable[[Client], None]] = {
         persona: (lambda client, user=user: client.force_login(user)) if user else (lambda client: None)
         for persona, user in users.items()
@@ -426,7 +488,7 @@ def test_the_card_holder_appeals_their_own_line_and_nothing_else(world):
 
 
 def test_refused_appeal_posts_write_nothing(client, world, other_resident, scorer, admin):
-    appeal = Appeal.objects.get()
+    appeal = Appeal.objects.get(status="open")
     free = Entry.objects.get(pk=world["args"]["points:appeal_entry"][0])
     for user in (other_resident.user, scorer, admin):
         client.force_login(user)
@@ -444,7 +506,7 @@ def test_resident_b_sees_nothing_of_as_ledger(client, world, resident, other_res
         html = client.get(reverse(name)).content.decode()
         assert resident.name not in html
         assert f"entry-{free}" not in html
-    appealed = Appeal.objects.get().entry_id
+    appealed = Appeal.objects.get(status="open").entry_id
     assert client.get(reverse("points:appeal_entry", args=[appealed])).status_code == 404
 
 

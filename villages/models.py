@@ -41,6 +41,25 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{self._meta.verbose_name_plural} are never deleted.")
 
 
+class Township(models.Model):
+    """A township (乡镇) over several villages. Its reviewers take the second look at appeals that
+    residents send up after their village rejected them, and at appeals nobody in the village can
+    decide without judging their own case. They see those cases only, never whole ledgers."""
+
+    name = models.CharField(_("name"), max_length=100)
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="townships", verbose_name=_("reviewers")
+    )
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Village(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(
@@ -62,6 +81,14 @@ class Village(models.Model):
         _("days an entry may be backdated"),
         default=30,
         help_text=_("A deed older than this can no longer be recorded."),
+    )
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, null=True, blank=True, related_name="villages", verbose_name=_("township")
+    )
+    review_window_days = models.PositiveSmallIntegerField(
+        _("days to ask the township for review"),
+        default=15,
+        help_text=_("A resident whose appeal was rejected may ask the township to review it within this many days."),
     )
 
     class Meta:

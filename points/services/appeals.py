@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points import outbox, sms
+from points.access import AppealDeciders, Conflict
 from points.models import Appeal, Entry, Notification
 from points.services.entries import refuse, write_reversal
 from points.tasks import email_appeal_decision
 from points.validators import CleanPhoto
 from villages.access import OFFICE, has_role
-from villages.models import Membership, Resident, ResidentCard
+from villages.models import Resident, ResidentCard
 
 
 def file_appeal(
@@ -84,11 +85,26 @@ def _file(*, entry: Entry, reason: str, filed: dict, at: datetime | None = None)
         raise refuse(_("This entry already has an open appeal."), "appeal_open") from None
 
 
+def check_may_decide(*, appeal: Appeal, user: AbstractBaseUser) -> None:
+    """Nobody judges their own case: refuse `user` unless appeal_route names them. The route: a
+    head of the village with no conflict, else an administrator, else the township's reviewer."""
+    deciders = AppealDeciders(appeal.entry.village)
+    if user.pk in deciders.route(appeal).deciders:
+        return
+    could_decide = user.pk in deciders.reviewers or any(d.user_id == user.pk for d in deciders.office)
+    conflict = deciders.conflict(appeal, user.pk) if could_decide else None
+    if conflict == Conflict.RECORDED:
+        raise refuse(_("You recorded this entry, so you cannot decide the appeal against it."), "conflict")
+    if conflict in (Conflict.SELF, Conflict.HOUSEHOLD):
+        raise refuse(_("The entry is in your own or your household's ledger; someone else decides."), "conflict")
+    raise refuse(_("You cannot decide this appeal."), "not_allowed")
+
+
 def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reason: str) -> Appeal:
-    """Uphold (the entry is reversed, with the decision's reason) or reject an open appeal."""
+    """Uphold (the entry is reversed, with the decision's reason) or reject an open appeal.
+    `head` is whoever decides: see check_may_decide."""
     reason = reason.strip()
-    if not has_role(head, appeal.entry.village_id, Membership.Role.HEAD):
-        raise refuse(_("Only the village head decides appeals."), "not_allowed")
+    check_may_decide(appeal=appeal, user=head)
     if not reason:
         raise refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
     with transaction.atomic():

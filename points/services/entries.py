@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from handbook.models import Edition, Item
 from points import chain, outbox, sms
 from points.models import Entry, Notification
+from points.services.warnings import check_warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
 from villages.access import OFFICE, has_role
@@ -85,6 +86,7 @@ def record_entry(
     note: str = "",
     witness: str = "",
     photo: CleanPhoto | IO[bytes] | bytes | None = None,
+    confirming_claim: bool = False,
 ) -> Entry:
     """Record a deed or an infraction and return the entry.
 
@@ -101,6 +103,9 @@ def record_entry(
     while the resident's and village's rows are locked (MEDIA_ROOT may be a network file system).
     Unless the new entry ends up pointing at it (a refusal, a replayed key, a failed insert), the
     file is removed again: no orphan files, and an entry never points at a missing one.
+
+    `confirming_claim`: the entry confirms a resident's claimed deed (points.services.claims), which
+    a head may do as well as a scorer.
     """
     if photo is not None and not isinstance(photo, CleanPhoto):
         photo = clean_photo(photo)
@@ -113,7 +118,14 @@ def record_entry(
             # the village is locked by the chain only around the hash and the INSERT (_insert).
             resident = Resident.objects.select_for_update(of=("self",)).select_related("village").get(pk=resident.pk)
             try:
-                _check_recordable(scorer=scorer, resident=resident, item=item, occurred_on=occurred_on)
+                _check_recordable(
+                    scorer=scorer,
+                    resident=resident,
+                    item=item,
+                    occurred_on=occurred_on,
+                    confirming_claim=confirming_claim,
+                )
+                check_warning_given(resident=resident, item=item, occurred_on=occurred_on)
             except ValidationError:
                 # A replay of an entry that now fills the cap (or of yesterday's form) is still a replay.
                 existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
@@ -171,7 +183,10 @@ def _store_photo(photo: CleanPhoto, *, village: Village, on: date) -> str:
 
 
 def _expiry(item: Item, occurred_on: date) -> date | None:
-    """The day a deduction stops counting (credit repair), or None if it always counts."""
+    """The day a deduction stops counting (credit repair) or a warning stops showing, or None if
+    it always counts."""
+    if item.kind == Item.Kind.WARNING:
+        return occurred_on + timedelta(days=item.warning_days or 1)
     if item.kind == Item.Kind.INFRACTION and item.validity_months:
         return occurred_on + relativedelta(months=item.validity_months)
     return None
@@ -183,9 +198,12 @@ def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, ite
     return entry
 
 
-def _check_recordable(*, scorer: AbstractBaseUser, resident: Resident, item: Item, occurred_on: date) -> None:
+def _check_recordable(
+    *, scorer: AbstractBaseUser, resident: Resident, item: Item, occurred_on: date, confirming_claim: bool = False
+) -> None:
     village = resident.village
-    if not has_role(scorer, village, Membership.Role.SCORER):
+    roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
+    if not has_role(scorer, village, *roles):
         raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
     if resident.status != Resident.Status.ACTIVE:
         raise refuse(_("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name)

@@ -45,7 +45,12 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool, member: bool
         "filters": filters,
         "months": months,
         "page": page,
-        "lines": lines(page.object_list, today=resident.village.today(), own=own),
+        "lines": lines(
+            page.object_list,
+            today=resident.village.today(),
+            own=own,
+            review_window_days=resident.village.review_window_days,
+        ),
         "query": query.urlencode(),
     }
     template = "points/ledger.html#ledger-list" if request.htmx and not request.htmx.boosted else "points/ledger.html"

@@ -75,7 +75,7 @@ def _render(
 def upcoming_expiries(resident: Resident, *, on) -> list[Entry]:
     """The counting deductions that will stop counting, soonest first."""
     return list(
-        Entry.objects.filter(resident=resident, expires_on__isnull=False)
+        Entry.objects.filter(resident=resident, expires_on__isnull=False, points_halves__lt=0)
         .originals()
         .not_reversed(on=on)
         .counting(on=on)
