@@ -145,6 +145,15 @@ PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "villages:logins_for_selected":    ([], ["resident"]),
     "villages:resident_sharing":       ([], ["given", "given_on"]),
     "villages:resident_sms":           ([], ["wanted", "phone"]),
+    "points:claim_detail":             ([], ["answer", "reason"]),
+    "points:claim_photo":              ([], []),
+    "points:claim_queue":              ([], []),
+    "points:my_claims":                ([], ["item", "occurred_on", "words", "witness", "idempotency_key", "photo"]),
+    "points:my_file_pdf":              ([], []),
+    "points:my_file_zip":              ([], []),
+    "points:review_case":              ([], ["decision", "reason"]),
+    "points:review_queue":             ([], []),
+    "points:review_request":           ([], ["reason"]),
 }
 # fmt: on
 
