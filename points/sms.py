@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from points import outbox
 from points.models import Appeal, Entry, SmsMessage, SmsNotice
 from points.sms_backends import Sms, get_backend
-from villages.models import Resident, Village
+from villages.models import Resident, ResidentCard, Village
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ SMS_LENGTH = 70
 VILLAGE_NAME_LENGTH = 8  # 【东岛刘家村】 fits; longer names are cut so the text still fits
 
 
-def _notify(*, resident_ids: list[int], kind: str, day_of: Village | None = None, **subject) -> None:
+def _notify(*, resident_ids: list[int], kind: str, **subject) -> None:
     """An SmsNotice for each resident who opted in, sent through the outbox. In the caller's transaction."""
     from points.tasks import send_sms_notice  # tasks import this module
 
@@ -61,8 +61,6 @@ def notify_deduction_expired(entry: Entry) -> None:
 
 
 def notify_card_issued(*, resident_ids: list[int]) -> None:
-    from villages.models import ResidentCard
-
     cards = ResidentCard.objects.filter(resident__in=resident_ids, revoked_at__isnull=True).values_list(
         "resident_id", "pk"
     )
@@ -78,9 +76,7 @@ def _village(name: str) -> str:
 
 
 def _points(halves: int) -> str:
-    value = halves / 2
-    text = f"{value:+.1f}" if halves % 2 else f"{int(value):+d}"
-    return text
+    return f"{halves / 2:+.1f}" if halves % 2 else f"{halves // 2:+d}"
 
 
 def _day(value: date) -> str:
