@@ -134,7 +134,7 @@ def prepare_notice(notice_id: int) -> int | None:
     otherwise None (it waits for the digest). Returns the message id. Safe to run twice."""
     with transaction.atomic():
         notice = (
-            SmsNotice.objects.select_for_update()
+            SmsNotice.objects.select_for_update(of=("self",))
             .select_related("resident__village", "entry__item", "appeal__entry__item")
             .filter(pk=notice_id)
             .first()
@@ -185,7 +185,7 @@ def send_digests(*, now=None) -> int:
         last_day = local.date() if local.hour >= settings.SMS_DIGEST_HOUR else local.date() - timedelta(days=1)
         with transaction.atomic():
             waiting = list(
-                SmsNotice.objects.select_for_update()
+                SmsNotice.objects.select_for_update(of=("self",))
                 .filter(resident__village=village, message__isnull=True, day__lte=last_day)
                 .select_related("resident__village")
                 .order_by("resident", "day", "pk")
