@@ -149,3 +149,17 @@ def test_the_head_records_a_paper_appeal_and_decides_it(
     expect(office.get_by_role("status")).to_contain_text("Appeal upheld")
     office.screenshot(path=artifacts / "2-decided.png", full_page=True)
     assert Appeal.objects.get(entry=entry).status == Appeal.Status.UPHELD
+
+
+def test_the_card_pages_read_in_chinese(live_server, new_page, artifacts, village, head, resident):
+    elder = ResidentFactory(village=village, household=resident.household, name="李老太")
+    record_household_sharing(resident=elder, given_on=village.today(), recorded_by=head)
+    card = issue_card(resident=resident, issued_by=head)
+    phone = new_page(locale="zh-CN")
+    phone.goto(f"{live_server.url}/card/code/")
+    expect(phone.get_by_role("heading", name="打开积分卡")).to_be_visible()
+    phone.screenshot(path=artifacts / "1-zh-enter-code.png", full_page=True)
+    phone.goto(live_server.url + card_path(card.secrets))
+    expect(phone.get_by_role("button", name="退出积分卡")).to_be_visible()
+    expect(phone.get_by_role("heading", name="您的家庭")).to_be_visible()
+    phone.screenshot(path=artifacts / "2-zh-card-standing.png", full_page=True)
