@@ -72,14 +72,19 @@ def test_reissuing_a_lost_card_stops_the_old_address_at_once(
     sign_in(office, live_server, "head")
     office.goto(f"{live_server.url}/residents/{resident.pk}/card/")
     office.screenshot(path=artifacts / "1-head-card-page.png", full_page=True)
+    # The resident reports the card lost: the head stops it, and it stops at once.
+    office.get_by_role("button", name="Card lost: stop it now").click()
+    expect(office.get_by_role("status")).to_contain_text("no longer works")
+    assert _status(new_page(), live_server.url + card_path(old.secrets)) == 404
+    phone.reload()
+    expect(phone).to_have_url(re.compile(r"/accounts/login/"))  # the open session ended too
+
+    # ... and prints a new one.
     with office.expect_download() as download:
         office.get_by_role("button", name="Print a new card (the old one stops working)").click()
     pdf = tmp_path / "card.pdf"
     download.value.save_as(pdf)
-
     assert _status(new_page(), live_server.url + card_path(old.secrets)) == 404
-    phone.reload()
-    expect(phone).to_have_url(re.compile(r"/accounts/login/"))  # the open session ended too
 
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "card")], check=True)
     (address,) = {result.text for result in zxingcpp.read_barcodes(Image.open(tmp_path / "card.png"))}
