@@ -322,7 +322,9 @@ CERTIFICATE_BATCH_KEEP_DAYS = env_int("CERTIFICATE_BATCH_KEEP_DAYS", 30, minimum
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No card token in any log line (the development server logs query strings).
+    "filters": {"card_tokens": {"()": "config.log_filters.RedactCardTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["card_tokens"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every sign-in at INFO; the audit trail (villages.security) keeps what matters.
     "loggers": {"axes": {"level": "WARNING"}},
