@@ -223,7 +223,8 @@ def _history(village, residents, editions, rng, users, *, months: int = 12, trou
 
     scorable = [r for r in residents if r.has_consented and r.status == Resident.Status.ACTIVE]
     others = [r for r in scorable if not getattr(r, "demo_account", "")]
-    forced = dict(zip([r.pk for r in others[: len(troubled)]], troubled, strict=False))
+    middle = len(others) // 2  # not the first residents, who hold the demo certificates
+    forced = dict(zip([r.pk for r in others[middle : middle + len(troubled)]], troubled, strict=False))
     weights = [w for _name, w in PROFILES]
     for resident in scorable:
         account = getattr(resident, "demo_account", "")
