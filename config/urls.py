@@ -5,6 +5,7 @@ from django.urls import include, path
 from config.health import healthz
 from points.views.offline import clear_site_data, manifest, service_worker
 
+handler400 = "config.errors.bad_request"
 handler500 = "config.errors.server_error"
 admin.site.site_header = admin.site.site_title = "Village Points"
 
