@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from demo.handbook_data import SECOND_EDITION_DAYS_AGO, fill_second_edition, fill_with_demo_pages
+from demo.handbook_data import SECOND_EDITION_DAYS_AGO, fill_draft, fill_second_edition, fill_with_demo_pages
 from handbook.models import Edition, Item
 from handbook.services import start_draft
 from points import notices
@@ -55,6 +55,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         _link_demo_residents(village, residents, users)
         _history(village, residents, editions, rng, users, troubled=TROUBLED)
         _demo_certificates(residents, users)
+        fill_draft(start_draft(village=village, admin=users["admin"]), admin=users["admin"])
 
         teng_users = {name: _user(name) for name in ["head_tj", "scorer_tj"]}
         teng = _village(
