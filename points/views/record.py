@@ -6,6 +6,7 @@ place. The chosen resident and item travel in the query string (`?resident=…&i
 back button and a reload always show what the scorer sees.
 """
 
+import uuid
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -65,10 +66,15 @@ def _record_context(request: HttpRequest, village: Village, *, form: RecordForm 
     if resident is None:
         context["search"] = find_residents(village=village, scorer=request.user, query=request.GET.get("q", ""))
     elif item is None:
-        context["pick"] = _item_pick(request, village, resident)
+        context["pick"] = pick = _item_pick(request, village, resident)
+        context["today"] = village.today()
+        for quick in pick.quick:
+            quick.key = uuid.uuid4()  # one submission per button: a double tap records once
     else:
         if form is None:
-            context["form"] = RecordForm(village=village, initial={"resident": resident.pk, "item": item.pk})
+            form = context["form"] = RecordForm(
+                village=village, item=item, initial={"resident": resident.pk, "item": item.pk}
+            )
         context["item_left"] = services.caps_left(resident=resident, items=[item], occurred_on=village.today()).get(
             item.pk
         )
@@ -85,7 +91,7 @@ def record(request: HttpRequest) -> HttpResponse:
     # Resolved before the form is read: an id from another village is a 404 and nothing more.
     resident = get_resident_to_score(village, request.POST.get("resident"))
     item = get_item_to_score(village, request.POST.get("item"))
-    form = RecordForm(request.POST, request.FILES, village=village)
+    form = RecordForm(request.POST, request.FILES, village=village, item=item)
     if form.is_valid():
         try:
             entry = services.record_entry(scorer=request.user, resident=resident, item=item, **form.entry_values)
