@@ -81,3 +81,31 @@ class WithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say why you are withdrawing the entry, e.g. “wrong resident”.")},
     )
+
+
+class GroupForm(forms.Form):
+    """One deed for many residents: the fields every one of their entries shares. The ticked
+    residents (`r`) are ids the view resolves through points.access. The key is minted on the
+    first render and travels with every search and retry of the same group."""
+
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    occurred_on = RecordForm.base_fields["occurred_on"]
+    note = RecordForm.base_fields["note"]
+    witness = RecordForm.base_fields["witness"]
+
+    def __init__(self, *args, village: Village, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        today = village.today()
+        self.fields["occurred_on"].widget.attrs.update(
+            {"max": today.isoformat(), "min": (today - timedelta(days=village.backdate_days)).isoformat()}
+        )
+        if not self.is_bound:
+            self.initial.setdefault("occurred_on", today)
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+    @property
+    def cleaned_data_for_entries(self) -> dict:
+        """The cleaned fields as services.record_group takes them."""
+        fields = ("occurred_on", "idempotency_key", "note", "witness")
+        return {name: self.cleaned_data[name] for name in fields}

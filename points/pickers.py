@@ -76,7 +76,9 @@ def _rank(field: str, ranked: list) -> Case | Value:
     return Case(*whens, default=Value(len(ranked)), output_field=IntegerField())
 
 
-def find_residents(*, village: Village, scorer: AbstractBaseUser, query: str) -> ResidentSearch:
+def find_residents(
+    *, village: Village, scorer: AbstractBaseUser, query: str, recent_limit: int = RECENT_LIMIT
+) -> ResidentSearch:
     """Scorable residents of `village` matching `query`, those `scorer` recorded for most recently
     first; with an empty query, just the scorer's recent residents. Three queries with a query,
     three without, whatever the size of the ledger."""
@@ -90,7 +92,7 @@ def find_residents(*, village: Village, scorer: AbstractBaseUser, query: str) ->
         .order_by("recency", "name_pinyin", "pk")
     )
     if not query:
-        matches = list(scorable.filter(pk__in=recent[:RECENT_LIMIT])) if recent else []
+        matches = list(scorable.filter(pk__in=recent[:recent_limit])) if recent else []
         for resident in matches:
             resident.is_recent = True
         not_listed = Resident.objects.filter(village=village).filter(_not_scorable()).count()
@@ -197,7 +199,7 @@ def find_items(
     rows = [] if browsing else list(items[: ITEM_LIMIT + 1])
     found = rows[:ITEM_LIMIT]
     quick = []
-    if resident is not None and uses and browsing:
+    if uses and browsing:
         quick = list(everything.filter(kind=Item.Kind.DEED, code__in=list(uses))[:QUICK_LIMIT])
     left = caps_left(resident=resident, items=found + quick, occurred_on=on) if resident is not None else {}
     _mark_availability(found + quick, left, uses)

@@ -2,6 +2,7 @@
 and tests call these; nothing else writes the ledger.
 
 - entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps
+- groups: record_group (one deed for many residents)
 - appeals: file_appeal, decide_appeal
 - issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
 """
@@ -19,6 +20,7 @@ from points.services.entries import (
     withdraw_entry,
     withdraw_window,
 )
+from points.services.groups import GroupOutcome, member_key, record_group
 from points.services.issuing import (
     batch_pdf_path,
     discard_old_batch_pdfs,
@@ -31,6 +33,7 @@ from points.services.issuing import (
 )
 
 __all__ = [
+    "GroupOutcome",
     "PaperEntry",
     "batch_pdf_path",
     "can_withdraw",
@@ -41,7 +44,9 @@ __all__ = [
     "discard_old_batch_pdfs",
     "file_appeal",
     "issue_certificate",
+    "member_key",
     "record_entry",
+    "record_group",
     "record_paper_entries",
     "resume_batch",
     "reverse_entry",
