@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After HtmxMiddleware: an htmx request from an ended session gets 401 + HX-Redirect, not the sign-in page.
+    "villages.signin.SignInRedirectMiddleware",
     "villages.security.DeniedAccessMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",

@@ -8,6 +8,7 @@ the group to points.services.record_group and lists each resident as recorded or
 
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,8 +19,10 @@ from points import services
 from points.access import get_item_to_score, get_residents_to_score
 from points.forms import GroupForm
 from points.pickers import find_items, find_residents
+from points.views.record import KEPT_MESSAGE
 from villages.access import require_role
 from villages.models import Membership, Resident, Village
+from villages.signin import keep_post_when_signed_out, take_kept_post
 
 SCORER = Membership.Role.SCORER
 RECENT_FOR_GROUPS = 30
@@ -41,11 +44,15 @@ def _page_number(value: str) -> int | None:
         return None
 
 
+@keep_post_when_signed_out
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_group(request: HttpRequest) -> HttpResponse:
     village = require_role(request, SCORER)
-    data = request.POST if request.method == "POST" else request.GET
+    kept = take_kept_post(request) if request.method == "GET" else None
+    if kept is not None:
+        messages.info(request, KEPT_MESSAGE)
+    data = kept if kept is not None else request.POST if request.method == "POST" else request.GET
     item = get_item_to_score(village, data["item"]) if data.get("item") else None
     if item is None:
         pick = find_items(
@@ -75,7 +82,8 @@ def record_group(request: HttpRequest) -> HttpResponse:
                 context = {"village": village, "item": item, "outcomes": outcomes, "recorded": recorded}
                 return render(request, "points/record_group_done.html", context)
     else:
-        form = GroupForm(village=village, initial={"item": item.pk, "idempotency_key": uuid.uuid4()})
+        initial = kept.dict() if kept is not None else {"item": item.pk, "idempotency_key": uuid.uuid4()}
+        form = GroupForm(village=village, initial=initial)
     search = find_residents(
         village=village, scorer=request.user, query=data.get("q", ""), recent_limit=RECENT_FOR_GROUPS
     )
