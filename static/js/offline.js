@@ -98,16 +98,29 @@
       .catch(() => null);
   }
 
-  /* Fetch a fresh snapshot and the offline page and keep both. Resolves to the snapshot, to
-   * {forbidden: true} when the server says the user is no scorer (any more), or to null without signal. */
+  /* Fetch a fresh snapshot and the offline page and keep both. The kept snapshot's ETag goes
+   * along: 304 means it is current, and nothing more is downloaded (issue 15: few bytes per entry).
+   * Resolves to the snapshot, to {forbidden: true} when the server says the user is no scorer
+   * (any more), or to null without signal. */
   function refreshSnapshot() {
     const options = { credentials: "same-origin", cache: "no-store" };
-    return fetch(CFG.data, Object.assign({ headers: { Accept: "application/json" } }, options))
-      .then((response) => {
+    return currentSnapshot().then((kept) => {
+      const headers = { Accept: "application/json" };
+      if (kept && kept.etag) headers["If-None-Match"] = kept.etag;
+      return fetch(CFG.data, Object.assign({ headers }, options)).then((response) => {
         if (response.status === 403) return { forbidden: true };
+        if (response.status === 304 && kept) {
+          kept.saved_at = new Date().toISOString();
+          snapshot = kept;
+          return caches.open(USER_CACHE).then((cache) => cache.match(CFG.offline).then((page) => Promise.all([
+            cache.put(CFG.data, new Response(JSON.stringify(kept), { headers: { "Content-Type": "application/json" } })),
+            page ? undefined : fetch(CFG.offline, options).then((fresh) => (fresh.ok && !fresh.redirected ? cache.put(CFG.offline, fresh) : undefined)),
+          ]))).then(() => kept);
+        }
         if (!response.ok) return null;
         return response.json().then((data) => {
           data.saved_at = new Date().toISOString();
+          data.etag = response.headers.get("ETag") || "";
           snapshot = data;
           return caches.open(USER_CACHE).then((cache) => Promise.all([
             cache.put(CFG.data, new Response(JSON.stringify(data), { headers: { "Content-Type": "application/json" } })),
@@ -117,8 +130,8 @@
             }),
           ])).then(() => data);
         });
-      })
-      .catch(() => null);
+      });
+    }).catch(() => null);
   }
 
   function currentSnapshot() {
