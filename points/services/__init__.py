@@ -1,7 +1,8 @@
 """Domain operations of the points app, one module per resource. Views, admin, commands, tasks
 and tests call these; nothing else writes the ledger.
 
-- entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps
+- entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps; `refuse` builds
+  the ValidationError of every refusal, `write_reversal` appends a reversal already allowed
 - groups: record_group (one deed for many residents)
 - appeals: file_appeal, decide_appeal
 - issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
@@ -16,9 +17,11 @@ from points.services.entries import (
     caps_left,
     record_entry,
     record_paper_entries,
+    refuse,
     reverse_entry,
     withdraw_entry,
     withdraw_window,
+    write_reversal,
 )
 from points.services.groups import GroupOutcome, member_key, record_group
 from points.services.issuing import (
@@ -47,6 +50,7 @@ __all__ = [
     "record_entry",
     "record_group",
     "record_paper_entries",
+    "refuse",
     "resume_batch",
     "reverse_entry",
     "revoke_certificate",
@@ -54,4 +58,5 @@ __all__ = [
     "start_batch",
     "withdraw_entry",
     "withdraw_window",
+    "write_reversal",
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from handbook.models import Item
 from points.models import Entry
-from points.services.entries import record_entry
+from points.services.entries import record_entry, refuse
 from villages.models import Resident
 
 GROUP_LIMIT = 100
@@ -56,15 +56,13 @@ def record_group(
     at a time. Locks: those of record_entry, one resident after another, never two at once.
     """
     if item.kind != Item.Kind.DEED:
-        raise ValidationError(
-            _("Deductions cannot be recorded for a group. Record them one resident at a time."), code="group_infraction"
+        raise refuse(
+            _("Deductions cannot be recorded for a group. Record them one resident at a time."), "group_infraction"
         )
     if not residents:
-        raise ValidationError(_("Pick at least one resident."), code="group_empty")
+        raise refuse(_("Pick at least one resident."), "group_empty")
     if len(residents) > GROUP_LIMIT:
-        raise ValidationError(
-            _("A group can have at most %(limit)d residents."), code="group_too_big", params={"limit": GROUP_LIMIT}
-        )
+        raise refuse(_("A group can have at most %(limit)d residents."), "group_too_big", limit=GROUP_LIMIT)
     outcomes = []
     for resident in dict.fromkeys(residents):  # once each, in the order picked
         try:
