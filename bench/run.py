@@ -45,6 +45,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import scorer
+
 ROOT = Path(__file__).resolve().parent.parent
 GOALS = {"record": 1.5, "search": 3.0, "standing": 3.0}
 SEARCH_QUERY = "lw"  # pinyin initials, as a scorer types them (李伟 → lw)
@@ -398,6 +400,8 @@ MEASUREMENTS = {
     "snapshots": measure_snapshots,
     "certificates": measure_certificates,
 }
+# The scorer's pages, big village ÷ tiny village, and the item picker against its floor (issue 15).
+MEASUREMENTS.update(scorer.MEASUREMENTS)
 
 
 # --- Under load: gunicorn over loopback ------------------------------------------------------
@@ -701,6 +705,7 @@ def main(argv: list[str] | None = None) -> None:
         "overview": args.slow_repeat,
         "snapshots": args.snapshot_runs,
         "certificates": args.certificates,
+        **dict.fromkeys(scorer.MEASUREMENTS, args.slow_repeat),
     }
     results = []
     for name, measure in MEASUREMENTS.items():
