@@ -115,7 +115,7 @@ def find_residents(
 @dataclass
 class ItemPick:
     edition: Edition | None
-    pages: list[Page]
+    pages: "QuerySet[Page] | list[Page]"
     items: list[Item]
     query: str = ""
     page_number: int | None = None
@@ -177,7 +177,7 @@ def find_items(
     edition = Edition.objects.in_force(village=village, on=on)
     if edition is None:
         return ItemPick(edition=None, pages=[], items=[], query=query, page_number=page_number)
-    pages = list(edition.pages.all())
+    pages = edition.pages.all()  # read only where the page lists them (browsing)
     uses = most_used_codes(village=village, scorer=scorer)
     everything = _items_in_force(edition, uses)
     items = everything
