@@ -369,7 +369,7 @@
     const freshness = document.getElementById("offline-freshness");
     const timeZone = root.dataset.timezone;
     const backdateDays = Number(root.dataset.backdateDays || 30);
-    let chosenResident = null;
+    let chosenResidents = []; // one, or a group for a deed: each gets an entry (and key) of its own
     let chosenItem = null;
 
     function say(box, text) { box.textContent = text; box.hidden = !text; }
@@ -402,7 +402,9 @@
 
     function listItems() {
       const list = document.getElementById("offline-item-results");
-      const found = matchItems(snapshot.items, itemQ.value);
+      // Deeds before infractions, as on Record (a stable sort keeps the handbook's order within each).
+      const found = matchItems(snapshot.items, itemQ.value)
+        .sort((a, b) => (a.kind === "infraction") - (b.kind === "infraction"));
       const rows = found.slice(0, LIMIT).map((item) => el("li", {}, [
         el("button", { type: "button", class: "pick item-pick " + (item.kind === "infraction" ? "minus" : "plus"), "data-item": String(item.id) }, [
           el("span", { class: "pts", text: signedPoints(item.points) }),
@@ -422,14 +424,25 @@
       dateInput.value = today;
     }
 
+    function showResidents() {
+      const addRow = document.getElementById("offline-add-row");
+      addRow.hidden = chosenResidents.length === 0;
+      if (!chosenResidents.length) { showChoice("resident", null); return; }
+      const names = chosenResidents.map((r) => r.name).join("、");
+      const side = chosenResidents.length === 1
+        ? t("household", { number: chosenResidents[0].household })
+        : t("group_count", { n: chosenResidents.length });
+      showChoice("resident", names, side);
+    }
+
     function reset() {
-      chosenResident = null;
+      chosenResidents = [];
       chosenItem = null;
       residentQ.value = "";
       itemQ.value = "";
       document.getElementById("offline-note").value = "";
       document.getElementById("offline-witness").value = "";
-      showChoice("resident", null);
+      showResidents();
       showChoice("item", null);
       listResidents();
       listItems();
@@ -443,15 +456,21 @@
       const itemButton = event.target.closest("[data-item]");
       const change = event.target.closest("[data-change]");
       if (residentButton) {
-        chosenResident = snapshot.residents.find((r) => String(r.id) === residentButton.dataset.resident);
-        showChoice("resident", chosenResident.name, t("household", { number: chosenResident.household }));
+        const picked = snapshot.residents.find((r) => String(r.id) === residentButton.dataset.resident);
+        if (!chosenResidents.some((r) => r.id === picked.id)) chosenResidents.push(picked);
+        residentQ.value = "";
+        listResidents();
+        showResidents();
         if (!chosenItem) itemQ.focus();
       } else if (itemButton) {
         chosenItem = snapshot.items.find((item) => String(item.id) === itemButton.dataset.item);
         showChoice("item", chosenItem.code + " " + chosenItem.title, itemFacts(chosenItem));
       } else if (change) {
-        if (change.dataset.change === "resident") { chosenResident = null; showChoice("resident", null); residentQ.focus(); }
-        else { chosenItem = null; showChoice("item", null); listItems(); itemQ.focus(); }
+        if (change.dataset.change === "resident") { chosenResidents = []; showResidents(); residentQ.focus(); }
+        else if (change.dataset.change === "add") {
+          document.getElementById("offline-resident-search").hidden = false;
+          residentQ.focus();
+        } else { chosenItem = null; showChoice("item", null); listItems(); itemQ.focus(); }
       }
     });
     form.addEventListener("submit", (event) => {
@@ -460,21 +479,23 @@
       const today = localToday(timeZone);
       const date = dateInput.value;
       let problem = "";
-      if (!chosenResident) problem = t("pick_resident");
+      if (!chosenResidents.length) problem = t("pick_resident");
       else if (!chosenItem) problem = t("pick_item");
+      else if (chosenResidents.length > 1 && chosenItem.kind === "infraction") problem = t("group_infraction");
       else if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) problem = t("date_missing");
       else if (date > today) problem = t("date_future");
       else if (date < daysBefore(today, backdateDays)) problem = t("date_old", { days: backdateDays });
       say(errorBox, problem);
       if (problem) return;
-      const entry = {
-        key: newKey(),
+      const savedAt = new Date().toISOString();
+      const entries = chosenResidents.map((resident) => ({
+        key: newKey(), // kept with the entry: every resend of it carries the same key
         village: snapshot.village.id,
         village_name: snapshot.village.name,
         scorer: snapshot.scorer,
-        resident: chosenResident.id,
-        resident_name: chosenResident.name,
-        household: chosenResident.household,
+        resident: resident.id,
+        resident_name: resident.name,
+        household: resident.household,
         item: chosenItem.id,
         item_code: chosenItem.code,
         item_title: chosenItem.title,
@@ -482,12 +503,13 @@
         occurred_on: date,
         note: document.getElementById("offline-note").value.trim(),
         witness: document.getElementById("offline-witness").value.trim(),
-        saved_at: new Date().toISOString(),
+        saved_at: savedAt,
         state: "waiting",
-      };
-      putEntry(entry).then(() => {
+      }));
+      const kept = entries.length > 1 ? t("kept_group", { n: entries.length }) : t("kept");
+      Promise.all(entries.map(putEntry)).then(() => {
         reset();
-        say(keptBox, t("kept"));
+        say(keptBox, kept);
         residentQ.focus();
         return render().then(() => (navigator.onLine ? syncAll(false) : undefined));
       }, () => say(errorBox, t("store_failed")));

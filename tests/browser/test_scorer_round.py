@@ -343,3 +343,42 @@ def test_each_further_entry_transfers_at_most_20_kb(live_server, phone, artifact
     (artifacts / "bytes-per-entry.txt").write_text(" ".join(map(str, per_entry)) + "\n")
     assert Entry.objects.filter(item=deed).count() == 5
     assert all(size <= 20 * 1024 for size in per_entry[1:]), per_entry
+
+
+def test_a_group_kept_without_signal_arrives_once_per_resident(
+    live_server, phone, artifacts, scorer, resident, other_resident, deed, infraction
+):
+    page = phone
+    sign_in(page, live_server, "scorer")
+    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.locator("#offline-banner a").click()
+    page.wait_for_url(re.compile(r"/record/offline/$"))
+    page.fill("#offline-resident-q", "lw")
+    page.locator("#offline-resident-results button.pick", has_text="李伟").click()
+    page.click("[data-change=add]")
+    page.fill("#offline-resident-q", "wangf")
+    page.locator("#offline-resident-results button.pick", has_text="王芳").click()
+    expect(page.locator("#offline-resident-chosen")).to_contain_text("李伟、王芳")
+    # A deduction is never recorded for a group.
+    page.fill("#offline-item-q", "1.3")
+    page.locator("#offline-item-results button.pick", has_text="1.3").first.click()
+    page.click("#offline-form button[type=submit]")
+    expect(page.locator("#offline-error")).to_contain_text("cannot be recorded for a group")
+    page.click("[data-change=item]")
+    page.fill("#offline-item-q", "1.1")
+    page.locator("#offline-item-results button.pick", has_text="1.1").first.click()
+    page.fill("#offline-note", "一起清扫村道")
+    page.click("#offline-form button[type=submit]")
+    expect(page.locator("#waiting-list li[data-state=waiting]")).to_have_count(2)
+    shot(page, artifacts, "01-group-kept-offline")
+    assert not Entry.objects.exists()
+    page.context.set_offline(False)
+    expect(page.locator("#waiting-list li[data-state=recorded]")).to_have_count(2)
+    shot(page, artifacts, "02-group-sent")
+    page.goto(f"{live_server.url}/record/")  # sending again on the next page load writes nothing new
+    expect(page.locator("#waiting-list li[data-state=recorded]")).to_have_count(2)
+    assert sorted(Entry.objects.values_list("resident_id", "note")) == sorted(
+        [(resident.pk, "一起清扫村道"), (other_resident.pk, "一起清扫村道")]
+    )
