@@ -142,15 +142,21 @@ def most_used_codes(*, village: Village | int, scorer: AbstractBaseUser) -> dict
     return dict(rows)
 
 
-def _items_in_force(edition: Edition, uses: dict[str, int]) -> QuerySet[Item]:
-    ranked = sorted(uses, key=lambda code: -uses[code])
-    infraction_last = Case(When(kind=Item.Kind.INFRACTION, then=Value(1)), default=Value(0))
-    return (
-        Item.objects.filter(edition=edition)
-        .select_related("page")
-        .annotate(kind_rank=infraction_last, use_rank=_rank("code", ranked))
-        .order_by("kind_rank", "use_rank", "page__number", "position", "code")
+def _in_picker_order(items: QuerySet[Item], uses: dict[str, int], limit: int | None = None) -> list[Item]:
+    """Deeds before infractions, then the scorer's most used, then the handbook's order. Sorted
+    here rather than in SQL: an edition holds at most a few hundred items, and the use counts come
+    from their own grouped query (most_used_codes)."""
+    rows = list(items.select_related("page"))
+    rows.sort(
+        key=lambda item: (
+            item.kind == Item.Kind.INFRACTION,
+            -uses.get(item.code, 0),
+            item.page.number,
+            item.position,
+            item.code,
+        )
     )
+    return rows if limit is None else rows[:limit]
 
 
 def _mark_availability(items: list[Item], left: dict[int, int], uses: dict[str, int]) -> None:
@@ -179,7 +185,7 @@ def find_items(
         return ItemPick(edition=None, pages=[], items=[], query=query, page_number=page_number)
     pages = edition.pages.all()  # read only where the page lists them (browsing)
     uses = most_used_codes(village=village, scorer=scorer)
-    everything = _items_in_force(edition, uses)
+    everything = Item.objects.filter(edition=edition)
     items = everything
     if page_number is not None:
         items = items.filter(page__number=page_number)
@@ -189,11 +195,11 @@ def find_items(
         for word in query.split():
             items = items.filter(Q(title__icontains=word) | Q(description__icontains=word) | Q(code=word))
     browsing = page_number is None and not query  # the page lists the handbook's pages instead
-    rows = [] if browsing else list(items[: ITEM_LIMIT + 1])
+    rows = [] if browsing else _in_picker_order(items, uses)
     found = rows[:ITEM_LIMIT]
     quick = []
     if uses and browsing:
-        quick = list(everything.filter(kind=Item.Kind.DEED, code__in=list(uses))[:QUICK_LIMIT])
+        quick = _in_picker_order(everything.filter(kind=Item.Kind.DEED, code__in=list(uses)), uses, QUICK_LIMIT)
     left = caps_left(resident=resident, items=found + quick, occurred_on=on) if resident is not None else {}
     _mark_availability(found + quick, left, uses)
     return ItemPick(
@@ -202,7 +208,7 @@ def find_items(
         items=found,
         query=query,
         page_number=page_number,
-        more=len(rows) > ITEM_LIMIT,
+        more=len(rows) > ITEM_LIMIT,  # rows: every match, at most the edition's items
         left=left,
         quick=quick,
     )
