@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Count, Max, Q, QuerySet
 
 from handbook.models import Edition, Item, Page
 from points.models import Entry
@@ -68,38 +68,29 @@ def recent_resident_ids(*, village: Village, scorer: AbstractBaseUser) -> list[i
     return list(rows)
 
 
-def _rank(field: str, ranked: list) -> Case | Value:
-    """0 for the first of `ranked`, 1 for the next, …; len(ranked) for anything else."""
-    if not ranked:
-        return Value(0)
-    whens = [When(**{field: value}, then=Value(n)) for n, value in enumerate(ranked)]
-    return Case(*whens, default=Value(len(ranked)), output_field=IntegerField())
-
-
 def find_residents(
     *, village: Village, scorer: AbstractBaseUser, query: str, recent_limit: int = RECENT_LIMIT
 ) -> ResidentSearch:
     """Scorable residents of `village` matching `query`, those `scorer` recorded for most recently
-    first; with an empty query, just the scorer's recent residents. Three queries with a query,
+    first; with an empty query, just the scorer's recent residents. Four queries with a query,
     three without, whatever the size of the ledger."""
     query = query.strip()[:60]
     recent = recent_resident_ids(village=village, scorer=scorer)
-    scorable = (
-        Resident.objects.scorable()
-        .filter(village=village)
-        .select_related("household")
-        .annotate(recency=_rank("pk", recent))
-        .order_by("recency", "name_pinyin", "pk")
-    )
+    rank = {pk: n for n, pk in enumerate(recent)}
+    scorable = Resident.objects.scorable().filter(village=village).select_related("household")
     if not query:
-        matches = list(scorable.filter(pk__in=recent[:recent_limit])) if recent else []
+        matches = sorted(scorable.filter(pk__in=recent[:recent_limit]), key=lambda r: rank[r.pk]) if recent else []
         for resident in matches:
             resident.is_recent = True
         not_listed = Resident.objects.filter(village=village).filter(_not_scorable()).count()
         return ResidentSearch(query="", matches=matches, not_listed=not_listed)
-    matches = list(scorable.filter(resident_matching(query))[: RESIDENT_LIMIT + 1])
-    for resident in matches:
-        resident.is_recent = resident.recency < len(recent)
+    matching = scorable.filter(resident_matching(query))
+    # The recent ones among the matches (at most RECENT_RANKED), then the others by name.
+    first = sorted(matching.filter(pk__in=recent), key=lambda r: rank[r.pk]) if recent else []
+    others = list(matching.exclude(pk__in=recent).order_by("name_pinyin", "pk")[: RESIDENT_LIMIT + 1])
+    for resident in first:
+        resident.is_recent = True
+    matches = first + others
     unavailable = list(
         Resident.objects.filter(village=village)
         .filter(_not_scorable())
