@@ -424,6 +424,21 @@
       dateInput.value = today;
     }
 
+    /* An infraction takes one more deliberate tick that repeats its points and fine, as on Record. */
+    function showConfirmation() {
+      const row = document.getElementById("offline-confirm-row");
+      const box = document.getElementById("offline-confirm");
+      const deduction = Boolean(chosenItem && chosenItem.kind === "infraction");
+      row.hidden = !deduction;
+      box.checked = false;
+      if (deduction) {
+        const points = signedPoints(chosenItem.points);
+        document.getElementById("offline-confirm-text").textContent = chosenItem.fine
+          ? t("confirm_deduction", { points, fine: chosenItem.fine })
+          : t("confirm_deduction_no_fine", { points });
+      }
+    }
+
     function showResidents() {
       const addRow = document.getElementById("offline-add-row");
       addRow.hidden = chosenResidents.length === 0;
@@ -444,6 +459,7 @@
       document.getElementById("offline-witness").value = "";
       showResidents();
       showChoice("item", null);
+      showConfirmation();
       listResidents();
       listItems();
       resetDate();
@@ -465,12 +481,13 @@
       } else if (itemButton) {
         chosenItem = snapshot.items.find((item) => String(item.id) === itemButton.dataset.item);
         showChoice("item", chosenItem.code + " " + chosenItem.title, itemFacts(chosenItem));
+        showConfirmation();
       } else if (change) {
         if (change.dataset.change === "resident") { chosenResidents = []; showResidents(); residentQ.focus(); }
         else if (change.dataset.change === "add") {
           document.getElementById("offline-resident-search").hidden = false;
           residentQ.focus();
-        } else { chosenItem = null; showChoice("item", null); listItems(); itemQ.focus(); }
+        } else { chosenItem = null; showChoice("item", null); showConfirmation(); listItems(); itemQ.focus(); }
       }
     });
     form.addEventListener("submit", (event) => {
@@ -482,6 +499,7 @@
       if (!chosenResidents.length) problem = t("pick_resident");
       else if (!chosenItem) problem = t("pick_item");
       else if (chosenResidents.length > 1 && chosenItem.kind === "infraction") problem = t("group_infraction");
+      else if (chosenItem.kind === "infraction" && !document.getElementById("offline-confirm").checked) problem = t("not_confirmed");
       else if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) problem = t("date_missing");
       else if (date > today) problem = t("date_future");
       else if (date < daysBefore(today, backdateDays)) problem = t("date_old", { days: backdateDays });
