@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 REMEMBER_DAYS = 30
 KEPT = "kept_post"
+HAD_FILES = "_had_files"
 
 
 class SignInForm(AuthenticationForm):
@@ -81,6 +82,8 @@ def keep_post_when_signed_out(view: Callable[..., HttpResponse]) -> Callable[...
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "POST" and not request.user.is_authenticated:
             data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+            if request.FILES:
+                data[HAD_FILES] = ["1"]  # the view asks for them again
             request.session[KEPT] = {"path": request.path, "data": data}
             return redirect_to_login(f"{request.path}?resume=1")
         return view(request, *args, **kwargs)

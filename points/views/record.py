@@ -33,7 +33,7 @@ from points.standing import compute_standing
 from points.validators import MAX_UPLOAD_MB
 from villages.access import require_role
 from villages.models import Membership, Resident, Village
-from villages.signin import keep_post_when_signed_out, take_kept_post
+from villages.signin import HAD_FILES, keep_post_when_signed_out, take_kept_post
 
 SCORER = Membership.Role.SCORER
 # Refusals from record_entry that belong next to one field; the rest show above the form.
@@ -97,6 +97,8 @@ def record(request: HttpRequest) -> HttpResponse:
         kept = take_kept_post(request)
         if kept is not None:
             messages.info(request, KEPT_MESSAGE)
+            if kept.get(HAD_FILES):
+                messages.warning(request, _("Choose the photo again."))
         return render(request, "points/record.html", _record_context(request, village, kept=kept))
 
     # Resolved before the form is read: an id from another village is a 404 and nothing more.

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from points.models import Entry
@@ -127,3 +128,12 @@ def test_an_administrator_resetting_the_password_ends_a_kept_sign_in(client, sco
     assert client.get(reverse("points:record")).status_code == 200
     reset_password(user=scorer, village=village, actor=admin)
     assert client.get(reverse("points:record")).status_code == 302
+
+
+def test_a_photo_chosen_before_the_session_ended_is_asked_for_again(scorer_client, resident, deed):
+    end_the_session(scorer_client)
+    photo = SimpleUploadedFile("tree.jpg", b"not looked at", content_type="image/jpeg")
+    scorer_client.post(reverse("points:record"), {**entry_form(resident, deed, str(uuid.uuid4())), "photo": photo})
+    sign_in(scorer_client)
+    page = scorer_client.get("/record/?resume=1").content.decode()
+    assert "Choose the photo again." in page and "帮五保户挑水" in page
