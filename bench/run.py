@@ -46,6 +46,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import scorer
+
 ROOT = Path(__file__).resolve().parent.parent
 # Ratios to a floor measured in the same run (issue 18). "pages": big village ÷ tiny village.
 GOALS = {
@@ -589,6 +591,8 @@ MEASUREMENTS = {
     "certificates": measure_certificates,
     "batch": measure_batch,
 }
+# The scorer's pages, big village ÷ tiny village, and the item picker against its floor (issue 15).
+MEASUREMENTS.update(scorer.MEASUREMENTS)
 
 
 # --- Under load: gunicorn over loopback ------------------------------------------------------
@@ -939,6 +943,7 @@ def main(argv: list[str] | None = None) -> None:
         "snapshots": args.snapshot_runs,
         "certificates": args.certificates,
         "batch": 2,
+        **dict.fromkeys(scorer.MEASUREMENTS, args.slow_repeat),
     }
     print("… snapshots of the closed months (untimed, as the monthly job takes them)", file=sys.stderr, flush=True)
     prepare_snapshots(county)
