@@ -363,7 +363,14 @@ def get_claim_for_confirmer(request: HttpRequest, pk: int) -> Claim:
 
 
 def get_claim_photo_for(request: HttpRequest, pk: int) -> Claim:
-    """A claim with a photo, for the resident who claimed it and the village's scorers and heads; 404 otherwise."""
+    """A claim with a photo, for the resident who claimed it (signed in or from their card) and the
+    village's scorers and heads; 404 otherwise."""
+    card = current_card(request)
+    if card is not None:
+        claim = Claim.objects.filter(pk=pk, resident=card.resident).exclude(photo="").first()
+        if claim is None:
+            raise Http404
+        return claim
     acting = get_acting(request)
     if acting is None:
         raise Http404

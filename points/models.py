@@ -263,6 +263,10 @@ class Claim(models.Model):
         CONFIRMED = "confirmed", _("confirmed")
         DECLINED = "declined", _("declined")
 
+    class Channel(models.TextChoices):
+        ACCOUNT = "account", _("from the resident's login")
+        CARD = "card", _("from the resident's card")
+
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="claims")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="claims")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="claims")
@@ -271,7 +275,14 @@ class Claim(models.Model):
     witness = models.CharField(_("witness"), max_length=100, blank=True)
     # Under MEDIA_ROOT, outside the web root; served only by points.views.claims.claim_photo.
     photo = models.CharField(_("photo"), max_length=200, blank=True, editable=False)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The resident's login; empty when the claim was sent from their card (`card`).
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("filed"), max_length=10, choices=Channel.choices, default=Channel.ACCOUNT)
+    card = models.ForeignKey(
+        "villages.ResidentCard", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
     filed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
     # Filing the same form twice files one claim; confirming twice records one entry (this key).
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -297,6 +308,11 @@ class Claim(models.Model):
                     & ~models.Q(decline_reason="")
                 ),
                 name="claim_decision_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel="account", filed_by__isnull=False)
+                | models.Q(channel="card", card__isnull=False),
+                name="claim_says_who_filed_it",
             ),
         ]
         indexes = [

@@ -246,6 +246,8 @@ COLUMNS["card_holder"] = Column(
         "points:standing": 200,
         "points:ledger": 200,
         "points:appeal_entry": 200,
+        "points:my_claims": 200,
+        "points:claim_photo": 200,
         "points:my_certificates": 200,
         "points:certificate_pdf": 200,
         "points:entry_photo": 200,

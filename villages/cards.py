@@ -52,6 +52,8 @@ CARD_VIEWS = frozenset(
         "points:standing",
         "points:ledger",
         "points:appeal_entry",
+        "points:my_claims",
+        "points:claim_photo",
         "points:my_certificates",
         "points:certificate_pdf",
         "points:entry_photo",

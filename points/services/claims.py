@@ -16,7 +16,7 @@ from points.models import Claim, Notification
 from points.services.entries import record_entry, refuse
 from points.validators import CleanPhoto, clean_photo
 from villages.access import has_role
-from villages.models import Membership, Resident
+from villages.models import Membership, Resident, ResidentCard
 
 CONFIRMERS = (Membership.Role.SCORER, Membership.Role.HEAD)
 
@@ -24,21 +24,29 @@ CONFIRMERS = (Membership.Role.SCORER, Membership.Role.HEAD)
 def file_claim(
     *,
     resident: Resident,
-    filed_by: AbstractBaseUser,
     item: Item,
     occurred_on: date,
     words: str,
     idempotency_key: uuid.UUID,
     witness: str = "",
     photo: CleanPhoto | IO[bytes] | bytes | None = None,
+    filed_by: AbstractBaseUser | None = None,
+    card: ResidentCard | None = None,
 ) -> Claim:
-    """The resident declares a deed for a scorer to confirm. Only deeds of the current handbook;
+    """The resident declares a deed for a scorer to confirm, signed in with their login (`filed_by`)
+    or from their card (`card`, a usable one). Only deeds of the current handbook;
     the photo is checked like a scorer's (points.validators.clean_photo). The same key files once.
     Caps, consent and the backdating window are checked when the claim is confirmed."""
     existing = Claim.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    if resident.user_id != filed_by.pk:
+    if card is not None:
+        if card.resident_id != resident.pk or not ResidentCard.objects.usable().filter(pk=card.pk).exists():
+            raise refuse(_("You can only claim deeds for yourself."), "not_allowed")
+        filed = {"channel": Claim.Channel.CARD, "card": card}
+    elif filed_by is not None and resident.user_id == filed_by.pk:
+        filed = {"channel": Claim.Channel.ACCOUNT, "filed_by": filed_by}
+    else:
         raise refuse(_("You can only claim deeds for yourself."), "not_allowed")
     village = resident.village
     if item.kind != Item.Kind.DEED:
@@ -75,7 +83,7 @@ def file_claim(
                 words=words,
                 witness=witness.strip(),
                 photo=name,
-                filed_by=filed_by,
+                **filed,
                 idempotency_key=idempotency_key,
             )
     except IntegrityError:

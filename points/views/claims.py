@@ -15,18 +15,25 @@ from points.models import Claim
 from points.services import confirm_claim, decline_claim, file_claim
 from points.validators import MAX_UPLOAD_MB
 from villages.access import require_role
+from villages.cards import card_or_login_required, current_card
 
 RECENTLY_DECIDED = 10
 
 
-@login_required
+@card_or_login_required
 def my_claims(request: HttpRequest) -> HttpResponse:
-    """The resident's claimed deeds with their answers, and the form to claim another."""
+    """The resident's claimed deeds with their answers, and the form to claim another. From a login
+    or a card session."""
     resident = get_own_resident(request)
     form = ClaimForm(request.POST or None, request.FILES or None, village=resident.village)
     if request.method == "POST" and form.is_valid():
         try:
-            file_claim(resident=resident, filed_by=request.user, **form.claim_values)
+            file_claim(
+                resident=resident,
+                filed_by=request.user if request.user.is_authenticated else None,
+                card=current_card(request),
+                **form.claim_values,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -72,7 +79,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "points/claim_detail.html", {"claim": claim, "form": form})
 
 
-@login_required
+@card_or_login_required
 @cache_control(private=True, max_age=3600)
 def claim_photo(request: HttpRequest, pk: int) -> FileResponse:
     """A claim's photo, to the resident who claimed and the village's scorers and heads."""

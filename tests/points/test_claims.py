@@ -12,6 +12,8 @@ from PIL import Image
 
 from points.models import Claim, Entry, Notification
 from points.services import confirm_claim, decline_claim, file_claim
+from points.services.cards import issue_card, revoke_card
+from villages.cards import card_path
 
 
 def _jpeg() -> bytes:
@@ -26,8 +28,13 @@ def media(settings, tmp_path):
 
 
 def claim_for(resident, item, **fields) -> Claim:
-    values = {"occurred_on": resident.village.today(), "words": "帮王奶奶修好了篱笆", "idempotency_key": uuid.uuid4()}
-    return file_claim(resident=resident, filed_by=resident.user, item=item, **{**values, **fields})
+    values = {
+        "occurred_on": resident.village.today(),
+        "words": "帮王奶奶修好了篱笆",
+        "idempotency_key": uuid.uuid4(),
+        "filed_by": resident.user,
+    }
+    return file_claim(resident=resident, item=item, **{**values, **fields})
 
 
 def test_a_confirmed_claim_writes_exactly_one_entry_even_when_confirmed_twice(clock, resident, scorer, deed):
@@ -148,6 +155,43 @@ def test_the_resident_claims_through_the_form_and_the_scorer_confirms_through_th
     assert client.get(reverse("points:claim_photo", args=[claim.pk]))["Content-Type"] == "image/jpeg"
     assert client.post(reverse("points:claim_detail", args=[claim.pk]), {"answer": "confirm"}).status_code == 302
     assert Entry.objects.get().recorded_by == scorer
+
+
+# --- From the resident's card --------------------------------------------------------------------
+
+
+def test_a_card_holder_files_a_claim_from_their_card(clock, resident, head, deed):
+    card = issue_card(resident=resident, issued_by=head).card
+    claim = claim_for(resident, deed, filed_by=None, card=card)
+    assert (claim.channel, claim.card, claim.filed_by) == (Claim.Channel.CARD, card, None)
+
+
+def test_a_revoked_card_or_another_residents_card_cannot_claim(clock, resident, other_resident, head, deed):
+    theirs = issue_card(resident=other_resident, issued_by=head).card
+    card = issue_card(resident=resident, issued_by=head).card
+    revoke_card(card=card, revoked_by=head)
+    for used in (card, theirs):
+        with pytest.raises(ValidationError) as refusal:
+            claim_for(resident, deed, filed_by=None, card=used)
+        assert refusal.value.code == "not_allowed"
+    assert Claim.objects.count() == 0
+
+
+def test_the_card_holder_claims_on_the_page_and_reads_the_answer(client, clock, resident, scorer, head, deed):
+    client.get(card_path(issue_card(resident=resident, issued_by=head).secrets))
+    form = client.get(reverse("points:my_claims")).context["form"]
+    data = {
+        "item": deed.pk,
+        "occurred_on": resident.village.today().isoformat(),
+        "words": "扫了村口的路",
+        "idempotency_key": form.initial["idempotency_key"],
+    }
+    assert client.post(reverse("points:my_claims"), data).status_code == 302
+    claim = Claim.objects.get()
+    assert claim.channel == Claim.Channel.CARD
+    decline_claim(claim=claim, decider=scorer, reason="那天路是村里扫的")
+    page = client.get(reverse("points:my_claims")).content.decode()
+    assert "那天路是村里扫的" in page and reverse("points:my_file_pdf") not in page
 
 
 # --- My whole file -------------------------------------------------------------------------------
