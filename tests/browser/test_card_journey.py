@@ -1,4 +1,4 @@
-"""Resident cards on a 390×844 phone: open a card, appeal a line, reach nothing else; revoke and
+"""Resident cards on a 390×844 phone: open a card, appeal a line, claim a deed, reach nothing else; revoke and
 reissue; ten wrong codes; an elder followed by the household; a paper appeal decided by the head."""
 
 import re
@@ -9,7 +9,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from points.models import Appeal
+from points.models import Appeal, Claim
+from points.services import decline_claim
 from points.services.cards import issue_card
 from tests.browser.conftest import sign_in
 from tests.factories import ResidentFactory, record
@@ -46,6 +47,20 @@ def test_a_card_opens_the_residents_pages_and_nothing_else(
     phone.screenshot(path=artifacts / "2-card-appealed.png", full_page=True)
     assert Appeal.objects.get(entry=wrong).channel == Appeal.Channel.CARD
 
+    phone.get_by_role("link", name="Claim a deed").click()
+    phone.get_by_label("Which deed?").select_option(str(deed.pk))
+    phone.get_by_label("What did you do? (a few words)").fill("帮邻居修剪了院子里的树")
+    phone.get_by_role("button", name="Send the claim").click()
+    expect(phone.get_by_role("status")).to_contain_text("Your claim has been sent.")
+    expect(phone.locator(".claims")).to_contain_text("waiting for confirmation")
+    expect(phone.get_by_role("link", name="Download my file (PDF)")).to_have_count(0)  # not for a card
+    claim = Claim.objects.get(resident=resident)
+    assert (claim.channel, claim.card) == (Claim.Channel.CARD, card.card)
+    decline_claim(claim=claim, decider=scorer, reason="那棵树是村里请人剪的")
+    phone.reload()
+    expect(phone.locator(".claims")).to_contain_text("那棵树是村里请人剪的")
+    phone.screenshot(path=artifacts / "3-card-claim-declined.png", full_page=True)
+
     for url in [
         f"/residents/{other_resident.pk}/",
         f"/residents/{resident.pk}/ledger/",
@@ -57,7 +72,7 @@ def test_a_card_opens_the_residents_pages_and_nothing_else(
         "/accounts/login/",
     ]:
         assert _status(phone, live_server.url + url) == 404, url
-    phone.screenshot(path=artifacts / "3-card-404.png", full_page=True)
+    phone.screenshot(path=artifacts / "4-card-404.png", full_page=True)
 
 
 def test_reissuing_a_lost_card_stops_the_old_address_at_once(
