@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from handbook.models import Edition, Item, Page
-from points.models import Appeal, Certificate, CertificateBatch, Entry
+from points.models import Appeal, Certificate, CertificateBatch, Claim, Entry
 from tests import test_permission_matrix as matrix
 from tests.test_permission_matrix import MATRIX, URL_NAMES, expected_status
 from villages.models import GradeBand, Household, Membership, Resident, Village
@@ -226,6 +226,21 @@ def test_no_hostile_value_gets_a_500_or_writes_on_refusal(world, name):
                 changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
                 failures.append(f"{how} {names} = {label}: refused with {response.status_code} but wrote {changed}")
     assert not failures, f"{name} as {persona}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("label", list(HOSTILE))
+def test_the_card_holders_claim_form_refuses_hostile_values_and_files_nothing(world, label):
+    client = Client(raise_request_exception=False)
+    world["sign_in"]["card_holder"](client)
+    url = reverse("points:my_claims")
+    before = Claim.objects.count()
+    response = client.generic(
+        "POST",
+        url,
+        _encode(PARAMS["points:my_claims"][1], HOSTILE[label]),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code < 500 and Claim.objects.count() == before
 
 
 PATH_ARGS = {"points:verify": "CODE", "villages:resident_export": "csv", "office:ledger_export": "csv"}
