@@ -22,8 +22,24 @@ PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DEBUG", False)
 
 
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG must be off when PRODUCTION=1: its error pages show settings and code to any visitor."
+    )
+
+
+def _weak(key: str) -> bool:
+    # Django's own test (security.W009): short, few distinct characters, or the generated placeholder.
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+
+
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
+    if key and PRODUCTION and _weak(key):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is weak: when PRODUCTION=1 it must be at least 50 random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
     if key:
         return key
     if PRODUCTION:
