@@ -209,10 +209,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-if PRODUCTION:
-    # Behind the reverse proxy the client's address is the last one it appended.
-    AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1, minimum=0)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address, for the lock-out and the audit trail: with TRUSTED_PROXIES reverse proxies
+# in front (each appending the address it got the request from to X-Forwarded-For), the one the
+# first proxy appended; whatever a client writes into the header itself stands further left and
+# is ignored. 0 (the embedded default, no proxy): the connection's own address.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if PRODUCTION else 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "villages.security.client_address"
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
