@@ -150,7 +150,14 @@ if PRODUCTION and not REDIS_URL:
     # periodic job (snapshots, notices, the outbox sweeper) would ever run.
     raise ImproperlyConfigured("REDIS_URL must point at Redis when PRODUCTION=1 (cache, Celery broker, periodic jobs).")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A request never hangs on a cache that is down: it fails within a second.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -173,6 +180,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# The result store (Redis too) is reached when a task is sent; it must fail fast like the broker,
+# not retry for 20 s inside the user's request.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A user's request never waits on a broker that is down: publishing fails fast and the outbox
 # sweeper (points.outbox) sends the message once the broker is back.

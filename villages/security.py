@@ -155,10 +155,12 @@ AUDITED_REFUSALS = frozenset(10**power for power in range(7))
 def _refusals_this_minute(user_pk: int) -> int:
     """Count one more refusal of the user in this minute (in the cache, shared by the processes)."""
     key = f"access-denied:{user_pk}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
     try:
+        cache.add(key, 0, timeout=120)
         return cache.incr(key)
     except ValueError:  # expired between add and incr
+        return 1
+    except Exception:  # the cache is down: audit this one rather than fail the request
         return 1
 
 
