@@ -338,6 +338,8 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+    # The issue form's key: the same form posted twice (a double tap, a retry) issues one certificate.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("certificate")

@@ -3,6 +3,7 @@
 import contextlib
 import os
 import tempfile
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -34,11 +35,15 @@ def _check_certifier(user: AbstractBaseUser, village: Village | int) -> None:
         raise refuse(_("Only the village head or an administrator can issue or revoke certificates."), "not_allowed")
 
 
-def issue_certificate(*, resident: Resident, issued_by: AbstractBaseUser) -> Certificate:
+def issue_certificate(
+    *, resident: Resident, issued_by: AbstractBaseUser, idempotency_key: uuid.UUID | None = None
+) -> Certificate:
     """Issue a certificate of the resident's grade and balance today; the PDF is rendered from it.
 
     Only the village head or an administrator may; the resident must live in the village and have
-    agreed to the scheme. Older certificates of the resident are superseded by this one."""
+    agreed to the scheme. Older certificates of the resident are superseded by this one. With an
+    `idempotency_key` (the issue form's), the certificate already issued under that key is returned
+    instead of a second one; a key used for another resident is refused."""
     _check_certifier(issued_by, resident.village_id)
     if resident.status != Resident.Status.ACTIVE:
         raise refuse(_("%(name)s no longer lives in the village."), "inactive", name=resident.name)
@@ -50,6 +55,7 @@ def issue_certificate(*, resident: Resident, issued_by: AbstractBaseUser) -> Cer
         grades={resident.pk: (standing.balance, standing.grade)},
         residents=[resident],
         issued_by=issued_by,
+        idempotency_key=idempotency_key,
     )
     return certificate
 
@@ -61,6 +67,7 @@ def _issue(
     grades: dict[int, tuple[Decimal, str]],
     issued_by: AbstractBaseUser,
     batch: CertificateBatch | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> list[Certificate]:
     """Issue certificates to `residents` in one transaction and return them in the same order.
 
@@ -68,10 +75,18 @@ def _issue(
     locked first (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway), so two
     issuers never draw the same number, and a rolled-back transaction gives its numbers back.
     In a batch, residents who already have its certificate get that one back: re-running a batch
-    issues nothing twice (and the (batch, resident) constraint would refuse it)."""
+    issues nothing twice (and the (batch, resident) constraint would refuse it). Likewise a single
+    certificate already issued under `idempotency_key` is given back (looked up under the lock, so
+    two posts of one form at once issue one)."""
     with transaction.atomic():
         village = Village.objects.select_for_update().get(pk=village.pk)
         existing = {}
+        if idempotency_key is not None:
+            earlier = Certificate.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None and [earlier.resident_id] != [r.pk for r in residents]:
+                raise refuse(_("This form was already used for another certificate. Reload the page."), "key_reused")
+            if earlier is not None:
+                existing = {earlier.resident_id: earlier}
         if batch is not None:
             existing = {
                 c.resident_id: c
@@ -101,6 +116,7 @@ def _issue(
                     issued_by=issued_by,
                     issued_at=now,
                     batch=batch,
+                    idempotency_key=idempotency_key,
                 )
             )
         Certificate.objects.bulk_create(new)
