@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -38,8 +39,8 @@ from hypothesis.stateful import (
 
 from handbook.models import Item
 from handbook.services import publish_edition, start_draft
-from points.models import Entry
-from points.services import record_entry, reverse_entry
+from points.models import Appeal, Entry
+from points.services import decide_appeal, file_appeal, record_entry, reverse_entry
 from points.standing import compute_standing
 from tests.factories import (
     LONG_AGO,
@@ -47,12 +48,15 @@ from tests.factories import (
     MembershipFactory,
     PageFactory,
     ResidentFactory,
+    UserFactory,
     VillageFactory,
     make_item,
 )
-from villages.models import Membership
+from villages.models import Membership, Resident
+from villages.services import record_consent, withdraw_consent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+APPEAL_WINDOW_DAYS = django_settings.APPEAL_WINDOW_DAYS
 BACKDATE_DAYS = 30
 
 
@@ -143,7 +147,15 @@ class Ledger(RuleBasedStateMachine):
             member(Membership.Role.HEAD),
             member(Membership.Role.ADMIN),
         )
-        self.residents = [ResidentFactory(village=self.village) for _ in range(2)]
+        self.residents = [ResidentFactory(village=self.village, user=UserFactory()) for _ in range(2)]
+        self.consented_on: list[date | None] = [LONG_AGO, LONG_AGO]  # None: withdrawn
+
+        # A second village beside it, whose scorer, resident and handbook must stay out of this one.
+        other = VillageFactory(backdate_days=BACKDATE_DAYS)
+        self.outsider = MembershipFactory(village=other, role=Membership.Role.SCORER).user
+        self.foreigner = ResidentFactory(village=other)
+        self.foreign_item = make_item(PageFactory(edition=EditionFactory(village=other, effective_from=LONG_AGO)))
+        self.foreign_capital = other.starting_capital
 
         page = PageFactory(edition=EditionFactory(village=self.village, effective_from=LONG_AGO))
         first = ModelEdition(number=page.edition.number, effective_from=LONG_AGO, rules=dict(FIRST_EDITION))
@@ -214,7 +226,12 @@ class Ledger(RuleBasedStateMachine):
             "occurred_on": occurred_on,
             "idempotency_key": uuid.uuid4(),
         }
-        if days_back > BACKDATE_DAYS:
+        consent = self.consented_on[who]
+        if consent is None:
+            expected_refusal = "no_consent"
+        elif occurred_on < consent:
+            expected_refusal = "before_consent"
+        elif days_back > BACKDATE_DAYS:
             expected_refusal = "too_old"
         elif rule_.cap is not None and self.places_used(who, code, rule_, occurred_on) >= rule_.cap:
             expected_refusal = "cap_reached"
@@ -282,7 +299,7 @@ class Ledger(RuleBasedStateMachine):
                 idempotency_key=uuid.uuid4(),
             )
         except ValidationError as error:
-            assert error.code == "unknown_item"
+            assert error.code == ("no_consent" if self.consented_on[who] is None else "unknown_item"), error.code
         else:
             raise AssertionError("recorded with an item of a superseded edition")
         assert Entry.objects.count() == count
@@ -301,6 +318,62 @@ class Ledger(RuleBasedStateMachine):
             return
         assert original.reversed_from is None, "reversed twice"
         original.reversed_from = max(original.occurred_on, self.today)
+
+    @rule(who=st.integers(0, 1))
+    def withdraw_consent(self, who: int) -> None:
+        """From now on nobody can score the resident; their ledger and balance stay as they are."""
+        withdraw_consent(resident=self.residents[who], recorded_by=self.head)
+        self.residents[who] = Resident.objects.get(pk=self.residents[who].pk)
+        self.consented_on[who] = None
+
+    @precondition(lambda self: None in self.consented_on)
+    @rule(who=st.integers(0, 1))
+    def consent_again(self, who: int) -> None:
+        """Scored again from today on (never for a day before the new consent)."""
+        if self.consented_on[who] is not None:
+            return
+        record_consent(resident=self.residents[who], given_on=self.today, recorded_by=self.head)
+        self.residents[who] = Resident.objects.get(pk=self.residents[who].pk)
+        self.consented_on[who] = self.today
+
+    @precondition(lambda self: self.recorded)
+    @rule(pick=st.integers(0, 10_000), upheld=st.booleans())
+    def appeal_and_decide(self, pick: int, upheld: bool) -> None:
+        """The resident appeals one of their entries; the head upholds (a reversal) or rejects it."""
+        original = self.recorded[pick % len(self.recorded)]
+        entry = Entry.objects.get(pk=original.pk)
+        resident = self.residents[original.resident]
+        too_late = self.now - entry.recorded_at > timedelta(days=APPEAL_WINDOW_DAYS)
+        count = Entry.objects.count()
+        try:
+            appeal = file_appeal(entry=entry, resident_user=resident.user, reason="不是我")
+        except ValidationError as error:
+            expected = "already_reversed" if original.reversed_from is not None else "too_late"
+            assert error.code == expected and (expected != "too_late" or too_late), error.code
+            assert Entry.objects.count() == count
+            return
+        assert original.reversed_from is None and not too_late, "appealed a reversed or old entry"
+        decide_appeal(appeal=appeal, head=self.head, upheld=upheld, reason="核实过")
+        assert Appeal.objects.get(pk=appeal.pk).status == ("upheld" if upheld else "rejected")
+        if upheld:
+            original.reversed_from = max(original.occurred_on, self.today)
+        assert Entry.objects.count() == count + (1 if upheld else 0)
+
+    @rule(who=st.integers(0, 1), inward=st.booleans())
+    def score_across_villages(self, who: int, inward: bool) -> None:
+        """The other village's scorer scores here, or this one's there: refused, nothing written."""
+        scorer, resident, item = (
+            (self.outsider, self.residents[who], Item.objects.get(pk=self.in_force(self.today).item_ids["1.1"]))
+            if inward
+            else (self.scorer, self.foreigner, self.foreign_item)
+        )
+        count = Entry.objects.count()
+        with pytest.raises(ValidationError) as refused:
+            record_entry(
+                scorer=scorer, resident=resident, item=item, occurred_on=self.today, idempotency_key=uuid.uuid4()
+            )
+        assert refused.value.code == "foreign_village"
+        assert Entry.objects.count() == count
 
     # One pending edition at a time: which edition a draft copies while another waits for its
     # effective date is a product decision this test leaves open.
@@ -372,6 +445,11 @@ class Ledger(RuleBasedStateMachine):
             assert compute_standing(resident=resident, on=yesterday).balance == self.expected_balance(who, yesterday)
 
     @invariant()
+    def the_other_village_is_untouched(self) -> None:
+        assert compute_standing(resident=self.foreigner).balance == self.foreign_capital
+        assert not Entry.objects.filter(resident=self.foreigner).exists()
+
+    @invariant()
     def no_cap_is_exceeded(self) -> None:
         if not hasattr(self, "village"):
             return
@@ -419,8 +497,8 @@ class Ledger(RuleBasedStateMachine):
 def test_it_keeps_balance_caps_and_past_entries_true_under_any_sequence_of_operations():
     run_state_machine_as_test(
         Ledger,
+        # max_examples from the profile (tests/conftest.py, HYPOTHESIS_PROFILE): 30 by default.
         settings=settings(
-            max_examples=30,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
