@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -196,6 +196,29 @@ def resume_batch(*, batch: CertificateBatch, requested_by: AbstractBaseUser) -> 
     return batch
 
 
+# A running batch's worker beats after every chunk (seconds apart); one silent for this long died.
+STALL_AFTER = timedelta(minutes=3)
+
+
+def resume_stalled_batches(*, stalled_for: timedelta = STALL_AFTER) -> int:
+    """Enqueue again every unfinished batch whose worker has shown no sign of life for `stalled_for`
+    (killed mid-batch: the broker would hold its task until the visibility timeout, an hour). The
+    periodic job runs every minute, so such a batch goes on within about four minutes. Harmless if
+    the old worker is alive after all: a batch never issues a certificate twice. Returns how many."""
+    cutoff = timezone.now() - stalled_for
+    stalled = CertificateBatch.objects.exclude(status=CertificateBatch.Status.DONE).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, requested_at__lt=cutoff)
+    )
+    resumed = 0
+    for pk in list(stalled.values_list("pk", flat=True)):
+        with transaction.atomic():
+            # Claimed by moving the heartbeat: the next run of the job leaves it to this resumption.
+            if CertificateBatch.objects.filter(pk=pk).update(heartbeat_at=timezone.now()):
+                outbox.enqueue(render_certificate_batch, pk)
+                resumed += 1
+    return resumed
+
+
 def batch_pdf_path(batch: CertificateBatch) -> Path:
     return Path(settings.MEDIA_ROOT) / "certificates" / f"batch-{batch.pk}.pdf"
 
@@ -237,7 +260,9 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
     batch = CertificateBatch.objects.select_related("village", "requested_by").filter(pk=batch_id).first()
     if batch is None or batch.status == CertificateBatch.Status.DONE:
         return batch
-    CertificateBatch.objects.filter(pk=batch.pk).update(status=CertificateBatch.Status.RUNNING, done=0)
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        status=CertificateBatch.Status.RUNNING, done=0, heartbeat_at=timezone.now()
+    )
     village = batch.village
     found = Resident.objects.filter(pk__in=batch.resident_ids).in_bulk()
     residents = [found[pk] for pk in batch.resident_ids if pk in found]
@@ -255,7 +280,9 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
                 ):
                     certificates.draw_certificate(canvas, certificate_data(certificate))
                     canvas.showPage()
-                CertificateBatch.objects.filter(pk=batch.pk).update(done=start + len(chunk))
+                CertificateBatch.objects.filter(pk=batch.pk).update(
+                    done=start + len(chunk), heartbeat_at=timezone.now()
+                )
             canvas.save()
             handle.flush()
             os.fsync(handle.fileno())
