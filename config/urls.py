@@ -6,6 +6,7 @@ from config.health import healthz
 from points.views.offline import clear_site_data, manifest, service_worker
 from villages.forms import SignInForm
 
+handler500 = "config.errors.server_error"
 admin.site.site_header = admin.site.site_title = "Village Points"
 
 urlpatterns = [

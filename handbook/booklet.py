@@ -170,6 +170,22 @@ def _rules(item: Item) -> list[str]:
             )
             % {"months": item.validity_months}
         )
+    if item.warning_days and item.kind == Item.Kind.INFRACTION:
+        rules.append(
+            ngettext(
+                "deducted only after a warning in the %(days)d day before",
+                "deducted only after a warning in the %(days)d days before",
+                item.warning_days,
+            )
+            % {"days": item.warning_days}
+        )
+    if item.kind == Item.Kind.WARNING:
+        if item.warns_for:
+            rules.append(_("comes before %(code)s") % {"code": item.warns_for})
+        rules.append(
+            ngettext("shows for %(days)d day", "shows for %(days)d days", item.warning_days or 0)
+            % {"days": item.warning_days or 0}
+        )
     return rules
 
 
