@@ -1,6 +1,7 @@
 """A certificate's status label — current, superseded or revoked — is the same everywhere it shows:
 the registry, the resident's page in the office, the resident's own list and the public
-verification page. A revoked certificate says so even when it is the newest."""
+verification page. A revoked certificate says so even when it is the newest; once every newer one is
+revoked, the newest one standing is current again."""
 
 import re
 
@@ -44,14 +45,14 @@ def test_every_list_labels_superseded_revoked_and_current_alike(client, head, re
     assert _labels_everywhere(client, head, resident, three) == [expected] * 3
 
 
-def test_the_newest_certificate_once_revoked_is_revoked_everywhere_and_on_the_public_page(
+def test_revoking_the_newest_makes_the_newest_one_standing_current_everywhere_and_on_the_public_page(
     client, head, resident, three
 ):
     first, second, third = three
     revoke_certificate(certificate=third, revoked_by=head, reason="moved away")
-    expected = {first.serial: "superseded", second.serial: "revoked", third.serial: "revoked"}
+    expected = {first.serial: "current", second.serial: "revoked", third.serial: "revoked"}
     assert _labels_everywhere(client, head, resident, three) == [expected] * 3
     client.logout()
     verdicts = {c.serial: client.get(reverse("points:verify", args=[code_for(c)])).content.decode() for c in three}
     assert "verify-revoked" in verdicts[third.serial] and "verify-revoked" in verdicts[second.serial]
-    assert "verify-superseded" in verdicts[first.serial]
+    assert "verify-current" in verdicts[first.serial]
