@@ -46,6 +46,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import scorer
+
 ROOT = Path(__file__).resolve().parent.parent
 # Ratios to a floor measured in the same run (issue 18). "pages": big village ÷ tiny village.
 GOALS = {
@@ -255,6 +257,8 @@ def measure_record(county: County, n: int) -> Measurement:
     """The scorer's POST through the whole view: form, access checks, idempotency and cap check, insert."""
     from django.urls import reverse
 
+    from villages.models import Resident
+
     url = reverse("points:record")
     today = county.village.today().isoformat()
 
@@ -279,6 +283,9 @@ def measure_record(county: County, n: int) -> Measurement:
         n,
     )
     tiny = county.client(county.tiny_scorer)
+    # Like the big village's picks, a resident without an account: one with an account gets a
+    # notice through the outbox, whose task runs in-process here (eager) and would be counted.
+    tiny_resident = Resident.objects.filter(village=county.tiny_village, user__isnull=True).scorable().first()
     return Measurement(
         name="record an entry (scorer's POST)",
         unit="request",
@@ -286,7 +293,7 @@ def measure_record(county: County, n: int) -> Measurement:
         floor_name="bare view, one INSERT",
         floor_times=floor,
         queries=count_queries(lambda: post(client, picks[0], county.item)),
-        queries_small=count_queries(lambda: post(tiny, county.tiny_resident, county.tiny_item)),
+        queries_small=count_queries(lambda: post(tiny, tiny_resident, county.tiny_item)),
         goal=GOALS["record"],
     )
 
@@ -584,6 +591,8 @@ MEASUREMENTS = {
     "certificates": measure_certificates,
     "batch": measure_batch,
 }
+# The scorer's pages, big village ÷ tiny village, and the item picker against its floor (issue 15).
+MEASUREMENTS.update(scorer.MEASUREMENTS)
 
 
 # --- Under load: gunicorn over loopback ------------------------------------------------------
@@ -934,6 +943,7 @@ def main(argv: list[str] | None = None) -> None:
         "snapshots": args.snapshot_runs,
         "certificates": args.certificates,
         "batch": 2,
+        **dict.fromkeys(scorer.MEASUREMENTS, args.slow_repeat),
     }
     print("… snapshots of the closed months (untimed, as the monthly job takes them)", file=sys.stderr, flush=True)
     prepare_snapshots(county)

@@ -155,6 +155,9 @@ PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "points:review_case":              ([], ["decision", "reason"]),
     "points:review_queue":             ([], []),
     "points:review_request":           ([], ["reason"]),
+    "points:record_group":             (["item", "iq", "hp", "r", "household", "q"],
+                                        ["item", "r", "household", "q", "do", "idempotency_key", "occurred_on",
+                                         "note", "witness"]),
 }
 # fmt: on
 

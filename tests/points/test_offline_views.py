@@ -410,3 +410,29 @@ def test_it_answers_an_entry_that_breaks_the_schema_with_400_and_the_reason(
 def test_it_answers_deep_or_huge_json_with_400(scorer_client, body):
     response = scorer_client.post(SYNC, body, content_type="application/json")
     assert response.status_code == 400
+
+
+# --- Fetched only when it changed (issue 15) -----------------------------------------------------
+
+
+def test_it_answers_304_while_the_phones_copy_is_current_and_200_when_it_changed(scorer_client, two_villages, village):
+    url = reverse("points:offline_data")
+    first = scorer_client.get(url)
+    etag = first["ETag"]
+    again = scorer_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    ResidentFactory(village=village, name="新来的")
+    changed = scorer_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert "新来的" in changed.content.decode()
+    assert changed["ETag"] != etag
+
+
+def test_a_new_sign_in_gets_the_snapshot_again_with_a_token_that_works(client, scorer, two_villages):
+    client.force_login(scorer)
+    etag = client.get(reverse("points:offline_data"))["ETag"]
+    client.logout()
+    client.force_login(scorer)
+    client.cookies.pop("csrftoken", None)  # signing in again gives a new CSRF secret
+    assert client.get(reverse("points:offline_data"), HTTP_IF_NONE_MATCH=etag).status_code == 200
