@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "villages",
     "handbook",
     "points",
+    "store",
     "office",
     "demo",
 ]
