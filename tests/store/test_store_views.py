@@ -1,0 +1,85 @@
+"""The store's pages through the test client: the counter, the receipt, the resident's store page."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from points.standing import compute_standing
+from store.models import Receipt
+from store.services import redeem
+
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+def test_the_counter_finds_a_resident_by_pinyin_initials(client, keeper, store, resident):
+    client.force_login(keeper)
+    response = client.get(reverse("store:counter"), {"q": "lw"})
+    assert response.status_code == 200
+    assert "李伟" in response.text
+    assert reverse("store:serve", args=[resident.pk]) in response.text
+
+
+def test_it_redeems_from_review_to_receipt_and_a_second_confirm_changes_nothing(
+    client, keeper, store, resident, oil, rice, earn
+):
+    earn(resident, 3)
+    client.force_login(keeper)
+    url = reverse("store:serve", args=[resident.pk])
+    review = client.get(url, {"review": "1", f"q{oil.pk}": "2", f"q{rice.pk}": "1"})
+    assert review.status_code == 200 and review.context["form"].total == 30
+    key = review.context["key"]
+    confirm = {"idempotency_key": str(key), f"q{oil.pk}": "2", f"q{rice.pk}": "1"}
+
+    first = client.post(url, confirm)
+    second = client.post(url, confirm)
+
+    receipt = Receipt.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == reverse("store:receipt", args=[receipt.pk])
+    assert client.get(first.url).status_code == 200
+
+
+def test_a_redemption_beyond_the_balance_is_refused_with_the_reason(client, keeper, store, resident, rice, earn):
+    earn(resident, 1)
+    client.force_login(keeper)
+    response = client.post(
+        reverse("store:serve", args=[resident.pk]), {"idempotency_key": str(uuid.uuid4()), f"q{rice.pk}": "1"}
+    )
+    assert response.status_code == 400
+    assert "has 10 store points; these goods cost 20" in response.text
+    assert not Receipt.objects.exists()
+
+
+def test_the_resident_sees_store_points_expiry_receipts_and_an_unchanged_grade(
+    client, keeper, store, resident, oil, earn
+):
+    earn(resident, 1)
+    grade = compute_standing(resident=resident).grade
+    redeem(keeper=keeper, resident=resident, basket={oil.pk: 1}, idempotency_key=uuid.uuid4())
+    client.force_login(resident.user)
+
+    response = client.get(reverse("store:mine"))
+
+    assert response.status_code == 200
+    assert "5 store points" in response.text
+    assert f'data-testid="grade">{grade}<' in response.text
+    assert "5 spent" in response.text
+
+
+def test_the_catalogue_shows_stock(client, keeper, store, oil):
+    client.force_login(keeper)
+    response = client.get(reverse("store:catalogue"))
+    assert f'data-testid="stock-{oil.pk}">10<' in response.text
+
+
+def test_the_report_reconciles_stock_and_points(client, head, keeper, store, resident, oil, earn):
+    earn(resident, 1)
+    redeem(keeper=keeper, resident=resident, basket={oil.pk: 2}, idempotency_key=uuid.uuid4())
+    client.force_login(head)
+    report = client.get(reverse("store:report")).context["report"]
+    (row,) = report.rows
+    assert (row.opening, row.delivered, row.redeemed, row.written_off, row.closing) == (0, 10, 2, 0, 8)
+    assert report.reconciled and (report.credited, report.spent) == (10, 10)
+    for fmt in ("pdf", "csv", "xlsx"):
+        assert client.get(reverse("store:report_download", args=[fmt])).status_code == 200
