@@ -28,7 +28,9 @@ from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
 from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
 from points.verification import code_for
+from store.services import add_goods, configure_store, deliver, redeem
 from tests.conftest import _member
+from villages.benefits import offer_benefit
 from villages.models import Membership
 
 Role = Membership.Role
@@ -149,6 +151,22 @@ MATRIX = {
     "office:grades":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     "office:capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
     "office:audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    # --- The points store: the counter (store keepers), catalogue and stock, reports, benefits ---------
+    "store:counter":                   ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "store:serve":                     ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "store:receipt":                   ("get",  None, [302, 200, 404, 404, 200, 200, 404, 404]),
+    "store:receipt_return":            ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "store:catalogue":                 ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:goods_add":                 ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:goods_edit":                ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "store:goods_stock":               ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "store:goods_photo":               ("get",  None, [302, 200, 200, 200, 200, 200, 404, 404]),
+    "store:settings":                  ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:report":                    ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:report_download":           ("get",  None, [302, 403, 403, 403, 200, 200, 403, 404]),
+    "store:mine":                      ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "store:benefits":                  ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:benefit_end":               ("post", {},   [302, 404, 404, 404, 302, 302, 404, 404]),
 }
 # fmt: on
 
@@ -164,6 +182,32 @@ class Column:
 
 # persona -> its column; each persona's client is prepared by world["sign_in"][persona].
 COLUMNS: dict[str, Column] = {}
+
+# The store keeper of village X (and nothing else there): the counter, the catalogue and stock,
+# receipts; like any signed-in user the public and account pages, the handbook and home; 404 for
+# residents, entries and certificates; 403 for every other list.
+_KEEPER_SEES = [
+    *["password_change", "password_change_done", "healthz", "service_worker", "manifest", "points:verify"],
+    *["office:home", "handbook:index", "handbook:page", "handbook:item"],
+    *["store:counter", "store:serve", "store:receipt", "store:catalogue", "store:goods_stock", "store:goods_photo"],
+]
+_KEEPER_NOT_FOUND = [
+    *["villages:resident_detail", "villages:resident_move", "villages:resident_status", "villages:resident_consent"],
+    *["points:standing", "points:ledger", "points:appeal_entry", "points:my_certificates", "points:entry_photo"],
+    *["points:appeal_decide", "points:resident_standing", "points:resident_ledger", "points:statement"],
+    *["points:resident_certificates", "points:issue_certificate", "points:certificate_pdf"],
+    *["points:revoke_certificate", "points:batch", "points:batch_resume", "points:batch_pdf"],
+    *["store:goods_edit", "store:mine", "store:benefit_end"],
+]
+COLUMNS["store_keeper"] = Column(
+    default=403,
+    exceptions={
+        **dict.fromkeys(_KEEPER_SEES, 200),
+        **dict.fromkeys(_KEEPER_NOT_FOUND, 404),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch"], 302),
+        "store:receipt_return": 400,
+    },
+)
 
 
 def expected_status(name: str, persona: str) -> int:
@@ -221,6 +265,7 @@ def world(
         idempotency_key=uuid.uuid4(),
     )
     certificate = issue_certificate(resident=resident, issued_by=head)
+    store = _open_store(village=village, head=head, admin=admin, resident=resident)
     batch = start_batch(village=village, requested_by=head)
     if request.node.callspec.params.get("name") == "points:batch_pdf":
         run_certificate_batch(batch_id=batch.pk)  # renders the PDF: only where it is asked for
@@ -238,6 +283,7 @@ def world(
         "admin": admin,
         "scorer_y": scorer_y,
         "head_y": head_y,
+        "store_keeper": store["keeper"],
     }
     a = resident.pk
     args = {
@@ -267,6 +313,14 @@ def world(
         "points:batch_resume": [batch.pk],
         "points:batch_pdf": [batch.pk],
         "points:verify": [code_for(certificate)],
+        "store:serve": [a],
+        "store:receipt": [store["receipt"].pk],
+        "store:receipt_return": [store["receipt"].pk],
+        "store:goods_edit": [store["goods"].pk],
+        "store:goods_stock": [store["goods"].pk],
+        "store:goods_photo": [store["goods"].pk],
+        "store:report_download": ["csv"],
+        "store:benefit_end": [store["benefit"].pk],
         "handbook:page": [published.pk, deed.page.number],
         "handbook:item": [deed.pk],
         "handbook:editor_edition_booklet": [published.pk],
@@ -288,6 +342,19 @@ def world(
         for persona, user in users.items()
     }
     return {"sign_in": sign_in, "args": args, "data": data}
+
+
+def _open_store(*, village, head, admin, resident) -> dict:
+    """Village X's store: a keeper, oil with a photo and stock, a receipt of resident A, a benefit."""
+    keeper = _member(village, Role.STORE_KEEPER, "keeper")
+    configure_store(author=head, village=village, credits_from=village.today(), recognise_after_days=0)
+    goods = add_goods(author=head, village=village, name="花生油", price_points=1, photo=_jpeg())
+    deliver(author=keeper, goods=goods, quantity=5, reason="供销社")
+    receipt = redeem(keeper=keeper, resident=resident, basket={goods.pk: 1}, idempotency_key=uuid.uuid4())
+    benefit = offer_benefit(
+        village=village, grade="A", text="免押金租用农具", provider="合作社", starts_on=village.today(), author=admin
+    )
+    return {"keeper": keeper, "goods": goods, "receipt": receipt, "benefit": benefit}
 
 
 def _status(world, name: str, persona: str) -> int:
