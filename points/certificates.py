@@ -49,6 +49,7 @@ class CertificateData:
     balance: Decimal
     issued_on: date
     verify_url: str
+    benefits: tuple[str, ...] = ()  # what the grade gave on the day of issue: "text (provider)"
 
 
 def render_certificate(data: CertificateData) -> bytes:
@@ -133,6 +134,9 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
         canvas.drawString(x_value, y, value)
         y -= 7 * mm
 
+    if data.benefits:
+        _benefits(canvas, data.benefits, x=left, y=40 * mm)
+
     # Signature line, with the seal stamped across its end as a village office would.
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.6)
@@ -149,6 +153,24 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
     canvas.setFillColor(MUTED)
     canvas.setFont(FONT, 7.5)
     canvas.drawCentredString(qr_x + qr_size / 2, qr_y - 3.5 * mm, "扫码验证真伪 Scan to verify")
+
+
+BENEFITS_PRINTED = 3
+
+
+def _benefits(canvas: Canvas, benefits: tuple[str, ...], *, x: float, y: float) -> None:
+    """Up to three benefits of the grade under it, in the free space left of the signature."""
+    canvas.setFillColor(SEAL_RED)
+    canvas.setFont(FONT, 8)
+    canvas.drawString(x, y, "凭本证可享 Benefits of this grade")
+    canvas.setFillColor(INK)
+    canvas.setFont(FONT, 7.5)
+    shown = list(benefits[:BENEFITS_PRINTED])
+    if len(benefits) > BENEFITS_PRINTED:
+        shown.append(f"… +{len(benefits) - BENEFITS_PRINTED}")
+    for number, text in enumerate(shown, start=1):
+        line = text if len(text) <= 34 else text[:33] + "…"
+        canvas.drawString(x, y - number * 4.2 * mm, f"· {line}")
 
 
 def _frame(canvas: Canvas, width: float, height: float) -> None:

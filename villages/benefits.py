@@ -18,9 +18,10 @@ from villages.grades import Band, bands_on
 from villages.models import Benefit, Membership, Village
 
 
-def benefits_for(*, village: Village, grade: str, on: date) -> list[Benefit]:
-    """The benefits `grade` gives in `village` on `on`, oldest offer first. Two queries."""
-    bands = bands_on(village=village, on=on)
+def benefits_for(*, village: Village, grade: str, on: date, bands: list[Band] | None = None) -> list[Benefit]:
+    """The benefits `grade` gives in `village` on `on`, oldest offer first. Two queries, or one when
+    the caller passes the scale in force on `on` (`bands`, highest first)."""
+    bands = bands_on(village=village, on=on) if bands is None else bands
     grades = [band.grade for band in bands]
     if grade not in grades or grades.index(grade) == len(grades) - 1:
         return []  # unknown grade, or the lowest: no benefit, never a penalty

@@ -9,6 +9,7 @@ from points.chart import build_chart
 from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
 from points.standing import compute_standing
+from villages.benefits import benefits_for
 from villages.models import Resident
 
 UPCOMING_EXPIRIES = 5
@@ -46,6 +47,7 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool, notification
             .select_related("entry__item")
             .order_by("-filed_at")[:RECENT_APPEALS],
             "notifications": notifications,
+            "benefits": benefits_for(village=resident.village, grade=current.grade, on=current.on, bands=current.bands),
         },
     )
 
