@@ -135,7 +135,7 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
         y -= 7 * mm
 
     if data.benefits:
-        _benefits(canvas, data.benefits, x=left, y=40 * mm)
+        _benefits(canvas, data.benefits, x=left, y=35 * mm, width=72 * mm)
 
     # Signature line, with the seal stamped across its end as a village office would.
     canvas.setStrokeColor(INK)
@@ -158,8 +158,9 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
 BENEFITS_PRINTED = 3
 
 
-def _benefits(canvas: Canvas, benefits: tuple[str, ...], *, x: float, y: float) -> None:
-    """Up to three benefits of the grade under it, in the free space left of the signature."""
+def _benefits(canvas: Canvas, benefits: tuple[str, ...], *, x: float, y: float, width: float) -> None:
+    """Up to three benefits of the grade under it, in the free space left of the signature, each
+    cut to `width` with an ellipsis."""
     canvas.setFillColor(SEAL_RED)
     canvas.setFont(FONT, 8)
     canvas.drawString(x, y, "凭本证可享 Benefits of this grade")
@@ -169,8 +170,10 @@ def _benefits(canvas: Canvas, benefits: tuple[str, ...], *, x: float, y: float) 
     if len(benefits) > BENEFITS_PRINTED:
         shown.append(f"… +{len(benefits) - BENEFITS_PRINTED}")
     for number, text in enumerate(shown, start=1):
-        line = text if len(text) <= 34 else text[:33] + "…"
-        canvas.drawString(x, y - number * 4.2 * mm, f"· {line}")
+        line = f"· {text}"
+        while canvas.stringWidth(line, FONT, 7.5) > width and len(line) > 3:
+            line = line[:-2] + "…"
+        canvas.drawString(x, y - number * 4.2 * mm, line)
 
 
 def _frame(canvas: Canvas, width: float, height: float) -> None:
