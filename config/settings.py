@@ -2,7 +2,7 @@
 
 With no variables set this is the *embedded default*: SQLite in ./var, Celery tasks run
 eagerly, a secret key generated once into ./var. PRODUCTION=1 switches on the strict
-checks: SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL must be given, cookies are secure.
+checks: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL must be given, cookies are secure.
 """
 
 import secrets
@@ -130,6 +130,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if PRODUCTION and not REDIS_URL:
+    # Without it, tasks would run inside the request, each process would cache on its own and no
+    # periodic job (snapshots, notices, the outbox sweeper) would ever run.
+    raise ImproperlyConfigured("REDIS_URL must point at Redis when PRODUCTION=1 (cache, Celery broker, periodic jobs).")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL

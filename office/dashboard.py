@@ -7,7 +7,7 @@ residents as for 1,000 (tests/villages/test_dashboard.py asserts it):
 2. the residents living in the village (ids only);
 3. every resident's balance at each of the twelve month-ends: ONE query, grouped by resident, a
    filtered SUM per month over the entry_village_balance index (village, resident, counts_from,
-   points_halves) — the same rule as EntryQuerySet.counting;
+   points_halves) — points.standing.counted_halves;
 4. deeds and infractions per month and handbook page, grouped in SQL;
 5. scorer activity in the month, grouped by who recorded;
 6. the open appeals, oldest first.
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from handbook.models import Item
 from office import charts as shapes
 from points.models import Appeal, Entry
+from points.standing import balance_halves, counted_halves, in_points
 from villages.grades import grade_for, scale_history, scale_on
 from villages.models import Resident, Village
 
@@ -155,11 +156,6 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
     return dashboard
 
 
-def _counting_on(on: date) -> Q:
-    # EntryQuerySet.counting as a filter for one SUM among several.
-    return Q(counts_from__lte=on) & (Q(expires_on__isnull=True) | Q(expires_on__gt=on))
-
-
 def _standings(
     village: Village, active: set[int], months: list[date], days: list[date], scales: list
 ) -> tuple[list[MonthTrend], dict[str, int]]:
@@ -168,21 +164,22 @@ def _standings(
     rows = (
         Entry.objects.filter(village=village, counts_from__lte=days[-1])
         .values("resident_id")
-        .annotate(**{f"m{i}": Sum("points_halves", filter=_counting_on(on), default=0) for i, on in enumerate(days)})
+        .annotate(**{f"m{i}": counted_halves(on) for i, on in enumerate(days)})
         .order_by()
     )
     sums = {row["resident_id"]: row for row in rows if row["resident_id"] in active}
-    capital = Decimal(village.starting_capital)
+    capital = village.starting_capital
     trend = []
     for i, (month, on) in enumerate(zip(months, days, strict=True)):
         bands = scale_on(scales, on)
         counts: dict[str, int] = defaultdict(int)
         total = Decimal(0)
         for resident_id in active:
-            balance = capital + Decimal(sums[resident_id][f"m{i}"] if resident_id in sums else 0) / 2
+            counted = sums[resident_id][f"m{i}"] if resident_id in sums else 0
+            balance = in_points(balance_halves(capital=capital, counted=counted))
             total += balance
             counts[grade_for(balance, bands)] += 1
-        average = (total / len(active)).quantize(Decimal("0.1")) if active else capital
+        average = (total / len(active)).quantize(Decimal("0.1")) if active else Decimal(capital)
         trend.append(MonthTrend(month=month, on=on, average=average, grades=dict(counts)))
     return trend, trend[-1].grades if trend else {}
 

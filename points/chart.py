@@ -5,9 +5,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Q, Sum
 
 from points.models import Entry
+from points.standing import balance_halves, counted_halves, in_points
 from villages.grades import grade_for, scale_history, scale_on
 from villages.models import Resident
 
@@ -67,24 +67,19 @@ def build_chart(*, resident: Resident, today: date | None = None, months: int = 
     """Balance and grade at each month's end over the last `months` months.
 
     Two queries whatever the size of the ledger: all month-end balances in one aggregate (a
-    filtered SUM per month, the same rule as `EntryQuerySet.counting`), and the village's grade
+    filtered SUM per month, points.standing.counted_halves), and the village's grade
     scales in one more. `resident.village` should be loaded already.
     """
     village = resident.village
     today = today or village.today()
     days = chart_days(today, months)
     sums = Entry.objects.filter(resident=resident).aggregate(
-        **{
-            f"m{i}": Sum(
-                "points_halves",
-                filter=Q(counts_from__lte=on) & (Q(expires_on__isnull=True) | Q(expires_on__gt=on)),
-                default=0,
-            )
-            for i, on in enumerate(days)
-        }
+        **{f"m{i}": counted_halves(on) for i, on in enumerate(days)}
     )
     scales = scale_history(village_id=village.pk)
-    balances = [village.starting_capital + Decimal(sums[f"m{i}"]) / 2 for i in range(len(days))]
+    balances = [
+        in_points(balance_halves(capital=village.starting_capital, counted=sums[f"m{i}"])) for i in range(len(days))
+    ]
     grades = [grade_for(balance, scale_on(scales, on)) for balance, on in zip(balances, days, strict=True)]
 
     low = int(min(balances)) - 20

@@ -26,9 +26,12 @@ class EntryQuerySet(AppendOnlyQuerySet):
     def counting(self, *, on: date) -> "EntryQuerySet":
         """Rows whose points are part of the balance on `on` (a village-local date).
 
-        Reversals are rows too (with the opposite points), so the balance is a plain SUM.
+        Reversals are rows too (with the opposite points), so the balance is a plain SUM. The rule
+        itself lives in points.standing.counting.
         """
-        return self.filter(counts_from__lte=on).filter(models.Q(expires_on__isnull=True) | models.Q(expires_on__gt=on))
+        from points.standing import counting  # points.standing builds on these models
+
+        return self.filter(counting(on))
 
     def originals(self) -> "EntryQuerySet":
         # Not `reverses__isnull=True`: on SQLite that term matches the UNIQUE index on reverses_id,

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from points.models import Entry, MonthlySnapshot
+from points.models import MonthlySnapshot
+from points.standing import grade_expression, village_standings
 from villages.grades import bands_on
 from villages.models import Resident, Village
 
@@ -25,40 +26,25 @@ def take_monthly_snapshots(*, month: date) -> int:
 
 
 def _snapshot_village(*, village: Village, month: date, last_day: date) -> int:
+    """One INSERT … SELECT whose SELECT is points.standing.village_standings compiled to SQL,
+    with the grade as a CASE over the bands in force on the last day: the snapshot cannot
+    disagree with the standing page."""
     bands = bands_on(village=village, on=last_day)
-    whens, grade_params = [], []
-    for band in bands:
-        if band.min_points is not None:
-            whens.append("WHEN t.balance >= %s THEN %s")
-            grade_params += [band.min_points * 2, band.grade]
-    grade_sql = f"CASE {' '.join(whens)} ELSE %s END" if whens else "%s"
-    grade_params.append(bands[-1].grade if bands else "")
-    snapshot, entry, resident = MonthlySnapshot._meta.db_table, Entry._meta.db_table, Resident._meta.db_table
+    consenting = Resident.objects.filter(
+        village=village, consent_given_on__isnull=False, consent_given_on__lte=last_day
+    )
+    standings = village_standings(village=village, on=last_day, residents=consenting).annotate(
+        grade=grade_expression(bands)
+    )
+    select, params = standings.query.sql_with_params()
+    snapshot = MonthlySnapshot._meta.db_table
     sql = f"""
         INSERT INTO {snapshot} (village_id, resident_id, month, balance_halves, grade, taken_at)
-        SELECT %s, t.id, %s, t.balance, {grade_sql}, %s
-        FROM (
-            SELECT r.id AS id, %s + COALESCE(SUM(e.points_halves), 0) AS balance
-            FROM {resident} r
-            LEFT JOIN {entry} e ON e.resident_id = r.id AND e.counts_from <= %s
-                 AND (e.expires_on IS NULL OR e.expires_on > %s)
-            WHERE r.village_id = %s AND r.consent_given_on IS NOT NULL AND r.consent_given_on <= %s
-            GROUP BY r.id
-        ) t
+        SELECT %s, t.id, %s, t.balance_halves, t.grade, %s
+        FROM ({select}) t
         WHERE true  -- SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
         ON CONFLICT (resident_id, month) DO NOTHING
     """
-    params = [
-        village.pk,
-        month,
-        *grade_params,
-        timezone.now(),
-        village.starting_capital * 2,
-        last_day,
-        last_day,
-        village.pk,
-        last_day,
-    ]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [village.pk, month, timezone.now(), *params])
         return max(cursor.rowcount, 0)

@@ -1,14 +1,87 @@
-"""Where a resident stands on a day: balance, grade, what counts and what expires next."""
+"""Where a resident stands on a day: balance, grade, what counts and what expires next.
+
+The one home of the standing rule. Every page and job that needs a balance uses these names:
+
+- `counting(on)`: whether an entry counts on a day (a Q, for a filter or a filtered SUM);
+- `counted_halves(on)`: the SUM of the points (in integer halves) of the entries that count;
+- `village_standings(village, on)`: every resident's balance on a day, in one grouped query;
+- `balance_halves(capital=…, counted=…)`: starting capital plus counted halves (`in_points`).
+
+The standing page, the chart, the head's dashboard, the monthly snapshots (compiled to SQL from
+`village_standings`) and certificates all call them; tests/points/test_one_standing_rule.py
+checks that they agree.
+"""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Case, FilteredRelation, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from points.models import Entry, EntryQuerySet
 from villages.grades import Band, bands_on, grade_for
-from villages.models import Resident
+from villages.models import Resident, Village
+
+
+def counting(on: date, *, via: str = "") -> Q:
+    """An entry counts on `on` (a village-local date) from its `counts_from` day until the day
+    before `expires_on` (a deduction's credit repair). Reversals are entries of their own, with
+    the opposite points, counting from the day they were recorded and expiring with the original,
+    so a reversed entry drops out of a plain SUM without a join. `via` is the path from the model
+    queried to the entry, e.g. "entries__" from Resident."""
+    return Q(**{f"{via}counts_from__lte": on}) & (
+        Q(**{f"{via}expires_on__isnull": True}) | Q(**{f"{via}expires_on__gt": on})
+    )
+
+
+def counted_halves(on: date, *, via: str = "") -> Sum:
+    """The points, in integer halves, of the entries that count on `on` (0 without any)."""
+    return Sum(f"{via}points_halves", filter=counting(on, via=via), default=0)
+
+
+def balance_halves(*, capital: int, counted: int | None) -> int:
+    """The balance in halves: the village's starting capital plus the counted points (halves).
+    village_standings writes the same sum in SQL."""
+    return capital * 2 + (counted or 0)
+
+
+def in_points(halves: int) -> Decimal:
+    """Integer halves as points (1,001.5)."""
+    return Decimal(halves) / 2
+
+
+def grade_expression(bands: list[Band], *, halves: str = "balance_halves") -> Case | Value:
+    """villages.grades.grade_for in SQL, on a balance in halves."""
+    whens = [
+        When(**{f"{halves}__gte": band.min_points * 2}, then=Value(band.grade))
+        for band in bands
+        if band.min_points is not None
+    ]
+    lowest = Value(bands[-1].grade if bands else "")
+    return Case(*whens, default=lowest) if whens else lowest
+
+
+def village_standings(*, village: Village, on: date, residents: QuerySet | None = None) -> QuerySet:
+    """Every resident's balance on `on`, set-based: rows of `{"id", "balance_halves"}`, where
+    balance_halves is the starting capital plus the counted points, in integer halves (a resident
+    without entries has the capital). One query: residents LEFT JOIN their counting entries,
+    grouped by resident, over the entry_resident_balance index. `residents` narrows the rows
+    (a queryset of the village's residents); add `grade_expression` for grades in SQL."""
+    rows = residents if residents is not None else Resident.objects.filter(village=village)
+    return (
+        # The rule in the join's ON clause (FilteredRelation), so a resident without counting
+        # entries still has a row.
+        rows.annotate(counting_entries=FilteredRelation("entries", condition=counting(on, via="entries__")))
+        .order_by()
+        .values("id")
+        .annotate(
+            balance_halves=Value(
+                balance_halves(capital=village.starting_capital, counted=0), output_field=IntegerField()
+            )
+            + Coalesce(Sum("counting_entries__points_halves"), 0)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -45,12 +118,12 @@ class Standing:
 
 
 def compute_standing(*, resident: Resident, on: date | None = None) -> Standing:
-    """Three queries: the bands, the balance (one SUM over an index) and the next expiry."""
+    """Three queries: the bands, the balance (village_standings for one resident) and the next expiry."""
     village = resident.village
     on = on or village.today()
     bands = bands_on(village=village, on=on)
-    total = Entry.objects.filter(resident=resident).counting(on=on).aggregate(total=Sum("points_halves"))["total"]
-    balance = village.starting_capital + Decimal(total or 0) / 2
+    row = village_standings(village=village, on=on, residents=Resident.objects.filter(pk=resident.pk)).get()
+    current = in_points(row["balance_halves"])
     next_expiry = (
         Entry.objects.filter(resident=resident, expires_on__isnull=False)
         .originals()
@@ -61,5 +134,19 @@ def compute_standing(*, resident: Resident, on: date | None = None) -> Standing:
         .first()
     )
     return Standing(
-        resident=resident, on=on, balance=balance, grade=grade_for(balance, bands), bands=bands, next_expiry=next_expiry
+        resident=resident, on=on, balance=current, grade=grade_for(current, bands), bands=bands, next_expiry=next_expiry
     )
+
+
+def village_grades(*, village: Village, residents: list[Resident]) -> dict[int, tuple[Decimal, str]]:
+    """Each resident's balance and grade today (resident pk → (balance, grade)). Two queries,
+    whatever the number of residents: the bands and village_standings."""
+    today = village.today()
+    bands = bands_on(village=village, on=today)
+    wanted = {resident.pk for resident in residents}
+    grades = {}
+    for row in village_standings(village=village, on=today):
+        if row["id"] in wanted:
+            current = in_points(row["balance_halves"])
+            grades[row["id"]] = (current, grade_for(current, bands))
+    return grades

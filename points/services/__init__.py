@@ -27,7 +27,6 @@ from points.services.issuing import (
     revoke_certificate,
     run_certificate_batch,
     start_batch,
-    village_grades,
 )
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "revoke_certificate",
     "run_certificate_batch",
     "start_batch",
-    "village_grades",
     "withdraw_entry",
     "withdraw_window",
 ]

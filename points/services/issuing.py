@@ -10,18 +10,17 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points import certificates, outbox
-from points.models import Certificate, CertificateBatch, Entry
+from points.models import Certificate, CertificateBatch
 from points.services.entries import _refuse
-from points.standing import compute_standing
+from points.standing import compute_standing, village_grades
 from points.tasks import render_certificate_batch
 from points.verification import certificate_data
 from villages.audit import record_audit
-from villages.grades import bands_on, grade_for
 from villages.models import Membership, Resident, Village
 from villages.services import has_role
 
@@ -136,25 +135,6 @@ def revoke_certificate(*, certificate: Certificate, revoked_by: AbstractBaseUser
             after={"reason": reason},
         )
     return certificate
-
-
-def village_grades(*, village: Village, residents: list[Resident]) -> dict[int, tuple[Decimal, str]]:
-    """Each resident's balance and grade today (resident pk → (balance, grade)). Two queries,
-    whatever the number of residents: one per-resident SUM over the village's balance index."""
-    today = village.today()
-    bands = bands_on(village=village, on=today)
-    totals = dict(
-        Entry.objects.filter(village=village)
-        .counting(on=today)
-        .values_list("resident")
-        .annotate(total=Sum("points_halves"))
-        .values_list("resident", "total")
-    )
-    grades = {}
-    for resident in residents:
-        balance = village.starting_capital + Decimal(totals.get(resident.pk) or 0) / 2
-        grades[resident.pk] = (balance, grade_for(balance, bands))
-    return grades
 
 
 def start_batch(

@@ -48,6 +48,14 @@ def test_production_refuses_to_start_without_a_database_url(tmp_path):
     assert "DATABASE_URL must point at PostgreSQL" in result.stderr
 
 
+def test_production_refuses_to_start_without_a_redis_url(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    del env["REDIS_URL"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "REDIS_URL must point at Redis when PRODUCTION=1" in result.stderr
+
+
 def test_a_malformed_value_names_the_variable(tmp_path):
     result = _manage("check", env={"DEBUG": "maybe", "VAR_DIR": str(tmp_path)})
     assert result.returncode != 0

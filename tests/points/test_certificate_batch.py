@@ -14,9 +14,9 @@ from points.services import (
     issue_certificate,
     run_certificate_batch,
     start_batch,
-    village_grades,
 )
 from points.services.issuing import _issue
+from points.standing import village_grades
 from tests.factories import ResidentFactory
 from villages.models import Resident
 
