@@ -74,8 +74,9 @@ def test_a_month_in_the_future_shows_the_current_month(client, head, ledger):
 
 
 # Session, user, roles (3); grade scales, residents, balances, deeds by page, scorers, appeals (6);
-# the session saved after the request (3: savepoint, update, release).
-DASHBOARD_QUERIES = 12
+# whether the village has a points store (1; tests/store checks the store's figures); the session
+# saved after the request (3: savepoint, update, release).
+DASHBOARD_QUERIES = 13
 
 
 @pytest.mark.parametrize("size", [10, 1000])

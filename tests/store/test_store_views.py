@@ -83,3 +83,23 @@ def test_the_report_reconciles_stock_and_points(client, head, keeper, store, res
     assert report.reconciled and (report.credited, report.spent) == (10, 10)
     for fmt in ("pdf", "csv", "xlsx"):
         assert client.get(reverse("store:report_download", args=[fmt])).status_code == 200
+
+
+@pytest.mark.parametrize("receipts", [1, 30])
+def test_the_dashboard_shows_points_spent_and_the_goods_most_taken_in_constant_queries(
+    client, head, keeper, store, village, oil, rice, earn, receipts, django_assert_max_num_queries
+):
+    from store.services import deliver
+    from tests.factories import ResidentFactory
+
+    deliver(author=keeper, goods=oil, quantity=100, reason="供销社")
+    for _ in range(receipts):
+        buyer = ResidentFactory(village=village)
+        earn(buyer, 1)
+        redeem(keeper=keeper, resident=buyer, basket={oil.pk: 2}, idempotency_key=uuid.uuid4())
+    client.force_login(head)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("office:dashboard"))
+    figures = response.context["store"]
+    assert figures.spent_this_month == 10 * receipts
+    assert figures.top_goods == [("花生油 (5 L)", 2 * receipts)]
