@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from demo.handbook_data import fill_with_demo_pages
+from demo.store import load_demo_store
 from handbook.models import Edition, Item
 from points.models import Entry
 from points.services import (
@@ -49,6 +50,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         _link_demo_residents(village, residents, users)
         _history(village, residents, items, rng, users)
         _demo_certificates(residents, users)
+        load_demo_store(village, residents, users, rng)
 
         teng_users = {name: _user(name) for name in ["head_tj", "scorer_tj"]}
         teng = _village(

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -20,7 +21,12 @@ RETURN_ROLES = (Membership.Role.STORE_KEEPER, Membership.Role.HEAD, Membership.R
 
 
 def redeem(
-    *, keeper: AbstractBaseUser, resident: Resident, basket: Mapping[int, int], idempotency_key: uuid.UUID
+    *,
+    keeper: AbstractBaseUser,
+    resident: Resident,
+    basket: Mapping[int, int],
+    idempotency_key: uuid.UUID,
+    served_at: datetime | None = None,
 ) -> Receipt:
     """Give `resident` the goods in `basket` (goods id → quantity) for store points; return the receipt.
 
@@ -32,6 +38,9 @@ def redeem(
     transactions serialise writers anyway): of two counters redeeming the last unit, or the last
     store points of one resident, at the same moment, the second sees what the first took and is
     refused. Never writes the points ledger.
+
+    `served_at` (default now) is for transcribing past receipts in order (the demo's history): the
+    balance is then taken at that moment.
     """
     wanted = {int(pk): int(quantity) for pk, quantity in basket.items() if int(quantity) != 0}
     try:
@@ -68,7 +77,7 @@ def redeem(
                         wanted=wanted[article.pk],
                     )
             total = sum(article.price_points * wanted[article.pk] for article in goods)
-            balance = store_balance(resident=resident, config=config)
+            balance = store_balance(resident=resident, config=config, now=served_at)
             if total * 2 > balance.halves:
                 raise refuse(
                     _("%(name)s has %(balance)s store points; these goods cost %(total)d. Nothing was redeemed."),
@@ -83,6 +92,7 @@ def redeem(
                 served_by=keeper,
                 points_halves=-total * 2,
                 idempotency_key=idempotency_key,
+                served_at=served_at or timezone.now(),
             )
             for article in goods:
                 ReceiptLine.objects.create(

@@ -1,11 +1,13 @@
 """Stock: deliveries and write-offs as movements with a reason and an author; stock on hand."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from store.models import Goods, StockMovement
@@ -31,18 +33,27 @@ def stock_of(goods_ids: Iterable[int]) -> dict[int, int]:
     return {pk: stock.get(pk, 0) for pk in ids}
 
 
-def deliver(*, author: AbstractBaseUser, goods: Goods, quantity: int, reason: str) -> StockMovement:
-    """Goods arrived: `quantity` more on hand. The store keeper, the head or an administrator."""
-    return _move(author=author, goods=goods, quantity=quantity, reason=reason, kind=StockMovement.Kind.DELIVERY)
+def deliver(
+    *, author: AbstractBaseUser, goods: Goods, quantity: int, reason: str, at: datetime | None = None
+) -> StockMovement:
+    """Goods arrived: `quantity` more on hand. The store keeper, the head or an administrator.
+    `at` (default now) is for transcribing past deliveries (the demo's history)."""
+    return _move(author=author, goods=goods, quantity=quantity, reason=reason, kind=StockMovement.Kind.DELIVERY, at=at)
 
 
-def write_off(*, author: AbstractBaseUser, goods: Goods, quantity: int, reason: str) -> StockMovement:
+def write_off(
+    *, author: AbstractBaseUser, goods: Goods, quantity: int, reason: str, at: datetime | None = None
+) -> StockMovement:
     """Goods spoilt, broken or lost: `quantity` fewer on hand, never below zero. Locks the goods' row
     (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers) against a redemption at the same time."""
-    return _move(author=author, goods=goods, quantity=-quantity, reason=reason, kind=StockMovement.Kind.WRITE_OFF)
+    return _move(
+        author=author, goods=goods, quantity=-quantity, reason=reason, kind=StockMovement.Kind.WRITE_OFF, at=at
+    )
 
 
-def _move(*, author: AbstractBaseUser, goods: Goods, quantity: int, reason: str, kind: str) -> StockMovement:
+def _move(
+    *, author: AbstractBaseUser, goods: Goods, quantity: int, reason: str, kind: str, at: datetime | None
+) -> StockMovement:
     reason = reason.strip()
     if not has_role(author, goods.village_id, *STOCK_ROLES):
         raise refuse(
@@ -63,5 +74,11 @@ def _move(*, author: AbstractBaseUser, goods: Goods, quantity: int, reason: str,
                 goods=str(goods),
             )
         return StockMovement.objects.create(
-            village_id=goods.village_id, goods=goods, kind=kind, quantity=quantity, reason=reason, author=author
+            village_id=goods.village_id,
+            goods=goods,
+            kind=kind,
+            quantity=quantity,
+            reason=reason,
+            author=author,
+            at=at or timezone.now(),
         )
