@@ -13,7 +13,8 @@ alike and the ratio stays meaningful. Floors (bench/floor_urls.py, served under 
 - record an entry  ↔ a bare view doing one INSERT into the ledger table;
 - search, standing page, village overview ↔ a bare view doing one SELECT by primary key;
 - monthly snapshots ↔ one grouped SUM over every entry of the county (reading the ledger once);
-- certificate PDFs ↔ an empty ReportLab page (bench/certificates.py, shared with the certificates work).
+- certificate PDFs ↔ an empty ReportLab page (bench/certificates.py, shared with the certificates work);
+- a redemption at the store counter ↔ the record-entry floor, one INSERT (bench/store.py).
 
 Query counts are shown for the big case and for the tiny village VT (same page, 10 residents, 5
 entries each): equal counts mean the page's queries do not grow with the data.
@@ -45,8 +46,10 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.store import measure_redemption
+
 ROOT = Path(__file__).resolve().parent.parent
-GOALS = {"record": 1.5, "search": 3.0, "standing": 3.0}
+GOALS = {"record": 1.5, "search": 3.0, "standing": 3.0, "redeem": 2.0}
 SEARCH_QUERY = "lw"  # pinyin initials, as a scorer types them (李伟 → lw)
 
 
@@ -397,6 +400,7 @@ MEASUREMENTS = {
     "overview": measure_overview,
     "snapshots": measure_snapshots,
     "certificates": measure_certificates,
+    "redeem": measure_redemption,
 }
 
 
@@ -701,6 +705,7 @@ def main(argv: list[str] | None = None) -> None:
         "overview": args.slow_repeat,
         "snapshots": args.snapshot_runs,
         "certificates": args.certificates,
+        "redeem": args.repeat,
     }
     results = []
     for name, measure in MEASUREMENTS.items():

@@ -108,21 +108,24 @@ class StoreBalance:
         return self.period.last_day
 
 
-def store_balance(*, resident: Resident, config: StoreSettings, now: datetime | None = None) -> StoreBalance:
-    """The resident's store balance now. Three queries (credits, receipts, pending deeds); callers
-    that must not race (store.services) hold the resident's row lock."""
-    now = now or timezone.now()
-    village = config.village
-    period = period_on(config, timezone.localdate(now, timezone=village.tzinfo))
+def spendable(*, resident: Resident, config: StoreSettings, now: datetime) -> tuple[Period, int, int]:
+    """The store period holding `now`, the store points (halves) credited in it and those spent in it
+    (net of returns). Two queries; callers that must not race (store.services) hold the resident's
+    row lock."""
+    period = period_on(config, timezone.localdate(now, timezone=config.village.tzinfo))
     credited = credited_halves(
         recognised_deeds(config, recognised_from=period.start, until=now).filter(resident=resident), config
     )
-    spent = -(
-        Receipt.objects.filter(resident=resident, served_at__gte=period.start, served_at__lte=now).aggregate(
-            total=Sum("points_halves")
-        )["total"]
-        or 0
-    )
+    receipts = Receipt.objects.filter(resident=resident, served_at__gte=period.start, served_at__lte=now)
+    spent = -(receipts.aggregate(total=Sum("points_halves"))["total"] or 0)
+    return period, credited, spent
+
+
+def store_balance(*, resident: Resident, config: StoreSettings, now: datetime | None = None) -> StoreBalance:
+    """The resident's store balance now, with what is pending and when it lapses. Three queries."""
+    now = now or timezone.now()
+    village = config.village
+    period, credited, spent = spendable(resident=resident, config=config, now=now)
     window = timedelta(days=config.recognise_after_days)
     pending = (
         Entry.objects.filter(resident=resident, points_halves__gt=0)

@@ -3,13 +3,14 @@
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from store.balance import period_on, store_balance
+from store.balance import period_on, spendable
 from store.models import Goods, Receipt, ReceiptLine, StockMovement, StoreSettings
 from store.services.stock import refuse, stock_of
 from villages.models import Membership, Resident
@@ -77,13 +78,14 @@ def redeem(
                         wanted=wanted[article.pk],
                     )
             total = sum(article.price_points * wanted[article.pk] for article in goods)
-            balance = store_balance(resident=resident, config=config, now=served_at)
-            if total * 2 > balance.halves:
+            _period, credited, spent = spendable(resident=resident, config=config, now=served_at or timezone.now())
+            balance = Decimal(credited - spent) / 2
+            if total * 2 > credited - spent:
                 raise refuse(
                     _("%(name)s has %(balance)s store points; these goods cost %(total)d. Nothing was redeemed."),
                     "not_enough_points",
                     name=resident.name,
-                    balance=format_points(balance.balance),
+                    balance=format_points(balance),
                     total=total,
                 )
             receipt = Receipt.objects.create(

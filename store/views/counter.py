@@ -15,7 +15,7 @@ from store.access import STOCK, get_receipt_for, get_resident_to_serve, require_
 from store.balance import store_balance
 from store.catalogue import goods_on_offer
 from store.forms import BasketForm, ReturnForm
-from store.models import Receipt
+from store.models import Goods, Receipt
 from villages.access import get_acting
 from villages.models import Resident
 from villages.search import resident_matching
@@ -45,12 +45,13 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick goods (GET), review them with the total (GET ?review=1), confirm (POST). A refusal
     (beyond the balance or the stock) is shown with its reason, and nothing is written."""
     resident = get_resident_to_serve(request, pk)
-    config = store_settings(resident.village)
-    goods = goods_on_offer(resident.village)
-    data = request.POST if request.method == "POST" else (request.GET if "review" in request.GET else None)
-    form = BasketForm(data, goods=goods)
+    if request.method == "POST":
+        # The form needs the articles only; their stock and the store's settings are redeem's to check.
+        form = BasketForm(request.POST, goods=list(Goods.objects.filter(village=resident.village, active=True)))
+    else:
+        form = BasketForm(request.GET if "review" in request.GET else None, goods=goods_on_offer(resident.village))
     status = 200
-    if request.method == "POST" and form.is_valid() and config is not None:
+    if request.method == "POST" and form.is_valid():
         try:
             receipt = services.redeem(
                 keeper=request.user, resident=resident, basket=form.basket, idempotency_key=form.key
@@ -63,6 +64,10 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
     reviewing = form.is_bound and form.is_valid() and bool(form.basket) and status == 200
     if form.is_bound and form.is_valid() and not form.basket:
         form.add_error(None, _("Pick at least one article."))
+    config = store_settings(resident.village)
+    goods = goods_on_offer(resident.village)
+    if request.method == "POST":
+        form.goods = goods  # shown again with their stock
     context = {
         "resident": resident,
         "config": config,
