@@ -44,5 +44,5 @@ def benefits(request: HttpRequest) -> HttpResponse:
 def benefit_end(request: HttpRequest, pk: int) -> HttpResponse:
     benefit = get_benefit_for_office(request, pk)
     end_benefit(benefit=benefit, author=request.user)
-    messages.success(request, _("The benefit ends today."))
+    messages.success(request, _("The benefit ends: from tomorrow it is no longer offered."))
     return redirect("store:benefits")
