@@ -11,7 +11,6 @@ from points.standing import compute_standing
 from store.models import Receipt, StockMovement
 from store.services import stock_of
 from tests.browser.conftest import sign_in
-from tests.store.conftest import big_deed, earn, keeper, oil, rice, store  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

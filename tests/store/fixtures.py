@@ -1,4 +1,6 @@
-"""The store of village X: open since long ago, deeds spendable at once unless a test says otherwise,
+"""Store fixtures for tests/store and the browser tests (registered in tests/conftest.py).
+
+The store of village X: open since long ago, deeds spendable at once unless a test says otherwise,
 store points that do not lapse; a store keeper; oil (5 points, 10 in stock) and rice (20, 3)."""
 
 from decimal import Decimal
