@@ -3,8 +3,8 @@
 from django.http import Http404, HttpRequest
 
 from handbook.models import Edition, Item, Page
-from villages.access import get_acting, require_role
-from villages.models import Membership, Village
+from villages.access import get_acting, require_admin
+from villages.models import Village
 
 
 def get_reader_village(request: HttpRequest) -> Village:
@@ -44,7 +44,7 @@ def _item_of(village: Village, pk: int, *, published: bool) -> Item:
 
 
 def get_editor_village(request: HttpRequest) -> Village:
-    return require_role(request, Membership.Role.ADMIN)
+    return require_admin(request)
 
 
 def get_edition_to_edit(request: HttpRequest, pk: int) -> Edition:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from handbook.models import Edition, Item, Page
+from handbook.services import ITEM_FIELDS
 
 
 class FrozenWhenPublished:
@@ -39,16 +40,6 @@ class PageAdmin(FrozenWhenPublished, admin.ModelAdmin):
 
 @admin.register(Item)
 class ItemAdmin(FrozenWhenPublished, admin.ModelAdmin):
-    list_display = [
-        "code",
-        "title",
-        "kind",
-        "points",
-        "fine_yuan",
-        "cap_count",
-        "cap_period",
-        "validity_months",
-        "edition",
-    ]
+    list_display = [*(field for field in ITEM_FIELDS if field != "description"), "edition"]
     list_filter = ["edition__village", "edition", "kind"]
     search_fields = ["code", "title"]

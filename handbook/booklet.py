@@ -7,7 +7,6 @@ built-in CID fonts are not embedded and come out as boxes on printers without Ch
 
 import io
 from datetime import date
-from decimal import Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -33,6 +32,7 @@ from reportlab.platypus.flowables import Flowable
 
 from handbook.models import Edition, Item, Page
 from villages.pdf import FONT, fill_star, register_font
+from villages.templatetags.points_format import format_points
 
 SEAL_RED = colors.Color(0.78, 0.1, 0.1)
 INK = colors.Color(0.1, 0.1, 0.1)
@@ -126,7 +126,13 @@ def _page_story(page: Page, items: list[Item], styles: dict[str, ParagraphStyle]
         if item.description:
             cell.append(Paragraph(_escape(item.description).replace("\n", "<br/>"), styles["description"]))
         points_style = styles["minus"] if item.kind == Item.Kind.INFRACTION else styles["plus"]
-        rows.append([Paragraph(_escape(item.code), styles["code"]), cell, Paragraph(_signed(item), points_style)])
+        rows.append(
+            [
+                Paragraph(_escape(item.code), styles["code"]),
+                cell,
+                Paragraph(format_points(item.signed_points, signed=True), points_style),
+            ]
+        )
     width = PAGE_WIDTH - 2 * MARGIN
     table = Table(rows, colWidths=[12 * mm, width - 30 * mm, 18 * mm])
     table.setStyle(
@@ -166,12 +172,6 @@ def _rules(item: Item) -> list[str]:
             % {"months": item.validity_months}
         )
     return rules
-
-
-def _signed(item: Item) -> str:
-    value: Decimal = item.signed_points
-    magnitude = abs(value).normalize() if value % 1 else int(abs(value))
-    return ("−" if value < 0 else "+") + str(magnitude)
 
 
 def _escape(text: str) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from handbook.models import Item
 from handbook.services import EditionDiff, ItemChange
 from villages.models import AuditEvent
-from villages.templatetags.points_format import points as format_points
+from villages.templatetags.points_format import format_points
 
 FIELD_LABELS = {
     "page": gettext_lazy("Page"),

@@ -29,7 +29,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item, Page
-from handbook.services import _check_admin
+from handbook.services import check_handbook_admin
 from villages.audit import record_audit
 from villages.models import Village
 
@@ -316,7 +316,7 @@ def import_edition(*, village: Village, admin: AbstractBaseUser, text: str | byt
     """A new draft edition from a handbook file. Every row is checked first (parse_edition); if
     any fails, ValidationError lists them and nothing is written. Refused while a draft exists."""
     parsed = parse_edition(text)
-    _check_admin(admin, village)
+    check_handbook_admin(admin, village)
     if Edition.objects.filter(village=village, published_at__isnull=True).exists():
         raise ValidationError(
             _("There is already a draft edition; publish or discard it before importing."), code="draft_exists"

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from handbook.models import Edition, Item, Page
+from villages.access import has_role
 from villages.audit import record_audit, snapshot
 from villages.models import Membership, Village
-from villages.services import has_role
 
 # The fields an administrator edits on an item; import, export, diff and audit use the same list.
 ITEM_FIELDS = [
@@ -33,7 +33,7 @@ ITEM_FIELDS = [
 Direction = Literal["up", "down"]
 
 
-def _check_admin(user: AbstractBaseUser, village: Village) -> None:
+def check_handbook_admin(user: AbstractBaseUser, village: Village) -> None:
     if not has_role(user, village, Membership.Role.ADMIN):
         raise ValidationError(_("Only an administrator of the village can change its handbook."), code="not_allowed")
 
@@ -43,7 +43,7 @@ def start_draft(*, village: Village, admin: AbstractBaseUser, title: str = "") -
     """A new draft edition, a copy of the latest published edition (or empty if there is none).
     The latest, not the one in force today: an edition published to take effect later already
     holds the newest rules, and a draft started from an older one would silently drop them."""
-    _check_admin(admin, village)
+    check_handbook_admin(admin, village)
     if Edition.objects.filter(village=village, published_at__isnull=True).exists():
         raise ValidationError(_("There is already a draft edition; edit or publish it first."), code="draft_exists")
     source = Edition.objects.published().filter(village=village).order_by("-effective_from", "-number").first()
@@ -90,7 +90,7 @@ def copy_edition_contents(*, source: Edition, target: Edition) -> None:
 def publish_edition(*, edition: Edition, admin: AbstractBaseUser, effective_from: date) -> Edition:
     """Freeze a draft. From `effective_from` new entries use its items; past entries keep the
     points and fine they were recorded with, and their items (in the older edition) stay as they were."""
-    _check_admin(admin, edition.village)
+    check_handbook_admin(admin, edition.village)
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     if not edition.is_draft:
         raise ValidationError(_("This edition is already published."), code="already_published")
@@ -127,7 +127,7 @@ def publish_edition(*, edition: Edition, admin: AbstractBaseUser, effective_from
 
 def _check_draft_editor(admin: AbstractBaseUser, edition: Edition) -> None:
     """Changing an edition takes an administrator of its village, and the edition still a draft."""
-    _check_admin(admin, edition.village)
+    check_handbook_admin(admin, edition.village)
     if not edition.is_draft:
         raise ValidationError(_("A published edition cannot change; start a new draft instead."), code="published")
 

@@ -16,11 +16,7 @@ from office.dashboard import Dashboard
 from points.models import Entry
 from villages.models import Resident, Village
 from villages.pdf import FONT, register_font
-
-
-def _points(halves_or_points) -> str:
-    text = f"{halves_or_points:f}".rstrip("0").rstrip(".") if "." in f"{halves_or_points}" else f"{halves_or_points}"
-    return text.replace("-", "−")
+from villages.templatetags.points_format import format_points
 
 
 def monthly_report_pdf(d: Dashboard) -> bytes:
@@ -65,7 +61,7 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
         Spacer(1, 4 * mm),
         table(
             [_("Residents living here"), _("Average balance"), _("Deeds"), _("Infractions"), _("Open appeals")],
-            [[d.residents, _points(d.average), d.month_totals.deeds, d.month_totals.infractions, len(d.appeals)]],
+            [[d.residents, format_points(d.average), d.month_totals.deeds, d.month_totals.infractions, len(d.appeals)]],
         ),
         Paragraph(_("Grade distribution"), heading),
         table([_("Grade"), _("Residents"), _("Share")], [[g.grade, g.count, f"{g.share}%"] for g in d.grades]),
@@ -73,7 +69,7 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
         table(
             [_("Month"), _("Average balance"), *d.grade_names],
             [
-                [date_format(t.month, "YEAR_MONTH_FORMAT"), _points(t.average)]
+                [date_format(t.month, "YEAR_MONTH_FORMAT"), format_points(t.average)]
                 + [t.grades.get(g, 0) for g in d.grade_names]
                 for t in d.trend
             ],
@@ -88,9 +84,9 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
                     [
                         f"{p.number}. {p.title}",
                         p.deeds,
-                        _points(p.deed_points),
+                        format_points(p.deed_points),
                         p.infractions,
-                        _points(p.infraction_points),
+                        format_points(p.infraction_points),
                     ]
                     for p in d.pages
                 ],

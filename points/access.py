@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest
 
 from handbook.models import Item
 from points.models import Appeal, Certificate, CertificateBatch, Entry
-from villages.access import get_acting, require_role
+from villages.access import OFFICE, get_acting, require_role
 from villages.models import Membership, Resident, Village
 
 
@@ -15,18 +15,6 @@ def get_own_resident(request: HttpRequest) -> Resident:
         raise Http404
     try:
         return Resident.objects.select_related("village", "household").get(user=request.user, village=acting.village)
-    except Resident.DoesNotExist:
-        raise Http404 from None
-
-
-def get_resident_for(request: HttpRequest, pk: int) -> Resident:
-    """A resident of the acting village, for its head or an administrator; 404 for anyone else
-    and for residents of other villages (so their existence is not revealed)."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
-        raise Http404
-    try:
-        return Resident.objects.select_related("village", "household").get(pk=pk, village=acting.village)
     except Resident.DoesNotExist:
         raise Http404 from None
 
@@ -98,7 +86,7 @@ def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
     if entry is None:
         raise Http404
     allowed = (
-        acting.has(Membership.Role.HEAD, Membership.Role.ADMIN)
+        acting.has(*OFFICE)
         or entry.recorded_by_id == request.user.pk
         or (entry.resident.user_id is not None and entry.resident.user_id == request.user.pk)
     )
@@ -121,7 +109,7 @@ def get_certificate_for(request: HttpRequest, pk: int, *, manage: bool = False) 
     )
     if certificate is None:
         raise Http404
-    if acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+    if acting.has(*OFFICE):
         return certificate
     own = certificate.resident.user_id is not None and certificate.resident.user_id == request.user.pk
     if manage or not own or not acting.has(Membership.Role.RESIDENT):
@@ -132,7 +120,7 @@ def get_certificate_for(request: HttpRequest, pk: int, *, manage: bool = False) 
 def get_batch_for(request: HttpRequest, pk: int) -> CertificateBatch:
     """A certificate batch of the acting village, for its head and administrators; 404 otherwise."""
     acting = get_acting(request)
-    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+    if acting is None or not acting.has(*OFFICE):
         raise Http404
     try:
         return CertificateBatch.objects.select_related("village").get(pk=pk, village=acting.village)

@@ -6,21 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from points import services
 from points.models import Appeal, Entry
+from villages.admin import ReadOnlyAdmin
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Entry)

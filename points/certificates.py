@@ -28,6 +28,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from villages.pdf import FONT, fill_star, register_font
+from villages.templatetags.points_format import format_points
 
 PAGE = landscape(A5)  # 210 × 148 mm
 
@@ -119,7 +120,7 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
 
     issued = data.issued_on
     facts = [
-        ("积分 Points", format_points(data.balance)),
+        ("积分 Points", format_points(data.balance, grouped=True)),
         ("颁发日期 Date of issue", f"{issued.year}年{issued.month}月{issued.day}日 · {issued:%Y-%m-%d}"),
         ("证书编号 Serial", data.serial),
     ]
@@ -258,13 +259,6 @@ def draw_qr(canvas: Canvas, url: str, *, x: float, y: float, size: float) -> Non
         path.rect(x + (4 + column) * module, top - (row + 1) * module, length * module, module)
     canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
-
-
-def format_points(balance: Decimal) -> str:
-    """1023 → "1,023"; 1023.5 → "1,023.5"."""
-    if balance == balance.to_integral_value():
-        return f"{int(balance):,}"
-    return f"{balance:,.1f}"
 
 
 def village_in_latin(name: str) -> str:

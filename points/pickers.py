@@ -76,13 +76,6 @@ def find_residents(*, village: Village, scorer: AbstractBaseUser, query: str) ->
     )
 
 
-def why_not_scorable(resident: Resident) -> str:
-    """A code the template turns into a sentence: "moved", "deceased" or "no_consent" ("" if scorable)."""
-    if resident.status != Resident.Status.ACTIVE:
-        return resident.status
-    return "" if resident.has_consented else "no_consent"
-
-
 @dataclass
 class ItemPick:
     edition: Edition | None

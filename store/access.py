@@ -4,11 +4,10 @@ business with answer 403; objects outside what the user may see answer 404."""
 from django.http import Http404, HttpRequest
 
 from store.models import Goods, Receipt, StoreSettings
-from villages.access import get_acting, require_role
+from villages.access import OFFICE, get_acting, require_role
 from villages.models import Benefit, Membership, Resident, Village
 
 KEEPER = Membership.Role.STORE_KEEPER
-OFFICE = (Membership.Role.HEAD, Membership.Role.ADMIN)
 STOCK = (KEEPER, *OFFICE)
 
 

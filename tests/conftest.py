@@ -12,12 +12,11 @@ from hypothesis import settings as hypothesis_settings
 from handbook.models import Item
 from tests.factories import (
     EditionFactory,
-    MembershipFactory,
     PageFactory,
     ResidentFactory,
-    UserFactory,
     VillageFactory,
     make_item,
+    member,
 )
 from villages.models import Membership
 
@@ -73,45 +72,41 @@ def infraction(page) -> Item:
     )
 
 
-def _member(village, role, username):
-    return MembershipFactory(user=UserFactory(username=username), village=village, role=role).user
-
-
 @pytest.fixture
 def admin(village):
-    return _member(village, Role.ADMIN, "admin")
+    return member(village, Role.ADMIN, "admin")
 
 
 @pytest.fixture
 def head(village):
-    return _member(village, Role.HEAD, "head")
+    return member(village, Role.HEAD, "head")
 
 
 @pytest.fixture
 def scorer(village):
-    return _member(village, Role.SCORER, "scorer")
+    return member(village, Role.SCORER, "scorer")
 
 
 @pytest.fixture
 def resident(village):
-    user = _member(village, Role.RESIDENT, "resident")
+    user = member(village, Role.RESIDENT, "resident")
     return ResidentFactory(village=village, name="李伟", user=user)
 
 
 @pytest.fixture
 def other_resident(village):
-    user = _member(village, Role.RESIDENT, "resident_b")
+    user = member(village, Role.RESIDENT, "resident_b")
     return ResidentFactory(village=village, name="王芳", user=user)
 
 
 @pytest.fixture
 def outsider_scorer(other_village):
-    return _member(other_village, Role.SCORER, "outsider_scorer")
+    return member(other_village, Role.SCORER, "outsider_scorer")
 
 
 @pytest.fixture
 def outsider_head(other_village):
-    return _member(other_village, Role.HEAD, "outsider_head")
+    return member(other_village, Role.HEAD, "outsider_head")
 
 
 # --- Test database, clock and Hypothesis profiles ------------------------------------------
@@ -152,12 +147,12 @@ def clock():
 @pytest.fixture
 def other_scorer(village):
     """A second volunteer scorer in village X."""
-    return _member(village, Role.SCORER, "scorer_b")
+    return member(village, Role.SCORER, "scorer_b")
 
 
 @pytest.fixture
 def outsider_admin(other_village):
-    return _member(other_village, Role.ADMIN, "outsider_admin")
+    return member(other_village, Role.ADMIN, "outsider_admin")
 
 
 # CI=true: derandomized, so a red build is reproducible and never flaky; locally examples vary.

@@ -1,16 +1,19 @@
 """Factories for tests and benchmarks. Ledger rows are never built here: tests record them
 through points.services, like every other caller."""
 
+import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from handbook.models import Edition, Item, Page
 from points.models import Entry
@@ -77,6 +80,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     village = factory.SubFactory(VillageFactory)
     role = Membership.Role.SCORER
+
+
+def member(village: Village, role: Membership.Role, username: str):
+    """A user called `username` holding `role` in `village` (the personas of tests/conftest.py)."""
+    return MembershipFactory(user=UserFactory(username=username), village=village, role=role).user
 
 
 class EditionFactory(factory.django.DjangoModelFactory):
@@ -149,3 +157,27 @@ def refused(attempt) -> ValidationError:
         attempt()
     assert Entry.objects.count() == before
     return caught.value
+
+
+def fill_ledger(scorer, resident, deed: Item, infraction: Item, count: int) -> None:
+    """`count` entries spread over the last year, every seventh an infraction, each recorded on its
+    own day through the service."""
+    today = resident.village.today()
+    for n in range(count):
+        day = today - timedelta(days=(n * 365) // count)
+        with time_machine.travel(day.isoformat() + " 12:00 +0800", tick=False):
+            record(scorer=scorer, resident=resident, item=infraction if n % 7 == 0 else deed, occurred_on=day)
+
+
+def jpeg_bytes(size: tuple[int, int] = (800, 600), exif: bool = True) -> bytes:
+    """A JPEG photo as a phone sends it, by default with EXIF tags naming the camera."""
+    image = Image.new("RGB", size, (200, 120, 40))
+    out = io.BytesIO()
+    kwargs = {}
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "PhoneMaker"  # Make
+        data[0x0131] = "SecretCam 1.0"  # Software
+        kwargs["exif"] = data.tobytes()
+    image.save(out, format="JPEG", **kwargs)
+    return out.getvalue()

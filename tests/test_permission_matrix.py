@@ -13,7 +13,6 @@ what exists; 400 is a form refused for bad data (by someone allowed to send it);
 view does not take.
 """
 
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,14 +21,13 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from PIL import Image
 
 from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
 from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
 from points.verification import code_for
 from store.services import add_goods, configure_store, deliver, redeem
-from tests.conftest import _member
+from tests.factories import jpeg_bytes, member
 from villages.benefits import offer_benefit
 from villages.models import Membership
 
@@ -168,6 +166,14 @@ MATRIX = {
     "store:benefits":                  ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "store:benefit_end":               ("post", {},   [302, 404, 404, 404, 302, 302, 404, 404]),
 }
+# Further methods of a URL above, with the data a legitimate user would send: the forms' POSTs.
+# (url name, method) → (data, expected status per persona in PERSONAS order).
+FORM_POSTS = {
+    ("points:appeal_entry", "post"):  ({"reason": "I was away that day"},
+                                       [302, 302, 404, 404, 404, 404, 404, 404]),
+    ("points:appeal_decide", "post"): ({"decision": "uphold", "reason": "Checked with the witness"},
+                                       [302, 404, 404, 404, 302, 404, 404, 404]),
+}
 # fmt: on
 
 
@@ -217,12 +223,6 @@ def expected_status(name: str, persona: str) -> int:
     return dict(zip(PERSONAS, MATRIX[name][2], strict=True))[persona]
 
 
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "JPEG")
-    return out.getvalue()
-
-
 @pytest.fixture
 def world(
     request,
@@ -241,8 +241,8 @@ def world(
 ):
     """Village X's objects that URLs name, and the personas of both villages."""
     settings.MEDIA_ROOT = tmp_path  # the photo and the PDFs
-    scorer_y = _member(other_village, Role.SCORER, "scorer_y")
-    head_y = _member(other_village, Role.HEAD, "head_y")
+    scorer_y = member(other_village, Role.SCORER, "scorer_y")
+    head_y = member(other_village, Role.HEAD, "head_y")
 
     def entry(item, **fields):
         return record_entry(
@@ -254,7 +254,7 @@ def world(
             **fields,
         )
 
-    with_photo = entry(deed, photo=_jpeg())
+    with_photo = entry(deed, photo=jpeg_bytes(size=(64, 48), exif=False))
     appealed = entry(infraction)
     appeal = file_appeal(entry=appealed, resident_user=resident.user, reason="I was away")
     record_entry(
@@ -267,7 +267,7 @@ def world(
     certificate = issue_certificate(resident=resident, issued_by=head)
     store = _open_store(village=village, head=head, admin=admin, resident=resident)
     batch = start_batch(village=village, requested_by=head)
-    if request.node.callspec.params.get("name") == "points:batch_pdf":
+    if getattr(request.node, "callspec", None) and request.node.callspec.params.get("name") == "points:batch_pdf":
         run_certificate_batch(batch_id=batch.pk)  # renders the PDF: only where it is asked for
     draft = start_draft(village=village, admin=admin)
     draft_page = draft.pages.order_by("number").first() or add_page(edition=draft, admin=admin, title="新页")
@@ -346,9 +346,11 @@ def world(
 
 def _open_store(*, village, head, admin, resident) -> dict:
     """Village X's store: a keeper, oil with a photo and stock, a receipt of resident A, a benefit."""
-    keeper = _member(village, Role.STORE_KEEPER, "keeper")
+    keeper = member(village, Role.STORE_KEEPER, "keeper")
     configure_store(author=head, village=village, credits_from=village.today(), recognise_after_days=0)
-    goods = add_goods(author=head, village=village, name="花生油", price_points=1, photo=_jpeg())
+    goods = add_goods(
+        author=head, village=village, name="花生油", price_points=1, photo=jpeg_bytes(size=(64, 48), exif=False)
+    )
     deliver(author=keeper, goods=goods, quantity=5, reason="供销社")
     receipt = redeem(keeper=keeper, resident=resident, basket={goods.pk: 1}, idempotency_key=uuid.uuid4())
     benefit = offer_benefit(
@@ -357,12 +359,14 @@ def _open_store(*, village, head, admin, resident) -> dict:
     return {"keeper": keeper, "goods": goods, "receipt": receipt, "benefit": benefit}
 
 
-def _status(world, name: str, persona: str) -> int:
-    method, data, _row = MATRIX[name]
+def _status(world, name: str, persona: str, *, method: str | None = None, data: dict | None = None) -> int:
+    """The status `persona` gets from the URL `name`: with the matrix's method and data unless told."""
+    if method is None:
+        method, data, _row = MATRIX[name]
+        data = world["data"].get(name, data)
     client = Client()
     world["sign_in"][persona](client)
     url = reverse(name, args=world["args"].get(name, []))
-    data = world["data"].get(name, data)
     with transaction.atomic():
         response = client.post(url, data) if method == "post" else client.get(url)
         transaction.set_rollback(True)
@@ -391,3 +395,50 @@ def test_the_matrix_rows_have_one_status_per_persona():
     for persona, column in COLUMNS.items():
         stale = [name for name in column.exceptions if name not in MATRIX]
         assert not stale, f"{persona}: exceptions for URLs not in the matrix: {stale}"
+
+
+@pytest.mark.parametrize(("name", "method"), list(FORM_POSTS))
+def test_each_persona_gets_exactly_the_expected_status_for_a_forms_post(world, name, method):
+    data, row = FORM_POSTS[(name, method)]
+    got = {persona: _status(world, name, persona, method=method, data=data) for persona in PERSONAS}
+    assert got == dict(zip(PERSONAS, row, strict=True)), f"{name} {method}"
+
+
+# --- What a refused persona learns and changes ------------------------------------------------------
+
+
+def test_refused_appeal_posts_write_nothing(client, world, other_resident, scorer, admin):
+    appeal = Appeal.objects.get()
+    free = Entry.objects.get(pk=world["args"]["points:appeal_entry"][0])
+    for user in (other_resident.user, scorer, admin):
+        client.force_login(user)
+        client.post(reverse("points:appeal_entry", args=[free.pk]), FORM_POSTS[("points:appeal_entry", "post")][0])
+        client.post(reverse("points:appeal_decide", args=[appeal.pk]), FORM_POSTS[("points:appeal_decide", "post")][0])
+    assert not Appeal.objects.filter(entry=free).exists()
+    assert Appeal.objects.get(pk=appeal.pk).status == "open"
+    assert not Entry.objects.filter(reverses__isnull=False).exists()
+
+
+def test_resident_b_sees_nothing_of_as_ledger(client, world, resident, other_resident):
+    client.force_login(other_resident.user)
+    free = world["args"]["points:appeal_entry"][0]
+    for name in ("points:standing", "points:ledger"):
+        html = client.get(reverse(name)).content.decode()
+        assert resident.name not in html
+        assert f"entry-{free}" not in html
+    appealed = Appeal.objects.get().entry_id
+    assert client.get(reverse("points:appeal_entry", args=[appealed])).status_code == 404
+
+
+def test_the_head_of_another_village_sees_none_of_its_appeals_or_residents(client, world, resident, outsider_head):
+    client.force_login(outsider_head)
+    assert client.get(reverse("points:appeal_queue")).context["waiting"] == []
+    assert resident.name not in client.get(reverse("points:resident_list")).content.decode()
+    assert client.get(reverse("handbook:index")).context["edition"] is None
+
+
+def test_the_home_page_offers_the_head_the_queue_and_the_residents(client, head):
+    client.force_login(head)
+    html = client.get(reverse("office:home")).content.decode()
+    assert reverse("points:appeal_queue") in html
+    assert reverse("points:resident_list") in html

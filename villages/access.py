@@ -56,6 +56,13 @@ def _resolve(request: HttpRequest) -> Acting | None:
     )
 
 
+def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.Role) -> bool:
+    """Whether `user` holds one of `roles` in `village` (one query). For services, which get a user
+    rather than a request; views use `require_role` or an access fetch."""
+    village_id = village if isinstance(village, int) else village.pk
+    return Membership.objects.filter(user=user, village_id=village_id, role__in=roles).exists()
+
+
 def require_role(request: HttpRequest, *roles: Membership.Role) -> Village:
     """The acting village, if the user holds one of `roles` there; otherwise PermissionDenied."""
     acting = get_acting(request)
@@ -77,7 +84,7 @@ def choose_village(request: HttpRequest, village_id: int) -> bool:
 # only administrators manage accounts and roles. Heads and administrators see the dashboard and
 # the reports. Scorers and residents get 403 on the pages and 404 on any object.
 
-OFFICE = (Membership.Role.HEAD, Membership.Role.ADMIN)
+OFFICE = (Membership.Role.HEAD, Membership.Role.ADMIN)  # the one spelling of "head or administrator"
 
 
 def require_office(request: HttpRequest) -> Village:

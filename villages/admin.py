@@ -8,6 +8,19 @@ class GradeBandInline(admin.TabularInline):
     extra = 0
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only tables (the ledger, the audit trail): shown, never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Village)
 class VillageAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "starting_capital", "timezone"]
@@ -41,18 +54,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is never changed."""
 
     list_display = ["at", "village", "actor", "action", "target"]
     list_filter = ["village", "action"]
     search_fields = ["target", "actor__username"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

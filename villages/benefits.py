@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from villages.access import OFFICE, has_role
 from villages.audit import record_audit
 from villages.grades import Band, bands_on
-from villages.models import Benefit, Membership, Village
+from villages.models import Benefit, Village
 
 
 def benefits_for(*, village: Village, grade: str, on: date, bands: list[Band] | None = None) -> list[Benefit]:
@@ -94,7 +95,5 @@ def end_benefit(*, benefit: Benefit, author: AbstractBaseUser) -> Benefit:
 
 
 def _check_office(author: AbstractBaseUser, village: Village) -> None:
-    if not Membership.objects.filter(
-        user=author, village=village, role__in=[Membership.Role.HEAD, Membership.Role.ADMIN]
-    ).exists():
+    if not has_role(author, village, *OFFICE):
         raise ValidationError(_("Only the village head or an administrator can change benefits."), code="not_allowed")

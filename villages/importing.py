@@ -34,8 +34,10 @@ COLUMNS = {
     "consent_given_on": ["同意日期", "知情同意日期", "consentgivenon", "consentdate", "consent"],
 }
 REQUIRED = ["name", "household_number"]
-# Columns a village office file may carry that the scheme must never store.
-NEVER_STORED = ["身份证号", "身份证", "身份证号码", "idnumber", "idcard"]
+# The export writes these columns under their first (Chinese) heading, so importing it again
+# changes nothing; the status column it adds is not an import column and is ignored.
+EXPORT_COLUMNS = ["household_number", "name", "address", "phone", "born_on", "consent_given_on"]
+EXPORT_HEADER = [COLUMNS[column][0] for column in EXPORT_COLUMNS] + ["状态"]
 
 DATE_PATTERNS = [
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
@@ -360,3 +362,17 @@ def plan_import(*, village: Village, rows: list[ImportRow]) -> ImportPlan:
             )
         )
     return ImportPlan(rows=planned, new_households=new_households, household_addresses=household_addresses)
+
+
+def export_row(resident: Resident) -> list[object]:
+    """A resident as a row under EXPORT_HEADER (their household must be loaded)."""
+    household = resident.household
+    values = {
+        "household_number": household.number,
+        "name": resident.name,
+        "address": household.address,
+        "phone": resident.phone,
+        "born_on": resident.born_on,
+        "consent_given_on": resident.consent_given_on,
+    }
+    return [values[column] for column in EXPORT_COLUMNS] + [resident.get_status_display()]

@@ -4,7 +4,9 @@ household number. One set of rules for the register of residents and the scorer'
 
 import re
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+
+from villages.models import Resident, Village
 
 
 def resident_matching(query: str) -> Q:
@@ -18,3 +20,22 @@ def resident_matching(query: str) -> Q:
         if len(key) >= 3:
             match |= Q(name_pinyin__contains=key)
     return match
+
+
+MAX_QUERY = 60  # characters of a search that are used; a longer one matches nothing more useful
+
+
+def clean_query(raw: str) -> str:
+    """What a search box sent, as searched: stripped and at most MAX_QUERY characters."""
+    return raw.strip()[:MAX_QUERY]
+
+
+def find_residents(*, village: Village, query: str) -> QuerySet[Resident]:
+    """The village's residents matching `query` (everyone if it is empty), in register order
+    (household, name), with their household. The one query behind every list of residents that
+    the head and administrators search, so that the same words find the same people everywhere."""
+    residents = Resident.objects.filter(village=village).select_related("household")
+    query = clean_query(query)
+    if query:
+        residents = residents.filter(resident_matching(query))
+    return residents.order_by("household__number", "name", "pk")

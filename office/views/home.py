@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from points.notices import take_overdue_reminders
-from villages.access import get_acting
+from villages.access import OFFICE, get_acting
 from villages.models import Membership
 
 
@@ -16,11 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     acting = get_acting(request)
     if acting is not None and acting.roles == {Membership.Role.RESIDENT}:
         return redirect("points:standing")
-    if (
-        acting is not None
-        and acting.has(Membership.Role.SCORER)
-        and not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN)
-    ):
+    if acting is not None and acting.has(Membership.Role.SCORER) and not acting.has(*OFFICE):
         return redirect("points:record")
     overdue = 0
     if acting is not None and acting.has(Membership.Role.HEAD):

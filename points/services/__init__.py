@@ -1,7 +1,8 @@
 """Domain operations of the points app, one module per resource. Views, admin, commands, tasks
 and tests call these; nothing else writes the ledger.
 
-- entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps
+- entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps; `refuse` builds
+  the ValidationError of every refusal, `write_reversal` appends a reversal already allowed
 - appeals: file_appeal, decide_appeal
 - issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
 """
@@ -15,9 +16,11 @@ from points.services.entries import (
     caps_left,
     record_entry,
     record_paper_entries,
+    refuse,
     reverse_entry,
     withdraw_entry,
     withdraw_window,
+    write_reversal,
 )
 from points.services.issuing import (
     batch_pdf_path,
@@ -42,6 +45,7 @@ __all__ = [
     "issue_certificate",
     "record_entry",
     "record_paper_entries",
+    "refuse",
     "resume_batch",
     "reverse_entry",
     "revoke_certificate",
@@ -49,4 +53,5 @@ __all__ = [
     "start_batch",
     "withdraw_entry",
     "withdraw_window",
+    "write_reversal",
 ]

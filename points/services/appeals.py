@@ -10,23 +10,23 @@ from django.utils.translation import gettext as _
 
 from points import outbox
 from points.models import Appeal, Entry, Notification
-from points.services.entries import _refuse, _reverse
+from points.services.entries import refuse, write_reversal
 from points.tasks import email_appeal_decision
+from villages.access import has_role
 from villages.models import Membership, Resident
-from villages.services import has_role
 
 
 def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -> Appeal:
     """The resident disputes one of their own entries, within APPEAL_WINDOW_DAYS of its recording."""
     reason = reason.strip()
     if entry.resident.user_id != resident_user.pk:
-        raise _refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
+        raise refuse(_("You can only appeal entries in your own ledger."), "not_allowed")
     if not reason:
-        raise _refuse(_("Say why the entry is wrong."), "reason_required")
+        raise refuse(_("Say why the entry is wrong."), "reason_required")
     if entry.is_reversal or Entry.objects.filter(reverses=entry).exists():
-        raise _refuse(_("This entry has been reversed already; there is nothing to appeal."), "already_reversed")
+        raise refuse(_("This entry has been reversed already; there is nothing to appeal."), "already_reversed")
     if timezone.now() - entry.recorded_at > timedelta(days=settings.APPEAL_WINDOW_DAYS):
-        raise _refuse(
+        raise refuse(
             _("Entries can be appealed for %(days)d days after they were recorded; this one is older."),
             "too_late",
             days=settings.APPEAL_WINDOW_DAYS,
@@ -35,23 +35,23 @@ def file_appeal(*, entry: Entry, resident_user: AbstractBaseUser, reason: str) -
         with transaction.atomic():
             return Appeal.objects.create(entry=entry, filed_by=resident_user, reason=reason)
     except IntegrityError:
-        raise _refuse(_("This entry already has an open appeal."), "appeal_open") from None
+        raise refuse(_("This entry already has an open appeal."), "appeal_open") from None
 
 
 def decide_appeal(*, appeal: Appeal, head: AbstractBaseUser, upheld: bool, reason: str) -> Appeal:
     """Uphold (the entry is reversed, with the decision's reason) or reject an open appeal."""
     reason = reason.strip()
     if not has_role(head, appeal.entry.village_id, Membership.Role.HEAD):
-        raise _refuse(_("Only the village head decides appeals."), "not_allowed")
+        raise refuse(_("Only the village head decides appeals."), "not_allowed")
     if not reason:
-        raise _refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
+        raise refuse(_("Write the reason for your decision; the resident will read it."), "reason_required")
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("entry__village").get(pk=appeal.pk)
         if appeal.status != Appeal.Status.OPEN:
-            raise _refuse(_("This appeal has already been decided."), "already_decided")
+            raise refuse(_("This appeal has already been decided."), "already_decided")
         if upheld and not Entry.objects.filter(reverses=appeal.entry).exists():
             # (If the entry was reversed meanwhile, e.g. withdrawn, upholding only records the decision.)
-            _reverse(entry=appeal.entry, author=head, reason=reason)
+            write_reversal(entry=appeal.entry, author=head, reason=reason)
         appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
         appeal.decided_by = head
         appeal.decided_at = timezone.now()

@@ -20,8 +20,8 @@ from points import chain, outbox
 from points.models import Entry
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
+from villages.access import OFFICE, has_role
 from villages.models import Membership, Resident, Village
-from villages.services import has_role
 
 
 def cap_period_bounds(item: Item, occurred_on: date) -> tuple[date, date]:
@@ -69,7 +69,9 @@ def caps_left(*, resident: Resident, items: list[Item], occurred_on: date) -> di
     return left
 
 
-def _refuse(message: str, code: str, **params) -> ValidationError:
+def refuse(message: str, code: str, **params) -> ValidationError:
+    """The ValidationError every ledger service raises for a refusal: a translated message that
+    says what to do, a stable code for callers (views, offline sync) and its parameters."""
     return ValidationError(message, code=code, params=params or None)
 
 
@@ -166,26 +168,24 @@ def _expiry(item: Item, occurred_on: date) -> date | None:
 
 def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, item: Item) -> Entry:
     if (entry.recorded_by_id, entry.resident_id, entry.item_id) != (scorer.pk, resident.pk, item.pk):
-        raise _refuse(_("This form was already used for another entry. Reload the page and try again."), "key_reused")
+        raise refuse(_("This form was already used for another entry. Reload the page and try again."), "key_reused")
     return entry
 
 
 def _check_recordable(*, scorer: AbstractBaseUser, resident: Resident, item: Item, occurred_on: date) -> None:
     village = resident.village
     if not has_role(scorer, village, Membership.Role.SCORER):
-        raise _refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
+        raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
     if resident.status != Resident.Status.ACTIVE:
-        raise _refuse(
-            _("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name
-        )
+        raise refuse(_("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name)
     if not resident.has_consented:
-        raise _refuse(
+        raise refuse(
             _("%(name)s has not agreed to be scored, so nothing can be recorded for them."),
             "no_consent",
             name=resident.name,
         )
     if occurred_on < resident.consent_given_on:
-        raise _refuse(
+        raise refuse(
             _("%(name)s agreed to be scored on %(date)s; nothing before that day can be recorded."),
             "before_consent",
             name=resident.name,
@@ -194,11 +194,11 @@ def _check_recordable(*, scorer: AbstractBaseUser, resident: Resident, item: Ite
     today = village.today()
     edition = Edition.objects.in_force(village=village, on=today)
     if edition is None or item.edition_id != edition.pk:
-        raise _refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
+        raise refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
     if occurred_on > today:
-        raise _refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")
+        raise refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")
     if occurred_on < today - timedelta(days=village.backdate_days):
-        raise _refuse(
+        raise refuse(
             _("The date is more than %(days)d days ago; entries that old can no longer be recorded."),
             "too_old",
             days=village.backdate_days,
@@ -212,7 +212,7 @@ def _check_recordable(*, scorer: AbstractBaseUser, resident: Resident, item: Ite
             message = _(
                 "“%(item)s” may be recorded at most %(count)d times a month for one resident; this month's are used up."
             )
-        raise _refuse(message, "cap_reached", item=item.title, count=item.cap_count)
+        raise refuse(message, "cap_reached", item=item.title, count=item.cap_count)
 
 
 def reverse_entry(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
@@ -221,9 +221,9 @@ def reverse_entry(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Ent
     The author must be the village head or an administrator; scorers withdraw their own entries
     through `withdraw_entry`, which checks its time window and then calls this.
     """
-    if not has_role(author, entry.village_id, Membership.Role.HEAD, Membership.Role.ADMIN):
-        raise _refuse(_("Only the village head or an administrator can reverse an entry."), "not_allowed")
-    return _reverse(entry=entry, author=author, reason=reason)
+    if not has_role(author, entry.village_id, *OFFICE):
+        raise refuse(_("Only the village head or an administrator can reverse an entry."), "not_allowed")
+    return write_reversal(entry=entry, author=author, reason=reason)
 
 
 def withdraw_window() -> timedelta:
@@ -244,11 +244,11 @@ def withdraw_entry(*, entry: Entry, scorer: AbstractBaseUser, reason: str) -> En
     within SCORER_WITHDRAW_MINUTES of its recording; after that the resident appeals or the head
     reverses it."""
     if entry.recorded_by_id != scorer.pk or not has_role(scorer, entry.village_id, Membership.Role.SCORER):
-        raise _refuse(_("You can only withdraw entries you recorded yourself."), "not_allowed")
+        raise refuse(_("You can only withdraw entries you recorded yourself."), "not_allowed")
     if entry.is_reversal:
-        raise _refuse(_("A reversal cannot itself be reversed."), "is_reversal")
+        raise refuse(_("A reversal cannot itself be reversed."), "is_reversal")
     if timezone.now() - entry.recorded_at > withdraw_window():
-        raise _refuse(
+        raise refuse(
             _(
                 "Entries can be withdrawn for %(minutes)d minutes after recording; this one is older. "
                 "Ask the village head to reverse it."
@@ -256,20 +256,22 @@ def withdraw_entry(*, entry: Entry, scorer: AbstractBaseUser, reason: str) -> En
             "too_late",
             minutes=settings.SCORER_WITHDRAW_MINUTES,
         )
-    return _reverse(entry=entry, author=scorer, reason=reason)
+    return write_reversal(entry=entry, author=scorer, reason=reason)
 
 
-def _reverse(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
+def write_reversal(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
+    """Append the entry that cancels `entry`, for a caller that has already checked the author may
+    (reverse_entry, withdraw_entry, decide_appeal). Locks the resident; refuses a second reversal."""
     reason = reason.strip()
     if not reason:
-        raise _refuse(_("Give a reason for the reversal."), "reason_required")
+        raise refuse(_("Give a reason for the reversal."), "reason_required")
     if entry.is_reversal:
-        raise _refuse(_("A reversal cannot itself be reversed."), "is_reversal")
+        raise refuse(_("A reversal cannot itself be reversed."), "is_reversal")
     try:
         with transaction.atomic():
             Resident.objects.select_for_update().filter(pk=entry.resident_id).first()
             if Entry.objects.filter(reverses=entry).exists():
-                raise _refuse(_("This entry has already been reversed."), "already_reversed")
+                raise refuse(_("This entry has already been reversed."), "already_reversed")
             return _insert(
                 village_id=entry.village_id,
                 resident_id=entry.resident_id,
@@ -283,7 +285,7 @@ def _reverse(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
                 reason=reason,
             )
     except IntegrityError:
-        raise _refuse(_("This entry has already been reversed."), "already_reversed") from None
+        raise refuse(_("This entry has already been reversed."), "already_reversed") from None
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,7 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
     Only an administrator of the village may transcribe.
     """
     if not has_role(transcribed_by, village, Membership.Role.ADMIN):
-        raise _refuse(_("Only an administrator of the village can transcribe a paper ledger."), "not_allowed")
+        raise refuse(_("Only an administrator of the village can transcribe a paper ledger."), "not_allowed")
     today = village.today()
     scorers = set(
         Membership.objects.filter(village=village, role=Membership.Role.SCORER).values_list("user_id", flat=True)
@@ -328,13 +330,13 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
                 or line.occurred_on > today
             )
             if problem:
-                raise _refuse(_("Line %(line)d cannot be recorded; nothing was written."), "bad_line", line=number)
+                raise refuse(_("Line %(line)d cannot be recorded; nothing was written."), "bad_line", line=number)
             if line.item.cap_count is not None:
                 key = (line.resident.pk, line.item.code, cap_period_bounds(line.item, line.occurred_on)[0])
                 if key not in used:
                     used[key] = cap_used(resident=line.resident, item=line.item, occurred_on=line.occurred_on)
                 if used[key] >= line.item.cap_count:
-                    raise _refuse(
+                    raise refuse(
                         _("Line %(line)d is over the item's cap; nothing was written."), "cap_reached", line=number
                     )
                 used[key] += 1

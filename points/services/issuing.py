@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from points import certificates, outbox
 from points.models import Certificate, CertificateBatch
-from points.services.entries import _refuse
+from points.services.entries import refuse
 from points.standing import compute_standing, village_grades
 from points.tasks import render_certificate_batch
 from points.verification import certificate_data
+from villages.access import OFFICE, has_role
 from villages.audit import record_audit
-from villages.models import Membership, Resident, Village
-from villages.services import has_role
+from villages.models import Resident, Village
 
 # Certificates issued per transaction in a batch: small enough that the write lock is held briefly
 # and progress moves every second or so, large enough that commits are not the cost.
@@ -30,8 +30,8 @@ BATCH_CHUNK = 25
 
 
 def _check_certifier(user: AbstractBaseUser, village: Village | int) -> None:
-    if not has_role(user, village, Membership.Role.HEAD, Membership.Role.ADMIN):
-        raise _refuse(_("Only the village head or an administrator can issue or revoke certificates."), "not_allowed")
+    if not has_role(user, village, *OFFICE):
+        raise refuse(_("Only the village head or an administrator can issue or revoke certificates."), "not_allowed")
 
 
 def issue_certificate(*, resident: Resident, issued_by: AbstractBaseUser) -> Certificate:
@@ -41,9 +41,9 @@ def issue_certificate(*, resident: Resident, issued_by: AbstractBaseUser) -> Cer
     agreed to the scheme. Older certificates of the resident are superseded by this one."""
     _check_certifier(issued_by, resident.village_id)
     if resident.status != Resident.Status.ACTIVE:
-        raise _refuse(_("%(name)s no longer lives in the village."), "inactive", name=resident.name)
+        raise refuse(_("%(name)s no longer lives in the village."), "inactive", name=resident.name)
     if not resident.has_consented:
-        raise _refuse(_("%(name)s has not joined the points scheme."), "no_consent", name=resident.name)
+        raise refuse(_("%(name)s has not joined the points scheme."), "no_consent", name=resident.name)
     standing = compute_standing(resident=resident)
     (certificate,) = _issue(
         village=resident.village,
@@ -118,11 +118,11 @@ def revoke_certificate(*, certificate: Certificate, revoked_by: AbstractBaseUser
     _check_certifier(revoked_by, certificate.village_id)
     reason = reason.strip()
     if not reason:
-        raise _refuse(_("Give a reason for revoking the certificate."), "reason_required")
+        raise refuse(_("Give a reason for revoking the certificate."), "reason_required")
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().select_related("village").get(pk=certificate.pk)
         if certificate.is_revoked:
-            raise _refuse(_("This certificate has already been revoked."), "already_revoked")
+            raise refuse(_("This certificate has already been revoked."), "already_revoked")
         certificate.revoked_at = timezone.now()
         certificate.revoked_by = revoked_by
         certificate.revoke_reason = reason
@@ -150,7 +150,7 @@ def start_batch(
         standings = village_grades(village=village, residents=residents)
         residents = [r for r in residents if standings[r.pk][1] in grades]
     if not residents:
-        raise _refuse(_("No resident holds the chosen grades; nothing to issue."), "empty")
+        raise refuse(_("No resident holds the chosen grades; nothing to issue."), "empty")
     with transaction.atomic():
         batch = CertificateBatch.objects.create(
             village=village,

@@ -13,18 +13,17 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from points import services
-from points.access import get_batch_for, get_certificate_for, get_own_resident, get_resident_for
+from points.access import get_batch_for, get_certificate_for, get_own_resident
 from points.certificate_forms import BatchForm, RevokeForm
 from points.certificates import render_certificate
 from points.models import Certificate, CertificateBatch
 from points.verification import certificate_data, statuses
-from villages.access import require_role
+from villages.access import get_resident_for_office, require_office
 from villages.grades import bands_on
-from villages.models import Membership, Resident
+from villages.search import clean_query, find_residents
 
 PER_PAGE = 50
 RECENT_BATCHES = 5
-HEAD_OR_ADMIN = (Membership.Role.HEAD, Membership.Role.ADMIN)
 
 
 @login_required
@@ -32,17 +31,14 @@ def registry(request: HttpRequest) -> HttpResponse:
     """Certificates issued in the village, newest first, searchable by name, pinyin or serial;
     residents matching the search, to issue one; the batch form and recent batches.
     A constant number of queries, whatever the number of certificates."""
-    village = require_role(request, *HEAD_OR_ADMIN)
-    q = request.GET.get("q", "").strip()
+    village = require_office(request)
+    q = clean_query(request.GET.get("q", ""))
     found = Certificate.objects.filter(village=village)
     residents = []
     if q:
-        key = q.lower().replace(" ", "")
-        by_name = Q(name__icontains=q) | Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
-        found = found.filter(
-            Q(serial__icontains=q) | Q(resident_name__icontains=q) | Q(resident__in=Resident.objects.filter(by_name))
-        )
-        residents = list(Resident.objects.filter(village=village).filter(by_name).select_related("household")[:10])
+        matching = find_residents(village=village, query=q)
+        found = found.filter(Q(serial__icontains=q) | Q(resident_name__icontains=q) | Q(resident__in=matching))
+        residents = list(matching[:10])
     page = Paginator(found.order_by("-issued_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "q": q,
@@ -66,7 +62,7 @@ def _with_status(certificates) -> list[tuple[Certificate, str]]:
 @login_required
 def resident_certificates(request: HttpRequest, pk: int) -> HttpResponse:
     """One resident's certificates, for the head and administrators, with the button to issue one."""
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     return render(
         request,
         "points/certificates/resident.html",
@@ -77,7 +73,7 @@ def resident_certificates(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     try:
         certificate = services.issue_certificate(resident=resident, issued_by=request.user)
     except ValidationError as error:
@@ -120,7 +116,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def batch_start(request: HttpRequest) -> HttpResponse:
-    village = require_role(request, *HEAD_OR_ADMIN)
+    village = require_office(request)
     form = BatchForm(request.POST, bands=bands_on(village=village, on=village.today()))
     if not form.is_valid():
         messages.error(request, _("Choose grades from the list."))

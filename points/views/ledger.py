@@ -5,9 +5,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from points.access import get_own_resident, get_resident_for
+from points.access import get_own_resident
 from points.appeal_forms import LedgerFilterForm
 from points.ledger import ledger_entries, ledger_months, lines
+from villages.access import get_resident_for_office
 from villages.models import Resident
 
 PER_PAGE = 25
@@ -20,7 +21,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resident_ledger(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render(request, get_resident_for(request, pk), own=False)
+    return _render(request, get_resident_for_office(request, pk), own=False)
 
 
 def _render(request: HttpRequest, resident: Resident, *, own: bool) -> HttpResponse:

@@ -2,12 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from villages.access import require_role
-from villages.models import Membership, Resident
+from villages.access import require_office
+from villages.search import clean_query, find_residents
 
 PER_PAGE = 50
 
@@ -15,18 +14,10 @@ PER_PAGE = 50
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     """Search by name, pinyin (李伟: "liwei" or "lw") or household number."""
-    village = require_role(request, Membership.Role.HEAD, Membership.Role.ADMIN)
-    q = request.GET.get("q", "").strip()
-    residents = Resident.objects.filter(village=village).select_related("household")
-    if q:
-        key = q.lower().replace(" ", "")
-        residents = residents.filter(
-            Q(name__icontains=q)
-            | Q(name_pinyin__startswith=key)
-            | Q(name_initials__startswith=key)
-            | Q(household__number=q)
-        )
-    page = Paginator(residents.order_by("household__number", "name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    village = require_office(request)
+    q = clean_query(request.GET.get("q", ""))
+    residents = find_residents(village=village, query=q)
+    page = Paginator(residents, PER_PAGE).get_page(request.GET.get("page"))
     template = (
         "points/head_residents.html#results"
         if request.htmx and not request.htmx.boosted

@@ -4,11 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from points.access import get_own_resident, get_resident_for
+from points.access import get_own_resident
 from points.chart import build_chart
 from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
 from points.standing import compute_standing
+from villages.access import get_resident_for_office
 from villages.benefits import benefits_for
 from villages.models import Resident
 
@@ -27,7 +28,7 @@ def standing(request: HttpRequest) -> HttpResponse:
 @login_required
 def resident_standing(request: HttpRequest, pk: int) -> HttpResponse:
     """The head's or an administrator's view of one resident of their village."""
-    resident = get_resident_for(request, pk)
+    resident = get_resident_for_office(request, pk)
     return _render(request, resident, own=False, notifications=[])
 
 

@@ -13,15 +13,13 @@ from django.utils.translation import gettext as _
 from points.validators import CleanPhoto, clean_photo
 from store.models import Goods, StoreSettings
 from store.services.stock import refuse
+from villages.access import OFFICE, has_role
 from villages.audit import record_audit
-from villages.models import Membership, Village
-from villages.services import has_role
-
-OFFICE_ROLES = (Membership.Role.HEAD, Membership.Role.ADMIN)
+from villages.models import Village
 
 
 def _check_office(author: AbstractBaseUser, village: Village | int) -> None:
-    if not has_role(author, village, *OFFICE_ROLES):
+    if not has_role(author, village, *OFFICE):
         raise refuse(_("Only the village head or an administrator can change the store."), "not_allowed")
 
 

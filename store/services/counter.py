@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from store.balance import period_on, spendable
 from store.models import Goods, Receipt, ReceiptLine, StockMovement, StoreSettings
 from store.services.stock import refuse, stock_of
+from villages.access import OFFICE, has_role
 from villages.models import Membership, Resident
-from villages.services import has_role
 from villages.templatetags.points_format import points as format_points
 
 COUNTER_ROLES = (Membership.Role.STORE_KEEPER,)
-RETURN_ROLES = (Membership.Role.STORE_KEEPER, Membership.Role.HEAD, Membership.Role.ADMIN)
+RETURN_ROLES = (Membership.Role.STORE_KEEPER, *OFFICE)
 
 
 def redeem(

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from store.models import Goods, StockMovement
+from villages.access import OFFICE, has_role
 from villages.models import Membership
-from villages.services import has_role
 
-STOCK_ROLES = (Membership.Role.STORE_KEEPER, Membership.Role.HEAD, Membership.Role.ADMIN)
+STOCK_ROLES = (Membership.Role.STORE_KEEPER, *OFFICE)
 
 
 def refuse(message: str, code: str, **params) -> ValidationError:

@@ -5,7 +5,7 @@ import time_machine
 from django.urls import reverse
 
 from points.services import file_appeal, reverse_entry
-from tests.factories import record
+from tests.factories import fill_ledger, record
 
 
 @pytest.fixture
@@ -109,19 +109,11 @@ def test_it_links_the_photo_when_there_is_one(client, head, resident, scorer, de
     assert reverse("points:entry_photo", args=[entry.pk]) not in html  # no photo, no link
 
 
-def _fill(scorer, resident, deed, infraction, count):
-    today = resident.village.today()
-    for n in range(count):
-        day = today - timedelta(days=(n * 365) // count)
-        with time_machine.travel(day.isoformat() + " 12:00 +0800", tick=False):
-            record(scorer=scorer, resident=resident, item=infraction if n % 5 == 0 else deed, occurred_on=day)
-
-
 @pytest.mark.parametrize("count", [10, 2000])
 def test_it_runs_a_constant_number_of_queries(
     resident_client, resident, scorer, head, deed, infraction, count, django_assert_max_num_queries
 ):
-    _fill(scorer, resident, deed, infraction, count)
+    fill_ledger(scorer, resident, deed, infraction, count)
     entries = list(resident.entries.order_by("-recorded_at")[:3])
     file_appeal(entry=entries[0], resident_user=resident.user, reason="Wrong")
     reverse_entry(entry=entries[1], author=head, reason="Mistake")

@@ -15,26 +15,13 @@ from PIL import Image
 from points.models import Entry
 from points.services import record_entry
 from points.validators import MAX_SIDE, clean_photo
-from tests.factories import post_entry
+from tests.factories import jpeg_bytes, post_entry
 
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def jpeg_bytes(size=(800, 600), exif=True) -> bytes:
-    image = Image.new("RGB", size, (200, 120, 40))
-    out = io.BytesIO()
-    kwargs = {}
-    if exif:
-        data = Image.Exif()
-        data[0x010F] = "PhoneMaker"  # Make
-        data[0x0131] = "SecretCam 1.0"  # Software
-        kwargs["exif"] = data.tobytes()
-    image.save(out, format="JPEG", **kwargs)
-    return out.getvalue()
 
 
 def png_header(width: int, height: int) -> bytes:

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import time_machine
@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from points.models import Notification
 from points.services import decide_appeal, file_appeal
-from tests.factories import record
+from tests.factories import fill_ledger, record
 
 
 @pytest.fixture
@@ -74,20 +74,11 @@ def test_the_head_sees_any_residents_standing(client, head, resident):
     assert reverse("points:statement", args=[resident.pk]) in response.content.decode()
 
 
-def _fill_ledger(scorer, resident, deed, infraction, count):
-    """`count` entries spread over the last year, recorded on their own day through the service."""
-    today = resident.village.today()
-    for n in range(count):
-        day = today - timedelta(days=(n * 365) // count)
-        with time_machine.travel(day.isoformat() + " 12:00 +0800", tick=False):
-            record(scorer=scorer, resident=resident, item=infraction if n % 7 == 0 else deed, occurred_on=day)
-
-
 @pytest.mark.parametrize("count", [10, 2000])
 def test_it_runs_a_constant_number_of_queries(
     resident_client, resident, scorer, head, deed, infraction, count, django_assert_max_num_queries
 ):
-    _fill_ledger(scorer, resident, deed, infraction, count)
+    fill_ledger(scorer, resident, deed, infraction, count)
     latest = resident.entries.order_by("-recorded_at").first()
     appeal = file_appeal(entry=latest, resident_user=resident.user, reason="Wrong day")
     decide_appeal(appeal=appeal, head=head, upheld=False, reason="Right day")

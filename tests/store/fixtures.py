@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from store.services import add_goods, configure_store, deliver
-from tests.conftest import _member
-from tests.factories import LONG_AGO, make_item, record
+from tests.factories import LONG_AGO, make_item, member, record
 from villages.models import Membership
 
 
@@ -22,12 +21,12 @@ def store(village, head):
 
 @pytest.fixture
 def keeper(village):
-    return _member(village, Membership.Role.STORE_KEEPER, "keeper")
+    return member(village, Membership.Role.STORE_KEEPER, "keeper")
 
 
 @pytest.fixture
 def other_keeper(village):
-    return _member(village, Membership.Role.STORE_KEEPER, "keeper_b")
+    return member(village, Membership.Role.STORE_KEEPER, "keeper_b")
 
 
 @pytest.fixture

@@ -111,3 +111,12 @@ def test_only_administrators_manage_accounts(client, village, admin, head, score
 def test_create_account_refuses_a_non_administrator(village, head):
     with pytest.raises(ValidationError):
         create_account(village=village, actor=head, username="x1", full_name="x", role=Membership.Role.SCORER)
+
+
+def test_the_resident_role_goes_only_to_a_login_linked_to_a_resident_record(village, admin, scorer):
+    from villages.services import grant_role
+
+    with pytest.raises(ValidationError) as refused:
+        grant_role(user=scorer, village=village, role=Membership.Role.RESIDENT, actor=admin)
+    assert refused.value.code == "resident_required"
+    assert not Membership.objects.filter(user=scorer, role=Membership.Role.RESIDENT).exists()

@@ -138,3 +138,12 @@ def test_the_head_cannot_reset_passwords_or_read_sign_in_history(client, head, r
     client.force_login(head)
     assert client.get(reverse("villages:account_detail", args=[resident.user.pk])).status_code in (403, 404)
     assert client.post(reverse("villages:account_password", args=[resident.user.pk])).status_code in (403, 404)
+
+
+def test_a_password_reset_by_the_service_lifts_the_lock_out_too(client, village, admin, resident):
+    from villages.services import reset_password
+
+    for _attempt in range(6):
+        _sign_in(client, "resident", "wrong-password")
+    new_password = reset_password(user=resident.user, village=village, actor=admin)
+    assert _sign_in(client, "resident", new_password).status_code == 302

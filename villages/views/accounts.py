@@ -16,7 +16,7 @@ from villages import services
 from villages.access import get_account_for_admin, require_admin
 from villages.forms import AccountForm, ExistingAccountForm, RoleForm
 from villages.models import Membership, Resident
-from villages.security import sign_in_history, unlock_sign_in
+from villages.security import sign_in_history
 
 
 @login_required
@@ -102,13 +102,6 @@ def account_roles(request: HttpRequest, pk: int) -> HttpResponse:
         role, action = form.cleaned_data["role"], form.cleaned_data["action"]
         try:
             if action == "grant":
-                if (
-                    role == Membership.Role.RESIDENT
-                    and not Resident.objects.filter(user=account, village=village).exists()
-                ):
-                    raise ValidationError(
-                        _("A resident's login is linked to their record: create it from the resident.")
-                    )
                 services.grant_role(user=account, village=village, role=role, actor=request.user)
             else:
                 services.revoke_role(user=account, village=village, role=role, actor=request.user)
@@ -130,7 +123,6 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("villages:account_detail", account.pk)
-    unlock_sign_in(username=account.get_username())  # the new password works at once, from any device
     return render(request, "villages/account_password.html", {"account": account, "password": password, "new": False})
 
 

@@ -2,7 +2,6 @@
 edit, move between households, moved away / deceased, consent, import and export."""
 
 from collections.abc import Callable
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,13 +26,11 @@ from villages.forms import (
     ResidentForm,
     StatusForm,
 )
-from villages.importing import ImportRow, plan_import, read_rows
-from villages.models import Resident, Village
-from villages.search import resident_matching
+from villages.importing import EXPORT_HEADER, export_row, plan_import, read_rows
+from villages.models import Resident
+from villages.search import clean_query, find_residents
 
 PER_PAGE = 50
-IMPORT_TOKEN_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
-EXPORT_HEADER = ["户号", "姓名", "住址", "联系电话", "出生日期", "同意日期", "状态"]
 FILTERS = {
     "active": {"status": Resident.Status.ACTIVE},
     "no_consent": {"status": Resident.Status.ACTIVE, "consent_given_on__isnull": True},
@@ -46,14 +43,12 @@ FILTERS = {
 def resident_list(request: HttpRequest) -> HttpResponse:
     """Search by name, pinyin (李伟: "liwei" or "lw") or household number; filter by status. Two queries."""
     village = require_office(request)
-    q = request.GET.get("q", "").strip()[:60]
+    q = clean_query(request.GET.get("q", ""))
     shown = request.GET.get("show", "")
-    residents = Resident.objects.filter(village=village).select_related("household")
-    if q:
-        residents = residents.filter(resident_matching(q))
+    residents = find_residents(village=village, query=q)
     if shown in FILTERS:
         residents = residents.filter(**FILTERS[shown])
-    page = Paginator(residents.order_by("household__number", "name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(residents, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "q": q, "show": shown, "filters": _filter_labels()}
     template = (
         "villages/residents.html#results" if request.htmx and not request.htmx.boosted else "villages/residents.html"
@@ -197,44 +192,6 @@ def resident_consent(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Import and export -------------------------------------------------------------------------
 
 
-def _token_salt(request: HttpRequest, village: Village) -> str:
-    # Bound to the village and the user: a preview cannot be confirmed elsewhere or by someone else.
-    return f"villages.import:{village.pk}:{request.user.pk}"
-
-
-def _dump_rows(rows: list[ImportRow], *, salt: str, source: str) -> str:
-    data = [
-        [r.line, r.name, r.household_number, r.address, r.phone, _iso(r.born_on), _iso(r.consent_given_on)]
-        for r in rows
-    ]
-    return signing.dumps({"source": source, "rows": data}, salt=salt, compress=True)
-
-
-def _load_rows(token: str, *, salt: str) -> tuple[list[ImportRow], str]:
-    data = signing.loads(token, salt=salt, max_age=IMPORT_TOKEN_MAX_AGE)
-    rows = [
-        ImportRow(
-            line=line,
-            name=name,
-            household_number=number,
-            address=address,
-            phone=phone,
-            born_on=_date(born_on),
-            consent_given_on=_date(consent),
-        )
-        for line, name, number, address, phone, born_on, consent in data["rows"]
-    ]
-    return rows, data["source"]
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def resident_import(request: HttpRequest) -> HttpResponse:
@@ -243,12 +200,13 @@ def resident_import(request: HttpRequest) -> HttpResponse:
     The preview carries the checked rows in a signed hidden field, so nothing is stored between
     the two steps; the confirmation plans again against the register as it is then."""
     village = require_office(request)
-    salt = _token_salt(request, village)
     context: dict = {"form": ImportForm()}
     if request.method == "POST" and "token" in request.POST:
         confirm = ConfirmImportForm(request.POST)
         try:
-            rows, source = _load_rows(confirm.data.get("token", ""), salt=salt)
+            rows, source = services.unsign_import(
+                token=confirm.data.get("token", ""), village=village, user=request.user
+            )
         except signing.BadSignature:
             messages.error(request, _("The preview has expired. Choose the file again."))
             return redirect("villages:resident_import")
@@ -286,7 +244,11 @@ def resident_import(request: HttpRequest) -> HttpResponse:
                 if not parsed.errors:
                     context["plan"] = plan_import(village=village, rows=parsed.rows)
                     context["confirm"] = ConfirmImportForm(
-                        initial={"token": _dump_rows(parsed.rows, salt=salt, source=upload.name)}
+                        initial={
+                            "token": services.sign_import(
+                                rows=parsed.rows, source=upload.name, village=village, user=request.user
+                            )
+                        }
                     )
     return render(request, "villages/resident_import.html", context)
 
@@ -300,18 +262,7 @@ def resident_export(request: HttpRequest, fmt: str) -> HttpResponse:
     residents = (
         Resident.objects.filter(village=village).select_related("household").order_by("household__number", "name", "pk")
     )
-    rows = (
-        [
-            r.household.number,
-            r.name,
-            r.household.address,
-            r.phone,
-            r.born_on,
-            r.consent_given_on,
-            r.get_status_display(),
-        ]
-        for r in residents.iterator(chunk_size=500)
-    )
+    rows = (export_row(r) for r in residents.iterator(chunk_size=500))
     filename = f"{village.code}-residents-{village.today():%Y%m%d}.{fmt}"
     if fmt == "csv":
         return csv_response(filename=filename, header=EXPORT_HEADER, rows=rows)
