@@ -83,6 +83,8 @@ def test_the_report_reconciles_stock_and_points(client, head, keeper, store, res
     assert report.reconciled and (report.credited, report.spent) == (10, 10)
     for fmt in ("pdf", "csv", "xlsx"):
         assert client.get(reverse("store:report_download", args=[fmt])).status_code == 200
+    csv = b"".join(client.get(reverse("store:report_download", args=["csv"])).streaming_content).decode("utf-8-sig")
+    assert "花生油 (5 L),0,10,2,0,0,8" in csv and "Store points spent,10" in csv
 
 
 @pytest.mark.parametrize("receipts", [1, 30])
