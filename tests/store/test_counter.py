@@ -12,6 +12,7 @@ from store.balance import store_balance
 from store.models import Receipt, StockMovement
 from store.services import configure_store, redeem, return_receipt, stock_of, write_off
 from tests.factories import LONG_AGO
+from tests.points.test_ledger_chain import POSTGRES
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -198,3 +199,22 @@ def test_receipts_and_movements_are_never_changed(store, keeper, resident, oil, 
         StockMovement.objects.filter(goods=oil).update(quantity=99)
     with pytest.raises(AppendOnlyError):
         Receipt.objects.all().delete()
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the append-only trigger is installed on PostgreSQL only")
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE store_receipt SET points_halves = -2 WHERE id = %s",
+        "DELETE FROM store_stockmovement WHERE receipt_id = %s",
+        "UPDATE store_receiptline SET quantity = 9 WHERE receipt_id = %s",
+    ],
+)
+def test_postgresql_refuses_to_change_the_store_ledgers(store, keeper, resident, oil, earn, sql):
+    from django.db import DatabaseError, connection, transaction
+
+    earn(resident, 1)
+    receipt = redeem(keeper=keeper, resident=resident, basket={oil.pk: 1}, idempotency_key=uuid.uuid4())
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [receipt.pk])
+    assert stock_of([oil.pk]) == {oil.pk: 9}
