@@ -34,7 +34,7 @@ def test_the_keeper_redeems_two_goods_once_and_the_grade_stays(
     page.goto(f"{live_server.url}/store/counter/")
     page.fill("#resident-q", "lw")
     page.locator("#resident-results a.pick", has_text="李伟").click()
-    page.wait_for_url(re.compile(r"/store/counter/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/store/counter/\d+/$"))
     page.fill(f"#id_q{oil.pk}", "1")
     page.fill(f"#id_q{rice.pk}", "1")
     page.screenshot(path=artifacts / "01-pick.png", full_page=True)
@@ -44,7 +44,7 @@ def test_the_keeper_redeems_two_goods_once_and_the_grade_stays(
 
     # A double tap on Confirm: one receipt.
     page.locator("#confirm-form button[type=submit]").dblclick()
-    page.wait_for_url(re.compile(r"/store/receipts/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/store/receipts/\d+/$"))  # polls: the second tap aborts the first load
     expect(page.get_by_test_id("receipt-points")).to_have_text(text["spent"])
     page.screenshot(path=artifacts / "03-receipt.png", full_page=True)
     assert Receipt.objects.count() == 1
@@ -74,3 +74,43 @@ def test_the_keeper_redeems_two_goods_once_and_the_grade_stays(
     mine.goto(f"{live_server.url}/me/")
     expect(mine.get_by_test_id("grade")).to_have_text(grade)
     assert compute_standing(resident=resident).grade == grade
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_heads_store_pages_and_verify_fit_a_phone(
+    live_server, new_page, artifacts, locale, head, keeper, store, resident, oil, rice, earn
+):
+    import uuid
+
+    from points.services import issue_certificate
+    from points.verification import verify_path
+    from store.services import redeem
+    from villages.benefits import offer_benefit
+
+    earn(resident, 3)
+    redeem(keeper=keeper, resident=resident, basket={oil.pk: 2, rice.pk: 1}, idempotency_key=uuid.uuid4())
+    offer_benefit(
+        village=resident.village,
+        grade="A",
+        text="农具租用免押金",
+        provider="村合作社",
+        starts_on=resident.village.today(),
+        author=head,
+    )
+    certificate = issue_certificate(resident=resident, issued_by=head)
+    page = new_page(locale=locale)
+    sign_in(page, live_server, "head")
+    for name, path in [
+        ("catalogue", "/store/"),
+        ("report", "/store/report/"),
+        ("benefits", "/benefits/"),
+        ("dashboard", "/dashboard/"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        page.screenshot(path=artifacts / f"{name}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    visitor = new_page(locale=locale)
+    visitor.goto(f"{live_server.url}{verify_path(certificate)}")
+    expect(visitor.get_by_test_id("benefits")).to_contain_text("农具租用免押金")
+    visitor.screenshot(path=artifacts / "verify.png", full_page=True)
+    assert visitor.evaluate("document.documentElement.scrollWidth") <= 390
