@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -103,7 +104,8 @@ def build_report(*, config: StoreSettings, month: date) -> StoreReport:
         returned=Sum("points_halves", filter=Q(reverses__isnull=False), default=0),
         count=Sum(1, filter=Q(reverses__isnull=True), default=0),
     )
-    credited = credited_halves(recognised_deeds(config, recognised_from=start, until=end), config)
+    # Recognised in the month so far: a deed recognised after now is not credited yet.
+    credited = credited_halves(recognised_deeds(config, recognised_from=start, until=min(end, timezone.now())), config)
     return StoreReport(
         village=village,
         month=month,

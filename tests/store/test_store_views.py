@@ -105,3 +105,29 @@ def test_the_dashboard_shows_points_spent_and_the_goods_most_taken_in_constant_q
     figures = response.context["store"]
     assert figures.spent_this_month == 10 * receipts
     assert figures.top_goods == [("花生油 (5 L)", 2 * receipts)]
+
+
+def test_a_past_months_report_reconciles_returns_and_write_offs_and_carries_stock_over(
+    head, keeper, store, resident, oil, earn, clock
+):
+    from datetime import date, timedelta
+
+    from store.report import build_report
+    from store.services import return_receipt, write_off
+
+    earn(resident, 2)
+    kept = redeem(keeper=keeper, resident=resident, basket={oil.pk: 2}, idempotency_key=uuid.uuid4())
+    back = redeem(keeper=keeper, resident=resident, basket={oil.pk: 1}, idempotency_key=uuid.uuid4())
+    return_receipt(receipt=back, author=keeper, reason="买错了")
+    write_off(author=keeper, goods=oil, quantity=2, reason="漏油")
+    clock.shift(timedelta(days=30))  # into July
+    store.refresh_from_db()
+
+    june = build_report(config=store, month=date(2025, 6, 1))
+    (row,) = june.rows
+    assert (row.opening, row.delivered, row.redeemed, row.returned, row.written_off, row.closing) == (0, 10, 3, 1, 2, 6)
+    assert june.reconciled
+    assert (june.credited, june.spent, june.returned, june.net, june.receipts) == (20, 15, 5, 10, 2)
+    assert kept.spent == 10
+    july = build_report(config=store, month=date(2025, 7, 1))
+    assert [(r.opening, r.closing) for r in july.rows] == [(6, 6)]
