@@ -3,12 +3,15 @@ least a request of each kind can do. Served only under bench.settings, never by 
 
 - `floor_insert`: one INSERT into the ledger table (with all its indexes), as the signed-in scorer.
 - `floor_select`: one SELECT of a resident by primary key, as the signed-in user.
+- `floor_village_sums`: the village's one GROUP BY (every resident's counted points on a day), the
+  least a dashboard of the village can read; the dashboard's floor.
 
 Both are behind @login_required, like every real page: who is asking (the session and the user)
 is part of the least an authenticated request can do. See BENCHMARKS.md.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
@@ -41,9 +44,23 @@ def floor_select(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(name or "", content_type="text/plain; charset=utf-8")
 
 
+@login_required
+def floor_village_sums(request: HttpRequest, pk: int) -> HttpResponse:
+    today = timezone.localdate()
+    sums = list(
+        Entry.objects.filter(village_id=pk, counts_from__lte=today)
+        .values("resident_id")
+        .annotate(halves=Sum("points_halves"))
+        .order_by()
+        .values_list("halves", flat=True)
+    )
+    return HttpResponse(str(sum(sums)), content_type="text/plain; charset=utf-8")
+
+
 floor_patterns = [
     path("insert/", floor_insert, name="insert"),
     path("select/<int:pk>/", floor_select, name="select"),
+    path("village-sums/<int:pk>/", floor_village_sums, name="village_sums"),
 ]
 
 urlpatterns = [

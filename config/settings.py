@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A card session (villages.cards) reaches only its resident's pages; 404 for everything else.
+    "villages.cards.CardSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "villages.context_processors.acting",
+                "villages.context_processors.card",
             ],
         },
     },
@@ -169,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-snapshots": {"task": "points.tasks.take_monthly_snapshots", "schedule": crontab(minute=30, hour=0)},
     "expired-deductions": {"task": "points.tasks.notify_expired_deductions", "schedule": crontab(minute=10, hour=0)},
     "overdue-appeals": {"task": "points.tasks.remind_overdue_appeals", "schedule": crontab(minute=0, hour=8)},
+    "sms-digests": {"task": "points.tasks.send_sms_digests", "schedule": crontab(minute=0, hour="*")},
     "old-batch-pdfs": {"task": "points.tasks.discard_old_batch_pdfs", "schedule": crontab(minute=40, hour=3)},
 }
 
@@ -227,6 +231,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"  # the site's frame and language, with a way back
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -277,6 +282,22 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "village-points@localhost")
 
+# --- Text messages (points.sms_backends), configured like e-mail --------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "points.sms_backends.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH") or str(VAR_DIR / "sms.log")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
+SMS_GATEWAY_SENDER = env_str("SMS_GATEWAY_SENDER", "村民积分")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+if SMS_BACKEND == "points.sms_backends.HttpGatewayBackend" and not SMS_GATEWAY_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "SMS_GATEWAY_URL must be the gateway's http(s) address when SMS_BACKEND is the HTTP gateway."
+    )
+# The region assumed for phone numbers typed without a country code.
+SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "CN")
+# When the day's digest goes out (village time, hour of the day).
+SMS_DIGEST_HOUR = env_int("SMS_DIGEST_HOUR", 20, minimum=0)
+
 # --- Village Points -------------------------------------------------------------------
 # The site's public address, printed in certificates' QR codes (/verify/<code>/): no trailing slash.
 SITE_URL = env_str("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
@@ -291,6 +312,11 @@ APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 30, minimum=1)
 SCORER_WITHDRAW_MINUTES = env_int("SCORER_WITHDRAW_MINUTES", 10, minimum=1)
 # An open appeal older than this many days is flagged in the head's queue.
 APPEAL_DEADLINE_DAYS = env_int("APPEAL_DEADLINE_DAYS", 10, minimum=1)
+# Resident cards (villages.cards): a card session ends when the browser closes or after this many
+# seconds; this many wrong typed codes in a row lock the address or the card for the hours given.
+CARD_SESSION_MAX_AGE = env_int("CARD_SESSION_MAX_AGE", 60 * 60 * 24, minimum=60)
+CARD_CODE_FAILURE_LIMIT = env_int("CARD_CODE_FAILURE_LIMIT", 10, minimum=3)
+CARD_CODE_COOLOFF_HOURS = env_int("CARD_CODE_COOLOFF_HOURS", 1, minimum=1)
 # How long a finished certificate batch keeps its printable PDF (the certificates stay).
 CERTIFICATE_BATCH_KEEP_DAYS = env_int("CERTIFICATE_BATCH_KEEP_DAYS", 30, minimum=1)
 

@@ -8,6 +8,7 @@ Each item: (code, title, description, kind, points, fine in yuan, cap (count, pe
 from decimal import Decimal
 
 from handbook.models import Edition, Item, Page
+from handbook.services import add_item, update_item
 
 DEED, FAULT = "deed", "infraction"
 MONTH, YEAR = "month", "year"
@@ -141,3 +142,36 @@ def fill_with_demo_pages(edition: Edition) -> None:
         for page, (_page_title, rows) in zip(pages, PAGES, strict=True)
         for position, (code, title, description, kind, points, fine, cap, validity) in enumerate(rows)
     )
+
+
+# The second edition, published in the demo year: the village raised what neighbourly help is
+# worth, softened the heaviest penalty and added an item, as reported schemes do after a year.
+SECOND_EDITION_DAYS_AGO = 150
+SECOND_EDITION_CHANGES = {
+    "1.1": {"points": Decimal("2")},
+    "4.2": {"points": Decimal("20")},
+}
+SECOND_EDITION_NEW_ITEMS = [
+    (3, ("3.5", "门前三包", "负责自家门前的卫生、绿化和秩序，经检查合格。", DEED, "1", None, (2, MONTH), None)),
+]
+
+
+def fill_second_edition(draft: Edition, *, admin) -> None:
+    """Turn a draft copied from the first edition into the second, through the editor's services
+    (so the audit trail shows the changes as an administrator made them)."""
+    for code, fields in SECOND_EDITION_CHANGES.items():
+        update_item(item=draft.items.get(code=code), admin=admin, **fields)
+    for page_number, (code, title, description, kind, points, fine, cap, validity) in SECOND_EDITION_NEW_ITEMS:
+        add_item(
+            page=draft.pages.get(number=page_number),
+            admin=admin,
+            code=code,
+            title=title,
+            description=description,
+            kind=kind,
+            points=Decimal(points),
+            fine_yuan=fine,
+            cap_count=cap[0] if cap else None,
+            cap_period=cap[1] if cap else "",
+            validity_months=validity,
+        )

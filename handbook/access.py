@@ -4,11 +4,16 @@ from django.http import Http404, HttpRequest
 
 from handbook.models import Edition, Item, Page
 from villages.access import get_acting, require_admin
+from villages.cards import current_card
 from villages.models import Village
 
 
 def get_reader_village(request: HttpRequest) -> Village:
-    """The acting village, for anyone holding a role there (residents included); otherwise 404."""
+    """The acting village, for anyone holding a role there (residents included), or the village of a
+    card session's resident; otherwise 404."""
+    card = current_card(request)
+    if card is not None:
+        return card.resident.village
     acting = get_acting(request)
     if acting is None:
         raise Http404

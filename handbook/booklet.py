@@ -24,14 +24,13 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Table,
     TableStyle,
 )
 from reportlab.platypus.flowables import Flowable
 
 from handbook.models import Edition, Item, Page
-from villages.pdf import FONT, fill_star, register_font
+from villages.pdf import FONT, fill_star, register_font, text_paragraph
 from villages.templatetags.points_format import format_points
 
 SEAL_RED = colors.Color(0.78, 0.1, 0.1)
@@ -113,24 +112,24 @@ def render_booklet(edition: Edition) -> bytes:
 
 
 def _page_story(page: Page, items: list[Item], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    story: list[Flowable] = [Paragraph(_escape(f"{page.number}. {page.title}"), styles["page_title"])]
+    story: list[Flowable] = [text_paragraph((f"{page.number}. {page.title}"), styles["page_title"])]
     if not items:
-        story.append(Paragraph(_escape(_("This page has no items.")), styles["description"]))
+        story.append(text_paragraph((_("This page has no items.")), styles["description"]))
         return story
     rows = []
     for item in items:
-        cell = [Paragraph(_escape(item.title), styles["title"])]
+        cell = [text_paragraph((item.title), styles["title"])]
         rules = _rules(item)
         if rules:
-            cell.append(Paragraph(_escape(" · ".join(rules)), styles["rules"]))
+            cell.append(text_paragraph((" · ".join(rules)), styles["rules"]))
         if item.description:
-            cell.append(Paragraph(_escape(item.description).replace("\n", "<br/>"), styles["description"]))
+            cell.append(text_paragraph(item.description, styles["description"], line_breaks=True))
         points_style = styles["minus"] if item.kind == Item.Kind.INFRACTION else styles["plus"]
         rows.append(
             [
-                Paragraph(_escape(item.code), styles["code"]),
+                text_paragraph((item.code), styles["code"]),
                 cell,
-                Paragraph(format_points(item.signed_points, signed=True), points_style),
+                text_paragraph(format_points(item.signed_points, signed=True), points_style),
             ]
         )
     width = PAGE_WIDTH - 2 * MARGIN
@@ -171,11 +170,23 @@ def _rules(item: Item) -> list[str]:
             )
             % {"months": item.validity_months}
         )
+    if item.warning_days and item.kind == Item.Kind.INFRACTION:
+        rules.append(
+            ngettext(
+                "deducted only after a warning in the %(days)d day before",
+                "deducted only after a warning in the %(days)d days before",
+                item.warning_days,
+            )
+            % {"days": item.warning_days}
+        )
+    if item.kind == Item.Kind.WARNING:
+        if item.warns_for:
+            rules.append(_("comes before %(code)s") % {"code": item.warns_for})
+        rules.append(
+            ngettext("shows for %(days)d day", "shows for %(days)d days", item.warning_days or 0)
+            % {"days": item.warning_days or 0}
+        )
     return rules
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _date(value: date | None) -> str:
@@ -214,12 +225,10 @@ class _Cover(Flowable):
         canvas.drawCentredString(middle, self.height - 55 * mm, line)
         if village.seal_text:
             draw_seal(canvas, x=middle, y=self.height / 2 - 12 * mm, radius=26 * mm, text=village.seal_text)
-        note = Paragraph(
-            _escape(
-                _(
-                    "Keep this booklet at home. It lists every deed and infraction the village scores, "
-                    "with its points. Ask the village office about any entry in your ledger."
-                )
+        note = text_paragraph(
+            _(
+                "Keep this booklet at home. It lists every deed and infraction the village scores, "
+                "with its points. Ask the village office about any entry in your ledger."
             ),
             self.styles["cover_small"],
         )

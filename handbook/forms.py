@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from handbook.interchange import MAX_BYTES
-from handbook.models import MAX_VALIDITY_MONTHS, Edition, Item, Page
+from handbook.models import MAX_VALIDITY_MONTHS, MAX_WARNING_DAYS, Edition, Item, Page
 from handbook.services import ITEM_FIELDS
 from handbook.validators import validate_half_step
+from villages.forms import DateInput
 
 
 class TitleForm(forms.Form):
@@ -31,8 +32,8 @@ class ItemForm(forms.Form):
         max_digits=6,
         decimal_places=1,
         validators=[validate_half_step],
-        help_text=_("In steps of 0.5. Infractions are deducted."),
-        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
+        help_text=_("In steps of 0.5. Infractions are deducted. A warning is worth 0."),
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "inputmode": "decimal"}),
     )
     fine_yuan = forms.IntegerField(
         label=_("Fine (yuan)"), required=False, min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
@@ -53,6 +54,23 @@ class ItemForm(forms.Form):
         help_text=_("Infractions only: the deduction stops counting after this many months. Empty: always."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+    warning_days = forms.IntegerField(
+        label=_("Warning period (days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_WARNING_DAYS,
+        help_text=_(
+            "Warnings: how many days the warning shows. Infractions: a deduction needs a warning "
+            "for this item within this many days before. Empty: no warning needed."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    warns_for = forms.CharField(
+        label=_("Warning for item"),
+        required=False,
+        max_length=10,
+        help_text=_("Warnings only: the code of the infraction this warning comes before."),
+    )
     page = forms.ModelChoiceField(label=_("Page"), queryset=Page.objects.none(), empty_label=None)
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
@@ -65,6 +83,7 @@ class ItemForm(forms.Form):
         initial = {name: getattr(item, name) for name in ITEM_FIELDS}
         initial["points"] = Decimal(item.points).normalize() if item.points % 1 else int(item.points)
         initial["page"] = item.page_id
+        initial["warns_for"] = item.warns_for
         return cls(data, edition=item.edition, initial=initial, prefix=f"item-{item.pk}")
 
     @property
@@ -77,7 +96,7 @@ class PublishForm(forms.Form):
     effective_from = forms.DateField(
         label=_("In force from"),
         help_text=_("Today or later. Entries recorded from that day use the new values."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 

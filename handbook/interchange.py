@@ -12,6 +12,8 @@ from one village to another. Export, edit in any text editor, import as a new dr
             fine: 200             # optional, whole yuan
             cap: 2 per month      # optional: "N per month" or "N per year"
             counts_for_months: 12 # optional, infractions only
+            warning_days: 30      # optional: a warning shows this long; an infraction needs one this recent
+            warns_for: '1.3'      # warnings only: the infraction the warning comes before
 
 Import reads the file into plain text values (no YAML type guessing, so code 1.10 stays "1.10"),
 checks every page and item, and writes nothing unless all of them pass.
@@ -38,15 +40,28 @@ MAX_BYTES = 1_000_000
 MAX_ERRORS = 30
 EDITION_KEYS = {"format", "title", "pages"}
 PAGE_KEYS = {"title", "items"}
-ITEM_KEYS = {"code", "title", "description", "kind", "points", "fine", "cap", "counts_for_months"}
+ITEM_KEYS = {
+    "code",
+    "title",
+    "description",
+    "kind",
+    "points",
+    "fine",
+    "cap",
+    "counts_for_months",
+    "warning_days",
+    "warns_for",
+}
 CAP_PATTERN = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(month|year)\s*$", re.IGNORECASE)
 
 HEADER = """\
 # Village Points handbook. Edit the values, keep the layout; then import it as a new draft.
 # Each item: code (unique in the handbook), title, optional description,
-#   kind: deed or infraction, points: positive in steps of 0.5 (infractions are deducted),
+#   kind: deed, infraction or warning, points: in steps of 0.5 (infractions are deducted, warnings 0),
 #   optional fine: whole yuan, optional cap: "2 per month" or "5 per year",
-#   optional counts_for_months: a deduction stops counting after that many months.
+#   optional counts_for_months: a deduction stops counting after that many months,
+#   optional warning_days: how long a warning shows / how recent a warning an infraction needs,
+#   warns_for (warnings): the code of the infraction the warning comes before.
 """
 
 
@@ -93,6 +108,10 @@ def _export_item(item: Item) -> dict:
         row["cap"] = f"{item.cap_count} per {item.cap_period}"
     if item.validity_months is not None:
         row["counts_for_months"] = item.validity_months
+    if item.warning_days is not None:
+        row["warning_days"] = item.warning_days
+    if item.warns_for:
+        row["warns_for"] = item.warns_for
     return row
 
 
@@ -213,12 +232,13 @@ def _parse_item(node: yaml.Node, errors: _Errors) -> Item | None:
             errors.add(node, _("“%(field)s” is missing.") % {"field": key}, code)
     kind = _text(row.get("kind"))
     if kind and kind not in Item.Kind.values:
-        errors.add(node, _("kind must be “deed” or “infraction”."), code)
+        errors.add(node, _("kind must be “deed”, “infraction” or “warning”."), code)
     points = _decimal(row.get("points"), "points", errors, code, node)
     fine = _whole(row.get("fine"), "fine", errors, code, node)
     if fine == 0:
         errors.add(node, _("A fine of 0 yuan is no fine: leave it out."), code)
     validity = _whole(row.get("counts_for_months"), "counts_for_months", errors, code, node)
+    warning_days = _whole(row.get("warning_days"), "warning_days", errors, code, node)
     cap_count, cap_period = None, ""
     cap = _text(row.get("cap"))
     if cap:
@@ -241,6 +261,8 @@ def _parse_item(node: yaml.Node, errors: _Errors) -> Item | None:
         cap_count=cap_count,
         cap_period=cap_period,
         validity_months=validity,
+        warning_days=warning_days,
+        warns_for=_text(row.get("warns_for")),
     )
     try:
         item.clean_fields(exclude=["edition", "page", "position"])

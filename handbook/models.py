@@ -27,6 +27,7 @@ class EditionQuerySet(models.QuerySet):
 # Sensible caps: no more often than once a day, on average; deductions count for at most ten years.
 MAX_CAP = {"month": 31, "year": 366}
 MAX_VALIDITY_MONTHS = 120
+MAX_WARNING_DAYS = 365
 
 
 class Edition(models.Model):
@@ -83,6 +84,8 @@ class Item(models.Model):
     class Kind(models.TextChoices):
         DEED = "deed", _("deed")
         INFRACTION = "infraction", _("infraction")
+        # Worth nothing: it tells the resident once before an infraction can cost them points.
+        WARNING = "warning", _("warning")
 
     class Period(models.TextChoices):
         MONTH = "month", _("per calendar month")
@@ -105,6 +108,23 @@ class Item(models.Model):
         null=True,
         blank=True,
         help_text=_("A deduction stops counting after this many months. Empty: it always counts."),
+    )
+    # On a warning: how many days it shows in the resident's ledger. On an infraction: a deduction
+    # needs a warning for it recorded within this many days before (empty: no warning needed).
+    warning_days = models.PositiveSmallIntegerField(
+        _("warning period (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Warnings: how many days the warning shows. Infractions: a deduction needs a warning "
+            "for this item within this many days before. Empty: no warning needed."
+        ),
+    )
+    warns_for = models.CharField(
+        _("warning for item"),
+        max_length=10,
+        blank=True,
+        help_text=_("Warnings only: the code of the infraction this warning comes before."),
     )
 
     class Meta:
@@ -148,12 +168,38 @@ class Item(models.Model):
             )
         if self.validity_months and self.kind == self.Kind.DEED:
             raise ValidationError({"validity_months": _("Only deductions stop counting; leave this empty for deeds.")})
+        self._clean_warning()
+
+    def _clean_warning(self) -> None:
+        """A warning is worth nothing and shows for a while; only infractions need one first."""
+        if self.warning_days is not None and not 1 <= self.warning_days <= MAX_WARNING_DAYS:
+            raise ValidationError(
+                {"warning_days": _("Enter between 1 and %(max)d days, or leave it empty.") % {"max": MAX_WARNING_DAYS}}
+            )
+        if self.kind != self.Kind.WARNING:
+            if self.points is not None and self.points <= 0:
+                raise ValidationError({"points": _("Deeds and infractions are worth at least 0.5 points.")})
+            if self.warns_for:
+                raise ValidationError({"warns_for": _("Only a warning comes before another item; leave this empty.")})
+            if self.warning_days is not None and self.kind == self.Kind.DEED:
+                raise ValidationError({"warning_days": _("Deeds need no warning; leave this empty.")})
+            return
+        if self.points:
+            raise ValidationError({"points": _("A warning is worth 0 points.")})
+        if self.fine_yuan or self.cap_count is not None or self.validity_months is not None:
+            raise ValidationError({"fine_yuan": _("A warning has no fine, no cap and no period of counting.")})
+        if self.warning_days is None:
+            raise ValidationError({"warning_days": _("Say for how many days the warning shows.")})
 
     @property
     def signed_halves(self) -> int:
         """The item's points as a signed whole number of half points (deductions negative)."""
-        halves = int(self.points * 2)
+        halves = int(self.points * 2)  # 0 for a warning
         return -halves if self.kind == self.Kind.INFRACTION else halves
+
+    @property
+    def is_warning(self) -> bool:
+        return self.kind == self.Kind.WARNING
 
     @property
     def signed_points(self) -> Decimal:

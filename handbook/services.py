@@ -29,6 +29,8 @@ ITEM_FIELDS = [
     "cap_count",
     "cap_period",
     "validity_months",
+    "warning_days",
+    "warns_for",
 ]
 Direction = Literal["up", "down"]
 
@@ -81,6 +83,8 @@ def copy_edition_contents(*, source: Edition, target: Edition) -> None:
             cap_count=item.cap_count,
             cap_period=item.cap_period,
             validity_months=item.validity_months,
+            warning_days=item.warning_days,
+            warns_for=item.warns_for,
         )
         for item in source.items.all()
     )
@@ -384,7 +388,7 @@ def _item_values(fields: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise TypeError(f"Unknown item fields: {sorted(unknown)}")
     values = dict(fields)
-    for name in ("code", "title", "description"):
+    for name in ("code", "title", "description", "warns_for"):
         if name in values:
             values[name] = (values[name] or "").strip()
     if "cap_period" in values:
@@ -422,7 +426,18 @@ class EditionDiff:
 
 
 # Compared field by field; `page` compares the page's number and title, `cap` the count with its period.
-DIFF_FIELDS = ["page", "title", "description", "kind", "points", "fine_yuan", "cap", "validity_months"]
+DIFF_FIELDS = [
+    "page",
+    "title",
+    "description",
+    "kind",
+    "points",
+    "fine_yuan",
+    "cap",
+    "validity_months",
+    "warning_days",
+    "warns_for",
+]
 
 
 def _diff_value(item: Item, field: str) -> Any:

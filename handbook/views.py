@@ -1,22 +1,23 @@
 """The handbook as residents and everyone else in the village read it."""
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from handbook.access import get_edition_for, get_item_for, get_reader_village
 from handbook.models import Edition, Item
+from villages.cards import card_or_login_required
+from villages.search import clean_query
 
 MAX_RESULTS = 50
 
 
-@login_required
+@card_or_login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The edition in force today: its pages, or the items matching `?q=` (code, title or description)."""
     village = get_reader_village(request)
     edition = Edition.objects.in_force(village=village, on=village.today())
-    q = request.GET.get("q", "").strip()
+    q = clean_query(request.GET.get("q", ""))
     context = {"edition": edition, "q": q, "pages": [], "results": []}
     if edition is not None:
         if q:
@@ -33,7 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@card_or_login_required
 def page(request: HttpRequest, edition_pk: int, number: int) -> HttpResponse:
     """One page of a published edition, each item anchored as #item-<code>."""
     edition = get_edition_for(request, edition_pk)
@@ -56,7 +57,7 @@ def page(request: HttpRequest, edition_pk: int, number: int) -> HttpResponse:
     )
 
 
-@login_required
+@card_or_login_required
 def item(request: HttpRequest, pk: int) -> HttpResponse:
     """One item as its edition states it: where a ledger line links to."""
     handbook_item = get_item_for(request, pk)

@@ -1,13 +1,15 @@
 """The head's dashboard: how the village is doing, for one month.
 
 Every figure comes from a grouped query, so the dashboard runs the same number of queries for 10
-residents as for 1,000 (tests/villages/test_dashboard.py asserts it):
+residents as for 1,000 (tests/office/test_dashboard.py asserts it), and no balance or date is
+computed in Python per resident or per entry:
 
 1. the village's grade scales (all of them, to grade each month-end by the scale then in force);
-2. the residents living in the village (ids only);
-3. every resident's balance at each of the twelve month-ends: ONE query, grouped by resident, a
-   filtered SUM per month over the entry_village_balance index (village, resident, counts_from,
-   points_halves) — points.standing.counted_halves;
+2. the eleven closed months from their monthly snapshots: residents and summed balances per month
+   and grade, ONE query;
+3. the month still running (and a closed month the snapshot job has not covered), tallied per
+   grade by points.standing.grade_tally over the residents living in the village now: one
+   grouped query each;
 4. deeds and infractions per month and handbook page, grouped in SQL;
 5. scorer activity in the month, grouped by who recorded;
 6. the open appeals, oldest first.
@@ -20,16 +22,16 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db import models
+from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from handbook.models import Item
 from office import charts as shapes
-from points.models import Appeal, Entry
-from points.standing import balance_halves, counted_halves, in_points
-from villages.grades import grade_for, scale_history, scale_on
+from points.models import Appeal, Entry, MonthlySnapshot
+from points.standing import grade_tally, in_points
+from villages.grades import scale_history, scale_on
 from villages.models import Resident, Village
 
 MONTHS = 12
@@ -125,14 +127,13 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
     on = days[-1]
 
     scales = scale_history(village_id=village.pk)
-    active = set(
-        Resident.objects.filter(village=village, status=Resident.Status.ACTIVE).order_by().values_list("pk", flat=True)
-    )
-    trend, grades_now = _standings(village, active, months, days, scales)
+    active = Resident.objects.filter(village=village, status=Resident.Status.ACTIVE)
+    trend, grades_now = _standings(village, active, months, days, scales, today)
     grade_names = [band.grade for band in scale_on(scales, on)]
+    residents = sum(grades_now.values())
     grades = [
         GradeCount(
-            grade, grades_now.get(grade, 0), round(100 * grades_now.get(grade, 0) / len(active)) if active else 0
+            grade, grades_now.get(grade, 0), round(100 * grades_now.get(grade, 0) / residents) if residents else 0
         )
         for grade in grade_names
     ]
@@ -141,7 +142,7 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
         village=village,
         month=month,
         on=on,
-        residents=len(active),
+        residents=residents,
         grades=grades,
         trend=trend,
         grade_names=grade_names,
@@ -157,31 +158,51 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
 
 
 def _standings(
-    village: Village, active: set[int], months: list[date], days: list[date], scales: list
+    village: Village, active: models.QuerySet, months: list[date], days: list[date], scales: list, today: date
 ) -> tuple[list[MonthTrend], dict[str, int]]:
-    """Average balance and residents per grade at each month-end, for the residents living in the
-    village now. One grouped query; a resident without entries has the starting capital."""
-    rows = (
-        Entry.objects.filter(village=village, counts_from__lte=days[-1])
-        .values("resident_id")
-        .annotate(**{f"m{i}": counted_halves(on) for i, on in enumerate(days)})
-        .order_by()
-    )
-    sums = {row["resident_id"]: row for row in rows if row["resident_id"] in active}
-    capital = village.starting_capital
+    """Average balance and residents per grade at each month-end.
+
+    A closed month comes from its monthly snapshots (points.snapshots: the scheme's residents as
+    they stood that day), all closed months in one grouped query. The month still running, and a
+    closed month without snapshots (before the job first ran), is tallied live for the residents
+    living in the village now: points.standing.grade_tally, one grouped query each. Sums stay in
+    integer halves until the average."""
+    closed = [m for m, on in zip(months, days, strict=True) if on < today]
+    taken: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
+    if closed:
+        rows = (
+            MonthlySnapshot.objects.filter(village=village, month__in=closed)
+            .values("month", "grade")
+            .annotate(n=Count("pk"), halves=Sum("balance_halves"))
+            .order_by()
+        )
+        for row in rows:
+            taken[row["month"]][row["grade"]] = (row["n"], row["halves"])
     trend = []
-    for i, (month, on) in enumerate(zip(months, days, strict=True)):
-        bands = scale_on(scales, on)
-        counts: dict[str, int] = defaultdict(int)
-        total = Decimal(0)
-        for resident_id in active:
-            counted = sums[resident_id][f"m{i}"] if resident_id in sums else 0
-            balance = in_points(balance_halves(capital=capital, counted=counted))
-            total += balance
-            counts[grade_for(balance, bands)] += 1
-        average = (total / len(active)).quantize(Decimal("0.1")) if active else Decimal(capital)
-        trend.append(MonthTrend(month=month, on=on, average=average, grades=dict(counts)))
+    for month, on in zip(months, days, strict=True):
+        if month in taken:
+            residents = {grade: n for grade, (n, _) in taken[month].items()}
+            total = sum(halves for _, halves in taken[month].values())
+        else:
+            tally = grade_tally(village=village, on=on, bands=scale_on(scales, on), residents=active)
+            residents, total = tally.residents, tally.total_halves
+        count = sum(residents.values())
+        average = (in_points(total) / count).quantize(Decimal("0.1")) if count else Decimal(village.starting_capital)
+        trend.append(MonthTrend(month=month, on=on, average=average, grades=residents))
     return trend, trend[-1].grades if trend else {}
+
+
+def _month_of(field: str, months: list[date]) -> Case:
+    """The index in `months` of the month holding the date `field`, by plain comparisons: no
+    function per row in the database (TruncMonth is one on SQLite) nor a date parsed per row here."""
+    bounds = [*months[1:], months[-1] + relativedelta(months=1)]
+    return Case(
+        *[
+            When(**{f"{field}__gte": m, f"{field}__lt": end}, then=Value(i))
+            for i, (m, end) in enumerate(zip(months, bounds, strict=True))
+        ],
+        output_field=models.IntegerField(),
+    )
 
 
 def _deeds_and_infractions(village: Village, months: list[date], on: date) -> tuple[list[PageRow], list[MonthKinds]]:
@@ -191,7 +212,7 @@ def _deeds_and_infractions(village: Village, months: list[date], on: date) -> tu
         Entry.objects.filter(village=village, occurred_on__range=(months[0], on))
         .originals()
         .not_reversed()
-        .annotate(month=TruncMonth("occurred_on"))
+        .annotate(month=_month_of("occurred_on", months))
         .values("month", "item__page__number", "item__kind")
         .annotate(n=Count("pk"), halves=Sum("points_halves"), title=F("item__page__title"))
         .order_by()
@@ -199,7 +220,7 @@ def _deeds_and_infractions(village: Village, months: list[date], on: date) -> tu
     by_month = {m: MonthKinds(m) for m in months}
     pages: dict[int, PageRow] = {}
     for row in rows:
-        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        month = months[row["month"]]
         kinds = by_month.get(month)
         deed = row["item__kind"] == Item.Kind.DEED
         if kinds is not None:
@@ -211,10 +232,10 @@ def _deeds_and_infractions(village: Village, months: list[date], on: date) -> tu
             page = pages.setdefault(row["item__page__number"], PageRow(row["item__page__number"], row["title"]))
             if deed:
                 page.deeds += row["n"]
-                page.deed_points += Decimal(row["halves"]) / 2
+                page.deed_points += in_points(row["halves"])
             else:
                 page.infractions += row["n"]
-                page.infraction_points += Decimal(row["halves"]) / 2
+                page.infraction_points += in_points(row["halves"])
     return sorted(pages.values(), key=lambda p: p.number), list(by_month.values())
 
 

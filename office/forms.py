@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from villages.forms import DateInput
 from villages.grades import Band
 from villages.models import Village
 from villages.services import MAX_BANDS, MAX_STARTING_CAPITAL
@@ -62,7 +63,7 @@ class ScaleForm(forms.Form):
     effective_from = forms.DateField(
         label=_("In force from"),
         help_text=_("Today or later. Standings from that day are graded on the new scale."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
@@ -89,3 +90,16 @@ class MonthForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["month"]
         return self.village.today().replace(day=1)
+
+
+class AddressForm(forms.Form):
+    public_address = forms.CharField(
+        label=_("Public address"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "The address a villager's phone opens this site at, e.g. https://points.example.org. "
+            "Certificates' QR codes point there. Leave empty to use the server's setting."
+        ),
+        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"}),
+    )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from office.dashboard import Dashboard
 from points.models import Entry
 from villages.models import Resident, Village
-from villages.pdf import FONT, register_font
+from villages.pdf import FONT, register_font, text_paragraph
 from villages.templatetags.points_format import format_points
 
 
@@ -25,7 +25,7 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = register_font()
     base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
@@ -35,7 +35,9 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
     month = date_format(d.month, "YEAR_MONTH_FORMAT")
 
     def table(header: list[str], rows: list[list], widths: list[float] | None = None) -> Table:
-        cells = [[Paragraph(str(c), base) for c in header]] + [[Paragraph(str(c), base) for c in row] for row in rows]
+        cells = [[text_paragraph(str(c), base) for c in header]] + [
+            [text_paragraph(str(c), base) for c in row] for row in rows
+        ]
         t = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
         t.setStyle(
             TableStyle(
@@ -49,12 +51,14 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
         return t
 
     story = [
-        Paragraph(_("%(village)s · monthly report · %(month)s") % {"village": d.village.name, "month": month}, title),
+        text_paragraph(
+            _("%(village)s · monthly report · %(month)s") % {"village": d.village.name, "month": month}, title
+        ),
     ]
     if d.village.seal_text:
-        story.append(Paragraph(d.village.seal_text, base))
+        story.append(text_paragraph(d.village.seal_text, base))
     story += [
-        Paragraph(
+        text_paragraph(
             _("Balances and grades as of %(date)s.") % {"date": date_format(d.on, "DATE_FORMAT")},
             small,
         ),
@@ -63,9 +67,9 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
             [_("Residents living here"), _("Average balance"), _("Deeds"), _("Infractions"), _("Open appeals")],
             [[d.residents, format_points(d.average), d.month_totals.deeds, d.month_totals.infractions, len(d.appeals)]],
         ),
-        Paragraph(_("Grade distribution"), heading),
+        text_paragraph(_("Grade distribution"), heading),
         table([_("Grade"), _("Residents"), _("Share")], [[g.grade, g.count, f"{g.share}%"] for g in d.grades]),
-        Paragraph(_("Balance trend"), heading),
+        text_paragraph(_("Balance trend"), heading),
         table(
             [_("Month"), _("Average balance"), *d.grade_names],
             [
@@ -74,7 +78,7 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
                 for t in d.trend
             ],
         ),
-        Paragraph(_("Deeds and infractions by handbook page"), heading),
+        text_paragraph(_("Deeds and infractions by handbook page"), heading),
     ]
     if d.pages:
         story.append(
@@ -94,8 +98,8 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
             )
         )
     else:
-        story.append(Paragraph(_("Nothing was recorded this month."), base))
-    story.append(Paragraph(_("Scorer activity"), heading))
+        story.append(text_paragraph(_("Nothing was recorded this month."), base))
+    story.append(text_paragraph(_("Scorer activity"), heading))
     if d.scorers:
         story.append(
             table(
@@ -104,8 +108,8 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
             )
         )
     else:
-        story.append(Paragraph(_("Nothing was recorded this month."), base))
-    story.append(Paragraph(_("Open appeals"), heading))
+        story.append(text_paragraph(_("Nothing was recorded this month."), base))
+    story.append(text_paragraph(_("Open appeals"), heading))
     if d.appeals:
         story.append(
             table(
@@ -122,7 +126,7 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
             )
         )
     else:
-        story.append(Paragraph(_("No appeal is waiting."), base))
+        story.append(text_paragraph(_("No appeal is waiting."), base))
     generated = date_format(timezone.localtime(timezone.now(), d.village.tzinfo), "DATETIME_FORMAT")
 
     def footer(canvas, doc) -> None:

@@ -14,5 +14,6 @@ urlpatterns = [
     # The administrator's village settings and audit trail, beside the handbook editor.
     path("handbook/editor/grades/", settings.grades, name="grades"),
     path("handbook/editor/capital/", settings.capital, name="capital"),
+    path("handbook/editor/address/", settings.address, name="public_address"),
     path("handbook/editor/audit/", settings.audit, name="audit"),
 ]

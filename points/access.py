@@ -1,15 +1,22 @@
 """Fetching ledger objects together with the check that the user may see them."""
 
+from dataclasses import dataclass
+
 from django.http import Http404, HttpRequest
 
 from handbook.models import Item
-from points.models import Appeal, Certificate, CertificateBatch, Entry
+from points.models import Appeal, CardSheet, Certificate, CertificateBatch, Claim, Entry
 from villages.access import OFFICE, get_acting, require_role
+from villages.cards import current_card
 from villages.models import Membership, Resident, Village
 
 
 def get_own_resident(request: HttpRequest) -> Resident:
-    """The signed-in user's own resident record in the village they act in, or 404."""
+    """The resident of this request's card session, or the signed-in user's own resident record in
+    the village they act in; otherwise 404."""
+    card = current_card(request)
+    if card is not None:
+        return card.resident
     acting = get_acting(request)
     if acting is None or not acting.has(Membership.Role.RESIDENT):
         raise Http404
@@ -27,19 +34,6 @@ def get_own_entry(request: HttpRequest, pk: int) -> Entry:
             pk=pk, resident=resident, reverses__isnull=True
         )
     except Entry.DoesNotExist:
-        raise Http404 from None
-
-
-def get_appeal_for_head(request: HttpRequest, pk: int) -> Appeal:
-    """An appeal about an entry in the acting village, for the village head (who decides appeals), or 404."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(Membership.Role.HEAD):
-        raise Http404
-    try:
-        return Appeal.objects.select_related(
-            "entry__item__page", "entry__resident__household", "entry__recorded_by", "filed_by", "decided_by"
-        ).get(pk=pk, entry__village=acting.village)
-    except Appeal.DoesNotExist:
         raise Http404 from None
 
 
@@ -79,6 +73,12 @@ def get_entry_recorded_by(request: HttpRequest, pk: int) -> Entry:
 def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
     """An entry with a photo that the user may see: the resident themself, the village's head and
     administrators, and the scorer who recorded it. 404 for everyone else."""
+    card = current_card(request)
+    if card is not None:
+        entry = Entry.objects.filter(pk=pk, resident=card.resident).exclude(photo="").first()
+        if entry is None:
+            raise Http404
+        return entry
     acting = get_acting(request)
     if acting is None:
         raise Http404
@@ -101,6 +101,12 @@ def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
 def get_certificate_for(request: HttpRequest, pk: int, *, manage: bool = False) -> Certificate:
     """A certificate of the acting village: any of them for its head and administrators; with
     `manage=False` also a resident's own. 404 for everyone and everything else."""
+    card = current_card(request)
+    if card is not None:
+        certificate = Certificate.objects.select_related("village", "resident").filter(pk=pk, resident=card.resident)
+        if manage or not certificate:
+            raise Http404
+        return certificate[0]
     acting = get_acting(request)
     if acting is None:
         raise Http404
@@ -126,3 +132,231 @@ def get_batch_for(request: HttpRequest, pk: int) -> CertificateBatch:
         return CertificateBatch.objects.select_related("village").get(pk=pk, village=acting.village)
     except CertificateBatch.DoesNotExist:
         raise Http404 from None
+
+
+# --- Households and cards ------------------------------------------------------------------------
+
+
+def get_household_member_for(request: HttpRequest, pk: int) -> Resident:
+    """Another member of the viewer's household (viewer: a card session or a signed-in resident)
+    who agreed to share with the household; 404 for anyone else."""
+    own = get_own_resident(request)
+    try:
+        return (
+            Resident.objects.select_related("village", "household")
+            .exclude(pk=own.pk)
+            .get(pk=pk, household_id=own.household_id, shares_with_household_since__isnull=False)
+        )
+    except Resident.DoesNotExist:
+        raise Http404 from None
+
+
+def household_sharing_with(resident: Resident) -> list[Resident]:
+    """The other members of the resident's household who share their standing with it. One query."""
+    return list(
+        Resident.objects.filter(household_id=resident.household_id, shares_with_household_since__isnull=False)
+        .exclude(pk=resident.pk)
+        .order_by("name", "pk")
+    )
+
+
+def get_entry_for_office(request: HttpRequest, pk: int) -> Entry:
+    """An original entry of the acting village, for its head or an administrator (a paper appeal
+    about it); 404 otherwise."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        raise Http404
+    try:
+        return Entry.objects.select_related("item", "recorded_by", "resident__household", "village").get(
+            pk=pk, village=acting.village, reverses__isnull=True
+        )
+    except Entry.DoesNotExist:
+        raise Http404 from None
+
+
+def get_card_sheet_for(request: HttpRequest, pk: int) -> CardSheet:
+    """A card sheet of the acting village, for its head and administrators; 404 otherwise."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
+        raise Http404
+    try:
+        return CardSheet.objects.select_related("village").get(pk=pk, village=acting.village)
+    except CardSheet.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Who decides an appeal: nobody judges their own case --------------------------------------
+
+
+class Conflict:
+    """Why someone may not decide an appeal (None: no conflict)."""
+
+    RECORDED = "recorded"  # they recorded the entry
+    SELF = "self"  # the entry is in their own ledger
+    HOUSEHOLD = "household"  # the entry is in the ledger of someone in their household
+
+
+@dataclass(frozen=True)
+class Decider:
+    user_id: int
+    role: str
+    household_id: int | None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who decides an appeal: `level` is "head" (the village's heads), "admin" (heads all have a
+    conflict), "township" (so has every administrator) or "nobody" (no township reviewer either)."""
+
+    level: str
+    deciders: frozenset[int]
+
+
+class AppealDeciders:
+    """The village office (heads and administrators, with their households) and its township's
+    reviewers, loaded once for a village: routing any number of its appeals costs no more queries."""
+
+    def __init__(self, village: Village) -> None:
+        office = list(
+            Membership.objects.filter(
+                village=village, role__in=[Membership.Role.HEAD, Membership.Role.ADMIN]
+            ).values_list("user_id", "role")
+        )
+        households = dict(
+            Resident.objects.filter(user_id__in={user_id for user_id, _role in office}).values_list(
+                "user_id", "household_id"
+            )
+        )
+        self.office = [Decider(user_id, role, households.get(user_id)) for user_id, role in office]
+        self.households = households
+        self.reviewers = (
+            frozenset(village.township.reviewers.values_list("pk", flat=True)) if village.township_id else frozenset()
+        )
+
+    def conflict(self, appeal: Appeal, user_id: int) -> str | None:
+        entry = appeal.entry
+        if entry.recorded_by_id == user_id:
+            return Conflict.RECORDED
+        if entry.resident.user_id == user_id:
+            return Conflict.SELF
+        household = self.households.get(user_id)
+        if household is not None and household == entry.resident.household_id:
+            return Conflict.HOUSEHOLD
+        return None
+
+    def route(self, appeal: Appeal) -> Route:
+        for role, level in ((Membership.Role.HEAD, "head"), (Membership.Role.ADMIN, "admin")):
+            free = {d.user_id for d in self.office if d.role == role and self.conflict(appeal, d.user_id) is None}
+            if free:
+                return Route(level, frozenset(free))
+        free = {user_id for user_id in self.reviewers if self.conflict(appeal, user_id) is None}
+        return Route("township", frozenset(free)) if free else Route("nobody", frozenset())
+
+
+def appeal_route(appeal: Appeal) -> Route:
+    """Who may decide `appeal` now (points.services.decide_appeal asks this). Three queries."""
+    return AppealDeciders(appeal.entry.village).route(appeal)
+
+
+def get_appeal_for_office(request: HttpRequest, pk: int) -> Appeal:
+    """An appeal about an entry in the acting village, for its heads and administrators (who see
+    every appeal; whether they may decide it is `appeal_route`'s answer), or 404."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(*OFFICE):
+        raise Http404
+    try:
+        return Appeal.objects.select_related(
+            "entry__item__page__edition",
+            "entry__resident__household",
+            "entry__recorded_by",
+            "entry__village__township",
+            "filed_by",
+            "decided_by",
+        ).get(pk=pk, entry__village=acting.village)
+    except Appeal.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Township reviewers ------------------------------------------------------------------------
+
+
+def reviewed_villages(user) -> list[int]:
+    """Ids of the villages in the townships `user` reviews for (empty for everyone else)."""
+    if not user.is_authenticated:
+        return []
+    return list(Village.objects.filter(township__reviewers=user).values_list("pk", flat=True))
+
+
+def is_reviewer(user) -> bool:
+    return bool(user.is_authenticated and user.townships.exists())
+
+
+def get_case_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
+    """An appeal a township reviewer may open: in a village of their township, and either sent up
+    by the resident after a rejection or routed to the township because nobody in the village can
+    decide it without a conflict. 404 for everything else (and for everyone else): a reviewer never
+    browses a village's appeals or ledgers."""
+    villages = reviewed_villages(request.user)
+    appeal = (
+        Appeal.objects.select_related(
+            "entry__item__page__edition",
+            "entry__resident__household",
+            "entry__recorded_by",
+            "entry__village__township",
+            "filed_by",
+            "decided_by",
+            "review__decided_by",
+        )
+        .filter(pk=pk, entry__village_id__in=villages)
+        .first()
+    )
+    if appeal is None:
+        raise Http404
+    if hasattr(appeal, "review"):
+        return appeal
+    if appeal.status == Appeal.Status.OPEN and request.user.pk in appeal_route(appeal).deciders:
+        return appeal
+    raise Http404
+
+
+def get_own_appeal(request: HttpRequest, pk: int) -> Appeal:
+    """An appeal about an entry in the signed-in resident's own ledger, or 404."""
+    resident = get_own_resident(request)
+    try:
+        return Appeal.objects.select_related("entry__item", "entry__village__township", "entry__resident").get(
+            pk=pk, entry__resident=resident
+        )
+    except Appeal.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Claimed deeds -------------------------------------------------------------------------------
+
+CONFIRMERS = (Membership.Role.SCORER, Membership.Role.HEAD)
+
+
+def get_claim_for_confirmer(request: HttpRequest, pk: int) -> Claim:
+    """A claim of the acting village, for its scorers and heads (who confirm or decline); 404 otherwise."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(*CONFIRMERS):
+        raise Http404
+    try:
+        return Claim.objects.select_related(
+            "item", "resident__household", "village", "filed_by", "decided_by", "entry"
+        ).get(pk=pk, village=acting.village)
+    except Claim.DoesNotExist:
+        raise Http404 from None
+
+
+def get_claim_photo_for(request: HttpRequest, pk: int) -> Claim:
+    """A claim with a photo, for the resident who claimed it and the village's scorers and heads; 404 otherwise."""
+    acting = get_acting(request)
+    if acting is None:
+        raise Http404
+    claim = Claim.objects.filter(pk=pk, village=acting.village).exclude(photo="").select_related("resident").first()
+    if claim is None:
+        raise Http404
+    own = claim.resident.user_id is not None and claim.resident.user_id == request.user.pk
+    if not (own or acting.has(*CONFIRMERS)):
+        raise Http404
+    return claim

@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from points import services
-from points.models import Appeal, Entry
+from points.models import Appeal, Claim, Entry, Review
 from villages.admin import ReadOnlyAdmin
 
 
@@ -46,3 +46,21 @@ class AppealAdmin(ReadOnlyAdmin):
     list_display = ["entry", "status", "filed_at", "decided_by", "decided_at"]
     list_filter = ["status", "entry__village"]
     list_select_related = ["entry__resident", "entry__item", "decided_by"]
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    """Township reviews are requested and decided through points.services, never here."""
+
+    list_display = ["appeal", "status", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["appeal__entry__resident", "appeal__entry__item", "decided_by"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    """Claims are confirmed (through record_entry) or declined by scorers and heads, never here."""
+
+    list_display = ["resident", "item", "occurred_on", "status", "filed_at", "decided_by"]
+    list_filter = ["status", "village"]
+    list_select_related = ["resident", "item", "decided_by"]

@@ -57,3 +57,31 @@ class DecisionForm(forms.Form):
     @property
     def upheld(self) -> bool:
         return self.cleaned_data["decision"] == self.UPHOLD
+
+
+class PaperAppealForm(forms.Form):
+    """An appeal the resident handed in on paper, recorded by the office in the resident's words."""
+
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("The resident's words"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Copy what the resident wrote on the paper.")},
+    )
+    scan = forms.FileField(label=_("Photo of the paper (optional)"), required=False)
+
+    def clean_scan(self):
+        from points.validators import clean_photo
+
+        upload = self.cleaned_data.get("scan")
+        return clean_photo(upload) if upload else None
+
+
+class ReviewRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the village's decision wrong?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say why the village's decision is wrong, so the township can look into it.")},
+    )

@@ -8,11 +8,12 @@ from dateutil.relativedelta import relativedelta
 
 from points.models import Entry
 from points.standing import balance_halves, counted_halves, in_points
-from villages.grades import grade_for, scale_history, scale_on
+from villages.grades import Scales, grade_for, scale_history, scale_on
 from villages.models import Resident
 
 WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 26  # room for the balance axis and the month labels
+LEFT, RIGHT, TOP, BOTTOM = 62, 8, 12, 26  # room for the balance axis (14 px labels) and the month labels
+TICK_STEPS = (10, 20, 50, 100, 200, 500, 1000)
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,18 @@ class BandLine:
 
 
 @dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
 class Chart:
     points: list[MonthPoint]
     band_lines: list[BandLine]
     low: int
     high: int
+    ticks: list[Tick] = ()
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -63,12 +71,14 @@ def chart_days(today: date, months: int = 12) -> list[date]:
     return [*ends, today]
 
 
-def build_chart(*, resident: Resident, today: date | None = None, months: int = 12) -> Chart:
+def build_chart(
+    *, resident: Resident, today: date | None = None, months: int = 12, scales: Scales | None = None
+) -> Chart:
     """Balance and grade at each month's end over the last `months` months.
 
     Two queries whatever the size of the ledger: all month-end balances in one aggregate (a
     filtered SUM per month, points.standing.counted_halves), and the village's grade
-    scales in one more. `resident.village` should be loaded already.
+    scales in one more (none if the caller passes them). `resident.village` should be loaded already.
     """
     village = resident.village
     today = today or village.today()
@@ -76,7 +86,8 @@ def build_chart(*, resident: Resident, today: date | None = None, months: int = 
     sums = Entry.objects.filter(resident=resident).aggregate(
         **{f"m{i}": counted_halves(on) for i, on in enumerate(days)}
     )
-    scales = scale_history(village_id=village.pk)
+    if scales is None:
+        scales = scale_history(village_id=village.pk)
     balances = [
         in_points(balance_halves(capital=village.starting_capital, counted=sums[f"m{i}"])) for i in range(len(days))
     ]
@@ -101,4 +112,12 @@ def build_chart(*, resident: Resident, today: date | None = None, months: int = 
         for band in scale_on(scales, today)
         if band.min_points is not None and low < band.min_points < high
     ]
-    return Chart(points=points, band_lines=band_lines, low=low, high=high)
+    return Chart(points=points, band_lines=band_lines, low=low, high=high, ticks=_ticks(low, high, y, band_lines))
+
+
+def _ticks(low: int, high: int, y, band_lines: list[BandLine]) -> list[Tick]:
+    """Round balances up the y-axis (at most four), except where a grade band's label already stands."""
+    step = next((s for s in TICK_STEPS if (high - low) / s <= 4), TICK_STEPS[-1])
+    first = -(-low // step) * step
+    ticks = [Tick(value=v, y=y(v)) for v in range(first, high + 1, step) if low < v < high]
+    return [t for t in ticks if all(abs(t.y - band.y) > 16 for band in band_lines)]

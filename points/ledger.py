@@ -34,6 +34,7 @@ class Line:
 
 def ledger_entries(resident: Resident, *, month: date | None = None, kind: str = "") -> EntryQuerySet:
     """The resident's original entries (reversals are shown on the entry they reverse), newest first.
+    A warning stops showing once its period is over (it never counted anything).
 
     Cost is constant in the size of the ledger: the page's rows come in one query with their item,
     author and reversal joined and an open-appeal flag annotated, plus one query for their appeals.
@@ -41,10 +42,14 @@ def ledger_entries(resident: Resident, *, month: date | None = None, kind: str =
     entries = (
         Entry.objects.filter(resident=resident)
         .originals()
+        .exclude(points_halves=0, expires_on__lte=resident.village.today())
         .select_related("item", "recorded_by", "reversal__recorded_by")
         .annotate(has_open_appeal=Exists(Appeal.objects.filter(entry=OuterRef("pk"), status=Appeal.Status.OPEN)))
         .prefetch_related(
-            Prefetch("appeals", queryset=Appeal.objects.select_related("decided_by").order_by("filed_at"))
+            Prefetch(
+                "appeals",
+                queryset=Appeal.objects.select_related("decided_by", "review__decided_by").order_by("filed_at"),
+            )
         )
         .order_by("-occurred_on", "-recorded_at", "-pk")
     )
@@ -60,7 +65,14 @@ def ledger_months(resident: Resident) -> list[date]:
     return list(Entry.objects.filter(resident=resident).originals().dates("occurred_on", "month", order="DESC"))
 
 
-def lines(entries, *, today: date, own: bool) -> list[Line]:
+def _may_ask_review(appeal: Appeal, window_days: int) -> bool:
+    """A rejected appeal not yet sent up, inside the village's review window (the service decides)."""
+    if appeal.status != Appeal.Status.REJECTED or hasattr(appeal, "review"):
+        return False
+    return timezone.now() <= appeal.decided_at + timedelta(days=window_days)
+
+
+def lines(entries, *, today: date, own: bool, review_window_days: int = 0) -> list[Line]:
     """Ledger lines for evaluated `entries` (from `ledger_entries`). `own`: the resident is reading
     their own ledger, so lines still inside the appeal window offer an appeal."""
     appeal_from = timezone.now() - timedelta(days=settings.APPEAL_WINDOW_DAYS)
@@ -75,6 +87,18 @@ def lines(entries, *, today: date, own: bool) -> list[Line]:
             state = State.EXPIRED
         else:
             state = State.COUNTING
-        can_appeal = own and reversal is None and not entry.has_open_appeal and entry.recorded_at >= appeal_from
-        result.append(Line(entry=entry, state=state, appeals=list(entry.appeals.all()), can_appeal=can_appeal))
+        # Only a deduction is worth disputing: a deed offers no Appeal button, nor does a correction.
+        can_appeal = (
+            own
+            and entry.points_halves < 0
+            and reversal is None
+            and not entry.is_reversal
+            and not entry.has_open_appeal
+            and entry.recorded_at >= appeal_from
+        )
+        appeals = list(entry.appeals.all())
+        if own:
+            for appeal in appeals:
+                appeal.can_ask_review = _may_ask_review(appeal, review_window_days)
+        result.append(Line(entry=entry, state=state, appeals=appeals, can_appeal=can_appeal))
     return result

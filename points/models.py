@@ -112,7 +112,11 @@ class Entry(AppendOnlyModel):
             models.Index(fields=["village", "id"], name="entry_village_chain"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(points_halves=0), name="entry_points_not_zero"),
+            # Zero points only for a warning (and its withdrawal), which never carries a fine.
+            models.CheckConstraint(
+                condition=~models.Q(points_halves=0) | models.Q(fine_yuan__isnull=True),
+                name="entry_zero_points_only_for_warnings",
+            ),
             models.CheckConstraint(
                 condition=models.Q(reverses__isnull=True) | ~models.Q(reason=""), name="reversal_has_reason"
             ),
@@ -129,6 +133,10 @@ class Entry(AppendOnlyModel):
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
 
+    @property
+    def is_warning(self) -> bool:
+        return self.points_halves == 0
+
 
 class Appeal(models.Model):
     """A resident disputes an entry; the head upholds it (a reversal is recorded) or rejects it."""
@@ -138,10 +146,34 @@ class Appeal(models.Model):
         UPHELD = "upheld", _("upheld")
         REJECTED = "rejected", _("rejected")
 
+    class Channel(models.TextChoices):
+        ACCOUNT = "account", _("from the resident's login")
+        CARD = "card", _("from the resident's card")
+        PAPER = "paper", _("on paper, at the village office")
+
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="appeals")
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The resident's login; empty when filed from a card or recorded from paper by the office.
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
     reason = models.TextField(_("reason"))
+    channel = models.CharField(_("filed"), max_length=10, choices=Channel.choices, default=Channel.ACCOUNT)
+    card = models.ForeignKey(
+        "villages.ResidentCard", on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
+    )
+    # A paper appeal: who at the office received it, on which day, and optionally a scan of the paper.
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    # Under MEDIA_ROOT, outside the web root, like entry photos.
+    scan = models.FileField(_("scan"), upload_to="appeals/%Y/%m/", max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -162,6 +194,12 @@ class Appeal(models.Model):
                 | (~models.Q(status="open") & models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
                 name="decided_appeal_has_time_and_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(channel="account", filed_by__isnull=False)
+                | models.Q(channel="card", card__isnull=False)
+                | models.Q(channel="paper", received_by__isnull=False, received_on__isnull=False),
+                name="appeal_says_who_filed_it",
+            ),
         ]
         indexes = [
             # The head's queue: open appeals of a village, oldest first (joined through entry).
@@ -170,6 +208,102 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} · {self.get_status_display()}"
+
+
+class Review(models.Model):
+    """The second level: a resident whose appeal was rejected asks the township to look again.
+    A reviewer of the village's township upholds it (the entry is reversed, through the same
+    service as the head's) or rejects it; either way with a reason the resident and head read."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for the township")
+        UPHELD = "upheld", _("upheld by the township")
+        REJECTED = "rejected", _("rejected by the township")
+
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="review")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("asked for on"), default=timezone.now)
+    reason = models.TextField(_("why the decision is wrong"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("township review")
+        verbose_name_plural = _("township reviews")
+        ordering = ["requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
+                name="decided_review_has_time_and_reason",
+            ),
+        ]
+        indexes = [
+            # The reviewer's queue: open reviews, oldest first (joined through appeal and entry).
+            models.Index(fields=["status", "requested_at"], name="review_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal} · {self.get_status_display()}"
+
+
+class Claim(models.Model):
+    """A resident tells the village about a deed. A scorer or head confirms it, which records the
+    entry through record_entry with the confirmer as author (linked here), or declines it with a
+    reason. Only deeds can be claimed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        DECLINED = "declined", _("declined")
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="claims")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="claims")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="claims")
+    occurred_on = models.DateField(_("date of the deed"))
+    words = models.TextField(_("what happened"))
+    witness = models.CharField(_("witness"), max_length=100, blank=True)
+    # Under MEDIA_ROOT, outside the web root; served only by points.views.claims.claim_photo.
+    photo = models.CharField(_("photo"), max_length=200, blank=True, editable=False)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    # Filing the same form twice files one claim; confirming twice records one entry (this key).
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entry_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decline_reason = models.TextField(_("why it was declined"), blank=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="claim")
+
+    class Meta:
+        verbose_name = _("claimed deed")
+        verbose_name_plural = _("claimed deeds")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True, entry__isnull=True)
+                | models.Q(status="confirmed", decided_at__isnull=False, entry__isnull=False)
+                | (
+                    models.Q(status="declined", decided_at__isnull=False, entry__isnull=True)
+                    & ~models.Q(decline_reason="")
+                ),
+                name="claim_decision_is_complete",
+            ),
+        ]
+        indexes = [
+            # The scorer's queue: a village's open claims, oldest first.
+            models.Index(fields=["village", "status", "filed_at"], name="claim_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.item.code} · {self.get_status_display()}"
 
 
 class Notification(models.Model):
@@ -181,12 +315,17 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         APPEAL_DECIDED = "appeal_decided", _("appeal decided")
         ENTRY_RECORDED = "entry_recorded", _("new entry")
+        ENTRY_WITHDRAWN = "entry_withdrawn", _("entry withdrawn")
         DEDUCTION_EXPIRED = "deduction_expired", _("deduction no longer counts")
         APPEAL_OVERDUE = "appeal_overdue", _("appeal waiting too long")
+        REVIEW_DECIDED = "review_decided", _("township review decided")
+        REVIEW_OVERDUE = "review_overdue", _("review waiting too long")
+        CLAIM_DECIDED = "claim_decided", _("claimed deed decided")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    claim = models.ForeignKey("Claim", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -203,8 +342,10 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(appeal__isnull=False) | models.Q(entry__isnull=False),
-                name="notification_has_subject",
+                condition=models.Q(appeal__isnull=False)
+                | models.Q(entry__isnull=False)
+                | models.Q(claim__isnull=False),
+                name="notification_has_a_subject",
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "appeal"],
@@ -213,6 +354,9 @@ class Notification(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "entry"], condition=models.Q(entry__isnull=False), name="notice_once_per_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "claim"], condition=models.Q(claim__isnull=False), name="notice_once_per_claim"
             ),
         ]
 
@@ -370,3 +514,114 @@ class Certificate(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class CardSheet(models.Model):
+    """A background run that issues resident cards to the residents chosen at its start and renders
+    them into one printable PDF (points.services.cards.run_card_sheet), like a certificate batch.
+
+    The cards' secrets exist in clear only in the run that renders them, so a run that starts again
+    (its worker died) issues the whole sheet again, in one transaction, revoking the cards of the
+    interrupted run, which were never printed. `attempt` names the run that owns the sheet."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="card_sheets")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    resident_ids = models.JSONField(default=list, editable=False)
+    total = models.PositiveIntegerField(_("cards to print"), default=0)
+    done = models.PositiveIntegerField(_("cards done"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempt = models.UUIDField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Under MEDIA_ROOT, outside the web root; served only by points.views.cards.sheet_pdf.
+    pdf = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("card sheet")
+        verbose_name_plural = _("card sheets")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class SmsMessage(models.Model):
+    """One text message to a resident who opted in: a single notice or the day's digest. Written
+    before it is sent; `sent_at` is set once the gateway took it, so a retried or repeated task
+    never sends it twice (its id goes to the gateway as the reference, for gateways that dedupe)."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="sms_messages")
+    phone = models.CharField(max_length=20)
+    text = models.CharField(max_length=70)
+    day = models.DateField(help_text="The village-local day the message is about.")
+    is_digest = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # "Was this resident already texted today?" and the day's digest.
+            models.Index(fields=["resident", "day"], name="sms_resident_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SmsNotice(models.Model):
+    """Something a resident who opted in is to be told by text message. The first of a day goes out
+    at once; later ones that day wait for the evening digest (points.sms). At most one per
+    resident, kind and subject, so the jobs that create them are safe to run twice."""
+
+    class Kind(models.TextChoices):
+        ENTRY_RECORDED = "entry_recorded", _("new entry")
+        ENTRY_WITHDRAWN = "entry_withdrawn", _("entry withdrawn")
+        APPEAL_DECIDED = "appeal_decided", _("appeal decided")
+        DEDUCTION_EXPIRED = "deduction_expired", _("deduction no longer counts")
+        CARD_ISSUED = "card_issued", _("new card")
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="sms_notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    card = models.ForeignKey("villages.ResidentCard", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(SmsMessage, on_delete=models.PROTECT, null=True, blank=True, related_name="notices")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "kind", "entry"], condition=models.Q(entry__isnull=False), name="sms_once_per_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["resident", "kind", "appeal"],
+                condition=models.Q(appeal__isnull=False),
+                name="sms_once_per_appeal",
+            ),
+            models.UniqueConstraint(
+                fields=["resident", "kind", "card"], condition=models.Q(card__isnull=False), name="sms_once_per_card"
+            ),
+        ]
+        indexes = [
+            # The digest: a day's notices not yet in a message.
+            models.Index(fields=["day", "message"], name="sms_notice_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.kind}"

@@ -16,7 +16,7 @@ from handbook.models import Edition, Item, Page
 from points.models import Entry
 from points.services import caps_left
 from villages.models import Resident, Village
-from villages.search import resident_matching
+from villages.search import clean_query, resident_matching
 
 RESIDENT_LIMIT = 20
 RECENT_LIMIT = 8
@@ -45,7 +45,7 @@ def _not_scorable() -> Q:
 def find_residents(*, village: Village, scorer: AbstractBaseUser, query: str) -> ResidentSearch:
     """Scorable residents of `village` matching `query`, those `scorer` recorded for most recently
     first; with an empty query, just the scorer's recent residents. Two queries."""
-    query = query.strip()[:60]
+    query = clean_query(query)
     last_by_me = Subquery(
         Entry.objects.filter(resident=OuterRef("pk"), recorded_by=scorer)
         .order_by("-recorded_at")
@@ -116,7 +116,7 @@ def find_items(
     """Items of the edition in force on `on`, the scorer's most used first, filtered by code prefix
     (`3.2`), by words in the title or description, or by handbook page. With a resident, how many
     of each capped item remain in the period. At most four queries."""
-    query = query.strip()[:60]
+    query = clean_query(query)
     edition = Edition.objects.in_force(village=village, on=on)
     if edition is None:
         return ItemPick(edition=None, pages=[], items=[], query=query, page_number=page_number)

@@ -1,5 +1,6 @@
 """Monthly standing snapshots, written set-based: one INSERT … SELECT per village."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import connection, transaction
@@ -15,12 +16,13 @@ def previous_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def take_monthly_snapshots(*, month: date) -> int:
+def take_monthly_snapshots(*, month: date, villages: Iterable[Village] | None = None) -> int:
     """Record every consenting resident's balance and grade as of the last day of `month`
-    (its first day). Safe to run twice: existing rows are left alone. Returns rows written."""
+    (its first day), in every village or in `villages`. Safe to run twice: existing rows are left
+    alone. Returns rows written."""
     last_day = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     written = 0
-    for village in Village.objects.all():
+    for village in villages if villages is not None else Village.objects.all():
         written += _snapshot_village(village=village, month=month, last_day=last_day)
     return written
 

@@ -15,12 +15,14 @@ checks that they agree.
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
+from django.db import connection
 from django.db.models import Case, FilteredRelation, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from points.models import Entry, EntryQuerySet
-from villages.grades import Band, bands_on, grade_for
+from villages.grades import Band, Scales, bands_on, grade_for, scale_on
 from villages.models import Resident, Village
 
 
@@ -91,7 +93,20 @@ class Standing:
     balance: Decimal
     grade: str
     bands: list[Band]
-    next_expiry: Entry | None
+
+    @cached_property
+    def next_expiry(self) -> Entry | None:
+        """The counting deduction that stops counting first (a warning is no deduction), or None. One
+        query, when asked."""
+        return (
+            Entry.objects.filter(resident=self.resident, expires_on__isnull=False, points_halves__lt=0)
+            .originals()
+            .not_reversed(on=self.on)
+            .counting(on=self.on)
+            .select_related("item")
+            .order_by("expires_on")
+            .first()
+        )
 
     @property
     def entries(self) -> EntryQuerySet:
@@ -117,25 +132,15 @@ class Standing:
         return lower.grade, self.balance - current.min_points + Decimal("0.5")
 
 
-def compute_standing(*, resident: Resident, on: date | None = None) -> Standing:
-    """Three queries: the bands, the balance (village_standings for one resident) and the next expiry."""
+def compute_standing(*, resident: Resident, on: date | None = None, scales: Scales | None = None) -> Standing:
+    """Two queries: the bands (none if the caller passes the village's `scales`, from
+    villages.grades.scale_history) and the balance (village_standings for one resident)."""
     village = resident.village
     on = on or village.today()
-    bands = bands_on(village=village, on=on)
+    bands = scale_on(scales, on) if scales is not None else bands_on(village=village, on=on)
     row = village_standings(village=village, on=on, residents=Resident.objects.filter(pk=resident.pk)).get()
     current = in_points(row["balance_halves"])
-    next_expiry = (
-        Entry.objects.filter(resident=resident, expires_on__isnull=False)
-        .originals()
-        .not_reversed(on=on)
-        .counting(on=on)
-        .select_related("item")
-        .order_by("expires_on")
-        .first()
-    )
-    return Standing(
-        resident=resident, on=on, balance=current, grade=grade_for(current, bands), bands=bands, next_expiry=next_expiry
-    )
+    return Standing(resident=resident, on=on, balance=current, grade=grade_for(current, bands), bands=bands)
 
 
 def village_grades(*, village: Village, residents: list[Resident]) -> dict[int, tuple[Decimal, str]]:
@@ -150,3 +155,26 @@ def village_grades(*, village: Village, residents: list[Resident]) -> dict[int, 
             current = in_points(row["balance_halves"])
             grades[row["id"]] = (current, grade_for(current, bands))
     return grades
+
+
+@dataclass(frozen=True)
+class GradeTally:
+    """How many residents hold each grade on a day, and their balances summed (halves)."""
+
+    residents: dict[str, int]
+    total_halves: int
+
+    @property
+    def count(self) -> int:
+        return sum(self.residents.values())
+
+
+def grade_tally(*, village: Village, on: date, bands: list[Band], residents: QuerySet | None = None) -> GradeTally:
+    """village_standings grouped by grade, in the database: one query, two integers per grade come
+    back whatever the number of residents (no balance is computed in Python)."""
+    standings = village_standings(village=village, on=on, residents=residents).annotate(grade=grade_expression(bands))
+    select, params = standings.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.grade, COUNT(*), SUM(t.balance_halves) FROM ({select}) t GROUP BY t.grade", params)
+        rows = cursor.fetchall()
+    return GradeTally(residents={grade: n for grade, n, _ in rows}, total_halves=sum(int(h) for _, _, h in rows))

@@ -12,8 +12,9 @@ from django.db import DatabaseError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from points import notices, outbox, snapshots
+from points import notices, outbox, sms, snapshots
 from points.models import Appeal, Entry, Notification
+from points.sms_backends import SmsError
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def notify_expired_deductions() -> int:
 @shared_task
 def remind_overdue_appeals() -> int:
     """Beat, daily: remind heads of appeals waiting past the deadline."""
-    return notices.appeals_overdue()
+    return notices.appeals_overdue() + notices.reviews_overdue()
 
 
 @shared_task
@@ -134,3 +135,33 @@ def render_certificate_batch(batch_id: int) -> None:
     batch = run_certificate_batch(batch_id=batch_id)
     if batch is not None:
         log.info("certificate batch %s: %s of %s", batch.pk, batch.done, batch.total)
+
+
+@shared_task(autoretry_for=(SmsError,), retry_backoff=True, max_retries=5)
+def send_sms_notice(notice_id: int) -> None:
+    """Text the resident about one notice: at once if it is their first today, else the digest will.
+    Retried (bounded) while the gateway fails; never sends a message twice."""
+    message_id = sms.prepare_notice(notice_id)
+    if message_id is not None:
+        sms.deliver(message_id)
+
+
+@shared_task(autoretry_for=(SmsError,), retry_backoff=True, max_retries=5)
+def deliver_sms(message_id: int) -> None:
+    sms.deliver(message_id)
+
+
+@shared_task
+def send_sms_digests() -> int:
+    """Beat, hourly: the day's digest for residents with several notices, once the digest hour passed."""
+    return sms.send_digests()
+
+
+@shared_task(autoretry_for=(DatabaseError, OSError), retry_backoff=True, max_retries=3)
+def render_card_sheet(sheet_id: int) -> None:
+    """Issue and render a sheet of resident cards. Safe to run twice (see run_card_sheet)."""
+    from points.services.cards import run_card_sheet
+
+    sheet = run_card_sheet(sheet_id=sheet_id)
+    if sheet is not None:
+        log.info("card sheet %s: %s of %s", sheet.pk, sheet.done, sheet.total)

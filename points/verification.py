@@ -7,10 +7,10 @@ carries the same QR code. Rotating SECRET_KEY keeps old codes valid only while t
 listed in SECRET_KEY_FALLBACKS.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import Max
 from django.urls import reverse
@@ -19,6 +19,7 @@ from points.certificates import CertificateData
 from points.models import Certificate
 from villages.benefits import benefits_for
 from villages.models import Benefit
+from villages.public_address import public_address
 
 SALT = "points.certificate.verify"
 SEPARATOR = "."  # never in a serial nor in URL-safe base64, and safe in a URL path
@@ -40,13 +41,21 @@ def serial_from(code: str) -> str | None:
         return None
 
 
+SERIAL = re.compile(r"^[A-Z0-9]+-\d{4}-\d+$")
+
+
+def looks_like_serial(text: str) -> bool:
+    """A serial number typed alone (DDLJ-2026-0001): it names a certificate but proves nothing."""
+    return bool(SERIAL.match(text.strip().upper()))
+
+
 def verify_path(certificate: Certificate) -> str:
     return reverse("points:verify", args=[code_for(certificate)])
 
 
 def verify_url(certificate: Certificate) -> str:
-    """The absolute address printed in the QR code, on the site named by SITE_URL."""
-    return settings.SITE_URL + verify_path(certificate)
+    """The absolute address printed in the QR code: the village's public address (else SITE_URL)."""
+    return public_address(certificate.village) + verify_path(certificate)
 
 
 def certificate_data(certificate: Certificate, *, benefit_cache: dict | None = None) -> CertificateData:
@@ -98,8 +107,9 @@ class Verdict:
 def verify(code: str) -> Verdict | None:
     """What a scanned code says, or None if it is not a genuine certificate's code. Two queries.
 
-    Only the newest certificate issued to a resident is current: an older one is superseded by it,
-    and stays superseded even if the newer one is later revoked (the head then issues a new one)."""
+    Only the newest certificate issued to a resident is current: an older one is superseded by a
+    newer one that still stands. A revoked certificate supersedes nothing (it was issued in error),
+    so the checker is never sent to ask for a certificate that is no longer valid."""
     serial = serial_from(code)
     if serial is None:
         return None
@@ -109,7 +119,7 @@ def verify(code: str) -> Verdict | None:
     if certificate.is_revoked:
         return Verdict(certificate, "revoked")
     newer = (
-        Certificate.objects.filter(resident_id=certificate.resident_id, pk__gt=certificate.pk)
+        Certificate.objects.filter(resident_id=certificate.resident_id, pk__gt=certificate.pk, revoked_at__isnull=True)
         .order_by("pk")
         .values_list("issued_at", flat=True)
         .first()
@@ -132,7 +142,7 @@ def statuses(certificates: list[Certificate]) -> dict[int, str]:
     """Each certificate's status ("current", "superseded" or "revoked") by pk, as verify() would
     say it. One query for any number of certificates."""
     latest = dict(
-        Certificate.objects.filter(resident__in={c.resident_id for c in certificates})
+        Certificate.objects.filter(resident__in={c.resident_id for c in certificates}, revoked_at__isnull=True)
         .values_list("resident")
         .annotate(latest=Max("pk"))
         .values_list("resident", "latest")

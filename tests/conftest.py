@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
 from handbook.models import Item
@@ -159,6 +160,12 @@ def outsider_admin(other_village):
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (counters such as refused requests per minute)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

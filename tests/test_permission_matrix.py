@@ -24,12 +24,24 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
-from points.services import file_appeal, issue_certificate, record_entry, run_certificate_batch, start_batch
+from points.services import (
+    decide_appeal,
+    file_appeal,
+    file_claim,
+    issue_certificate,
+    record_entry,
+    request_review,
+    run_certificate_batch,
+    start_batch,
+)
+from points.services.cards import issue_card, run_card_sheet, start_card_sheet
 from points.verification import code_for
 from store.services import add_goods, configure_store, deliver, redeem
-from tests.factories import jpeg_bytes, member
+from tests.factories import ResidentFactory, UserFactory, jpeg_bytes, member
 from villages.benefits import offer_benefit
-from villages.models import Membership
+from villages.cards import card_path
+from villages.models import Membership, Township
+from villages.services import record_household_sharing
 
 Role = Membership.Role
 PERSONAS = ["anonymous", "resident_a", "resident_b", "scorer", "head", "admin", "scorer_y", "head_y"]
@@ -64,6 +76,7 @@ MATRIX = {
     "service_worker":                  ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     "manifest":                        ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     "points:verify":                   ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    "points:verify_form":              ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     # --- Home and the village switch --------------------------------------------------------------
     "office:home":                   ("get",  None, [302, 302, 302, 302, 200, 200, 302, 200]),
     "villages:switch":                 ("post", {"village": "X"}, [302, 302, 302, 302, 302, 302, 302, 302]),
@@ -76,6 +89,21 @@ MATRIX = {
     "villages:resident_move":          ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
     "villages:resident_status":        ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
     "villages:resident_consent":       ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "villages:resident_sharing":       ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "villages:resident_sms":           ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    # --- Resident cards: opening one (public), and the office's cards ----------------------------
+    "villages:card_open":              ("get",  None, [404, 404, 404, 404, 404, 404, 404, 404]),
+    "villages:card_enter":             ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
+    "villages:card_close":             ("post", {},   [302, 302, 302, 302, 302, 302, 302, 302]),
+    "points:resident_card":            ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:card_issue":               ("post", {},   [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:card_revoke":              ("post", {},   [302, 404, 404, 404, 302, 302, 404, 404]),
+    "points:card_sheet_start":         ("post", {},   [302, 403, 403, 403, 302, 302, 403, 302]),
+    "points:card_sheet":               ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:card_sheet_pdf":           ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    # --- A household member's shared pages (resident A shares with the household) ------------------
+    "points:household_standing":       ("get",  None, [302, 404, 404, 404, 404, 404, 404, 404]),
+    "points:household_ledger":         ("get",  None, [302, 404, 404, 404, 404, 404, 404, 404]),
     # --- Accounts and roles (administrators) ------------------------------------------------------
     "villages:accounts":               ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     "villages:account_add":            ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
@@ -83,6 +111,8 @@ MATRIX = {
     "villages:account_roles":          ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "villages:account_password":       ("post", {},   [302, 403, 403, 403, 403, 200, 403, 403]),
     "villages:account_deactivate":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "villages:logins_for_selected":    ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
+    "villages:activate":               ("get",  None, [200, 200, 200, 200, 200, 200, 200, 200]),
     # --- The head's dashboard and reports ---------------------------------------------------------
     "office:dashboard":              ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "office:reports":                ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
@@ -105,12 +135,25 @@ MATRIX = {
     "points:withdraw":                 ("get",  None, [302, 403, 403, 200, 403, 403, 404, 403]),
     "points:entry_photo":              ("get",  None, [302, 200, 404, 200, 200, 200, 404, 404]),
     # --- The head: appeals, residents' standings, statements ----------------------------------------
-    "points:appeal_queue":             ("get",  None, [302, 403, 403, 403, 200, 403, 403, 200]),
-    "points:appeal_decide":            ("get",  None, [302, 404, 404, 404, 200, 404, 404, 404]),
+    "points:appeal_queue":             ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "points:appeal_decide":            ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    # --- The township's second level (the reviewer is a column below) ------------------------------
+    "points:review_request":           ("get",  None, [302, 200, 404, 404, 404, 404, 404, 404]),
+    "points:review_queue":             ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "points:review_case":              ("get",  None, [302, 404, 404, 404, 404, 404, 404, 404]),
+    # --- Claimed deeds and a resident's whole file --------------------------------------------------
+    "points:my_claims":                ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:claim_queue":              ("get",  None, [302, 403, 403, 200, 200, 403, 200, 200]),
+    "points:claim_detail":             ("get",  None, [302, 404, 404, 200, 200, 404, 404, 404]),
+    "points:claim_photo":              ("get",  None, [302, 200, 404, 200, 200, 404, 404, 404]),
+    "points:my_file_pdf":              ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "points:my_file_zip":              ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
     "points:resident_list":            ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "points:resident_standing":        ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     "points:resident_ledger":          ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     "points:statement":                ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:statement_pdf":            ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "points:paper_appeal":             ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
     # --- Certificates -------------------------------------------------------------------------------
     "points:certificates":             ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
     "points:resident_certificates":    ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
@@ -148,6 +191,7 @@ MATRIX = {
     "handbook:editor_item_remove":     ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "office:grades":          ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     "office:capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
+    "office:public_address":  ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "office:audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     # --- The points store: the counter (store keepers), catalogue and stock, reports, benefits ---------
     "store:counter":                   ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
@@ -171,8 +215,11 @@ MATRIX = {
 FORM_POSTS = {
     ("points:appeal_entry", "post"):  ({"reason": "I was away that day"},
                                        [302, 302, 404, 404, 404, 404, 404, 404]),
+    # The administrator sees the appeal but decides only when every head has a conflict: 403.
     ("points:appeal_decide", "post"): ({"decision": "uphold", "reason": "Checked with the witness"},
-                                       [302, 404, 404, 404, 302, 404, 404, 404]),
+                                       [302, 404, 404, 404, 302, 403, 404, 404]),
+    ("points:paper_appeal", "post"):  ({"received_on": "2025-06-16", "reason": "纸质申诉：那天我不在家"},
+                                       [302, 404, 404, 404, 302, 302, 404, 404]),
 }
 # fmt: on
 
@@ -188,6 +235,53 @@ class Column:
 
 # persona -> its column; each persona's client is prepared by world["sign_in"][persona].
 COLUMNS: dict[str, Column] = {}
+# A township reviewer over village X holds no role in any village: every page of a role answers 403
+# (as to a resident, who holds none of them either) and every object 404, except the cases sent up to
+# the township. The matrix's objects are village X's; tests/points/test_reviews.py covers village Y.
+_SIGNED_IN_WITHOUT_A_ROLE = {
+    name: 403 for name, (_method, _data, row) in MATRIX.items() if row[PERSONAS.index("resident_b")] == 403
+}
+COLUMNS["reviewer"] = Column(
+    default=404,
+    exceptions={
+        **_SIGNED_IN_WITHOUT_A_ROLE,
+        **dict.fromkeys(["healthz", "manifest", "service_worker", "points:verify", "points:verify_form"], 200),
+        **dict.fromkeys(["villages:activate", "villages:card_enter"], 200),
+        "villages:card_close": 302,
+        **dict.fromkeys(["password_change", "password_change_done"], 200),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch"], 302),
+        "office:home": 302,  # to the cases
+        "points:review_queue": 200,
+        "points:review_case": 200,
+    },
+)
+
+# Resident A's card, opened on a phone: A's own pages, the handbook, the card pages; 404 for the rest.
+COLUMNS["card_holder"] = Column(
+    default=404,
+    exceptions={
+        "points:standing": 200,
+        "points:ledger": 200,
+        "points:appeal_entry": 200,
+        "points:my_certificates": 200,
+        "points:certificate_pdf": 200,
+        "points:entry_photo": 200,
+        "points:verify": 200,
+        "handbook:index": 200,
+        "handbook:page": 200,
+        "handbook:item": 200,
+        "villages:card_enter": 200,
+        "villages:card_close": 302,
+        "set_language": 302,
+    },
+)
+# A resident with a login in resident A's household (A shares with it): resident B's rights, plus
+# A's shared standing and ledger.
+COLUMNS["household_member"] = Column(
+    default=404,
+    exceptions={name: row[PERSONAS.index("resident_b")] for name, (_m, _d, row) in MATRIX.items()}
+    | {"points:household_standing": 200, "points:household_ledger": 200},
+)
 
 # The store keeper of village X (and nothing else there): the counter, the catalogue and stock,
 # receipts; like any signed-in user the public and account pages, the handbook and home; 404 for
@@ -269,6 +363,32 @@ def world(
     batch = start_batch(village=village, requested_by=head)
     if getattr(request.node, "callspec", None) and request.node.callspec.params.get("name") == "points:batch_pdf":
         run_certificate_batch(batch_id=batch.pk)  # renders the PDF: only where it is asked for
+    sheet = start_card_sheet(village=village, requested_by=head)
+    if getattr(request.node, "callspec", None) and request.node.callspec.params.get("name") == "points:card_sheet_pdf":
+        run_card_sheet(sheet_id=sheet.pk)  # issues cards to everyone: before resident A's card below
+    card = issue_card(resident=resident, issued_by=head)
+    record_household_sharing(resident=resident, given_on=village.today(), recorded_by=head)
+    household_member = ResidentFactory(
+        village=village, household=resident.household, name="刘娟", user=member(village, Role.RESIDENT, "member")
+    )
+    # The second level: an appeal head rejected and resident A sent up to village X's township.
+    reviewer = UserFactory(username="reviewer")
+    township = Township.objects.create(name="东岛镇")
+    township.reviewers.add(reviewer)
+    village.township = township
+    village.save(update_fields=["township"])
+    rejected = file_appeal(entry=entry(infraction), resident_user=resident.user, reason="不是我")
+    rejected = decide_appeal(appeal=rejected, head=head, upheld=False, reason="有证人")
+    request_review(appeal=rejected, resident_user=resident.user, reason="证人是他亲戚")
+    claim = file_claim(
+        resident=resident,
+        filed_by=resident.user,
+        item=deed,
+        occurred_on=village.today(),
+        words="帮邻居修路",
+        photo=jpeg_bytes(),
+        idempotency_key=uuid.uuid4(),
+    )
     draft = start_draft(village=village, admin=admin)
     draft_page = draft.pages.order_by("number").first() or add_page(edition=draft, admin=admin, title="新页")
     draft_item = draft_page.items.first()
@@ -283,6 +403,7 @@ def world(
         "admin": admin,
         "scorer_y": scorer_y,
         "head_y": head_y,
+        "reviewer": reviewer,
         "store_keeper": store["keeper"],
     }
     a = resident.pk
@@ -302,9 +423,24 @@ def world(
         "points:entry_photo": [with_photo.pk],
         "points:appeal_entry": [with_photo.pk],
         "points:appeal_decide": [appeal.pk],
+        "points:review_request": [rejected.pk],
+        "points:review_case": [rejected.pk],
+        "points:claim_detail": [claim.pk],
+        "points:claim_photo": [claim.pk],
         "points:resident_standing": [a],
         "points:resident_ledger": [a],
         "points:statement": [a],
+        "points:statement_pdf": [a],
+        "points:paper_appeal": [with_photo.pk],
+        "villages:resident_sharing": [a],
+        "villages:resident_sms": [a],
+        "points:resident_card": [a],
+        "points:card_issue": [a],
+        "points:card_revoke": [a],
+        "points:card_sheet": [sheet.pk],
+        "points:card_sheet_pdf": [sheet.pk],
+        "points:household_standing": [a],
+        "points:household_ledger": [a],
         "points:resident_certificates": [a],
         "points:issue_certificate": [a],
         "points:certificate_pdf": [certificate.pk],
@@ -336,11 +472,13 @@ def world(
         "handbook:editor_item_remove": [draft_item.pk],
     }
     data = {"villages:switch": {"village": str(village.pk)}}
-    assert Entry.objects.filter(village=village).count() == 3 and Appeal.objects.count() == 1
+    assert Entry.objects.filter(village=village).count() == 4 and Appeal.objects.count() == 2
     sign_in: dict[str, Callable[[Client], None]] = {
         persona: (lambda client, user=user: client.force_login(user)) if user else (lambda client: None)
         for persona, user in users.items()
     }
+    sign_in["card_holder"] = lambda client: client.get(card_path(card.secrets))
+    sign_in["household_member"] = lambda client: client.force_login(household_member.user)
     return {"sign_in": sign_in, "args": args, "data": data}
 
 
@@ -404,11 +542,24 @@ def test_each_persona_gets_exactly_the_expected_status_for_a_forms_post(world, n
     assert got == dict(zip(PERSONAS, row, strict=True)), f"{name} {method}"
 
 
+def test_the_card_holder_appeals_their_own_line_and_nothing_else(world):
+    client = Client()
+    world["sign_in"]["card_holder"](client)
+    free = world["args"]["points:appeal_entry"][0]
+    appeal = Appeal.objects.get(status="open")
+    data = FORM_POSTS[("points:appeal_decide", "post")][0]
+    assert client.post(reverse("points:appeal_decide", args=[appeal.pk]), data).status_code == 404
+    assert client.post(reverse("points:paper_appeal", args=[free]), {"reason": "x"}).status_code == 404
+    response = client.post(reverse("points:appeal_entry", args=[free]), {"reason": "那天我不在村里"})
+    assert response.status_code == 302
+    assert Appeal.objects.get(entry_id=free).channel == Appeal.Channel.CARD
+
+
 # --- What a refused persona learns and changes ------------------------------------------------------
 
 
 def test_refused_appeal_posts_write_nothing(client, world, other_resident, scorer, admin):
-    appeal = Appeal.objects.get()
+    appeal = Appeal.objects.get(status="open")
     free = Entry.objects.get(pk=world["args"]["points:appeal_entry"][0])
     for user in (other_resident.user, scorer, admin):
         client.force_login(user)
@@ -426,7 +577,7 @@ def test_resident_b_sees_nothing_of_as_ledger(client, world, resident, other_res
         html = client.get(reverse(name)).content.decode()
         assert resident.name not in html
         assert f"entry-{free}" not in html
-    appealed = Appeal.objects.get().entry_id
+    appealed = Appeal.objects.get(status="open").entry_id
     assert client.get(reverse("points:appeal_entry", args=[appealed])).status_code == 404
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from villages.models import AuditEvent, GradeBand, Household, Membership, Resident, Village
+from villages.models import AuditEvent, GradeBand, Household, Membership, Resident, Township, Village
 
 
 class GradeBandInline(admin.TabularInline):
@@ -21,9 +21,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    """Which villages a township covers is set on each village; its reviewers here."""
+
+    list_display = ["name"]
+    filter_horizontal = ["reviewers"]
+
+
 @admin.register(Village)
 class VillageAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "starting_capital", "timezone"]
+    list_display = ["name", "code", "township", "starting_capital", "timezone"]
     inlines = [GradeBandInline]
 
 

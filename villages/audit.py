@@ -21,6 +21,12 @@ def _plain(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool | list | dict)
 
 
+def storable(text: str) -> str:
+    """`text` as every database stores it: NUL (which PostgreSQL refuses) shown as U+FFFD, and lone
+    surrogates (which no UTF-8 database takes) replaced. For text from a request, such as a path."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
 def record_audit(
     *,
     action: str,
@@ -37,7 +43,7 @@ def record_audit(
         action=action,
         actor=actor if actor is not None and actor.is_authenticated else None,
         village=village,
-        target=str(target)[:200],
+        target=storable(str(target))[:200],
         before=before,
         after=after,
         address=address,

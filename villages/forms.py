@@ -4,6 +4,7 @@ from datetime import date
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from villages.importing import MAX_BYTES, PHONE
@@ -18,6 +19,9 @@ def _phone(value: str) -> str:
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker. It reads and writes only YYYY-MM-DD, whatever the language: a
+    localised value (2026/12/07 in Chinese) would show as an empty field."""
+
     input_type = "date"
 
     def __init__(self, **kwargs):
@@ -84,6 +88,39 @@ class ConsentForm(forms.Form):
         data = super().clean()
         if data.get("given") and not data.get("given_on"):
             self.add_error("given_on", _("Enter the day the resident agreed to be scored."))
+        return data
+
+
+class SharingForm(ConsentForm):
+    """Record (given=yes, with the date) or withdraw (given=no) sharing with the household."""
+
+    given_on = forms.DateField(label=_("Agreed on"), required=False, widget=DateInput())
+
+    def clean(self) -> dict:
+        data = forms.Form.clean(self)
+        if data.get("given") and not data.get("given_on"):
+            self.add_error("given_on", _("Enter the day the resident agreed to share."))
+        return data
+
+
+class SmsForm(forms.Form):
+    """Opt in to text messages (a phone number and the date) or out (wanted=no)."""
+
+    wanted = forms.TypedChoiceField(
+        choices=[("yes", _("Send text messages")), ("no", _("Stop text messages"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.HiddenInput,
+    )
+    phone = forms.CharField(label=_("Mobile phone for text messages"), max_length=30, required=False)
+    given_on = forms.DateField(label=_("Asked for on"), required=False, widget=DateInput())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("wanted"):
+            if not data.get("phone"):
+                self.add_error("phone", _("Enter the mobile number the messages go to."))
+            if not data.get("given_on"):
+                self.add_error("given_on", _("Enter the day the resident asked for text messages."))
         return data
 
 
@@ -160,3 +197,25 @@ class ExistingAccountForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("There is no account with this user name."))
         return user
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with a user name longer than any account's refused as an ordinary
+    wrong sign-in before anyone (the lock-out's log among them) tries to look it up or store it."""
+
+    def clean(self) -> dict:
+        if len(self.cleaned_data.get("username") or "") > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()
+        return super().clean()
+
+
+MAX_ID = 2**31 - 1  # the largest primary key both databases store in an integer column
+
+
+def parse_ids(values: list[str]) -> list[int]:
+    """Row ids ticked in a list (`<input type=checkbox name=resident value=…>`); ValueError for
+    anything that is not one."""
+    ids = [int(value) for value in values]
+    if any(not 0 < pk <= MAX_ID for pk in ids):
+        raise ValueError("not a row id")
+    return ids

@@ -107,7 +107,13 @@ def _csv_table(data: bytes) -> tuple[list[list[str]], str]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t，")
     except csv.Error:
         dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)], encoding
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), dialect)], encoding
+    except csv.Error:  # a cell over the csv module's limit (131,072 characters), or a broken quote
+        raise ValidationError(
+            _("The file could not be read as a table: a cell is too long or a quote is not closed."),
+            code="csv",
+        ) from None
 
 
 def _xlsx_table(data: bytes) -> list[list[object]]:
@@ -137,7 +143,7 @@ def _cell_text(value: object) -> str:
         value = int(value)  # a household number typed as a number comes back as 12.0
     if isinstance(value, datetime):
         value = value.date()
-    text = str(value).strip()
+    text = str(value).replace("\x00", "").strip()  # NUL is never meant, and no database stores it
     if text.startswith("'") and text[1:2] in FORMULA_START:
         text = text[1:]
     return text

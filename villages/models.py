@@ -41,6 +41,25 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{self._meta.verbose_name_plural} are never deleted.")
 
 
+class Township(models.Model):
+    """A township (乡镇) over several villages. Its reviewers take the second look at appeals that
+    residents send up after their village rejected them, and at appeals nobody in the village can
+    decide without judging their own case. They see those cases only, never whole ledgers."""
+
+    name = models.CharField(_("name"), max_length=100)
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="townships", verbose_name=_("reviewers")
+    )
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Village(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(
@@ -53,10 +72,23 @@ class Village(models.Model):
     seal_text = models.CharField(_("seal text"), max_length=60, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONES, default="Asia/Shanghai")
     starting_capital = models.PositiveIntegerField(_("starting capital"), default=1000)
+    public_address = models.URLField(
+        _("public address"),
+        blank=True,
+        help_text=_("The address villagers' phones reach this site at; certificates' QR codes point there."),
+    )
     backdate_days = models.PositiveSmallIntegerField(
         _("days an entry may be backdated"),
         default=30,
         help_text=_("A deed older than this can no longer be recorded."),
+    )
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, null=True, blank=True, related_name="villages", verbose_name=_("township")
+    )
+    review_window_days = models.PositiveSmallIntegerField(
+        _("days to ask the township for review"),
+        default=15,
+        help_text=_("A resident whose appeal was rejected may ask the township to review it within this many days."),
     )
 
     class Meta:
@@ -197,6 +229,21 @@ class Resident(models.Model):
         verbose_name=_("consent recorded by"),
     )
 
+    # Whether the other members of the household (with a card or a login) may see this resident's
+    # standing and ledger: a consent recorded like scoring consent, and withdrawable.
+    shares_with_household_since = models.DateField(_("shares with the household since"), null=True, blank=True)
+    share_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sharing recorded by"),
+    )
+    # Text messages: only to a resident who opted in, with the number they gave (E.164) and the date.
+    sms_phone = models.CharField(_("phone for text messages"), max_length=20, blank=True)
+    sms_opted_in_on = models.DateField(_("text messages since"), null=True, blank=True)
+
     objects = ResidentQuerySet.as_manager()
 
     class Meta:
@@ -208,7 +255,17 @@ class Resident(models.Model):
                 condition=models.Q(consent_given_on__isnull=True, consent_recorded_by__isnull=True)
                 | models.Q(consent_given_on__isnull=False, consent_recorded_by__isnull=False),
                 name="consent_has_date_and_recorder",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shares_with_household_since__isnull=True, share_recorded_by__isnull=True)
+                | models.Q(shares_with_household_since__isnull=False, share_recorded_by__isnull=False),
+                name="household_share_has_date_and_recorder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sms_opted_in_on__isnull=True, sms_phone="")
+                | (models.Q(sms_opted_in_on__isnull=False) & ~models.Q(sms_phone="")),
+                name="sms_opt_in_has_phone_and_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -221,6 +278,14 @@ class Resident(models.Model):
     @property
     def has_consented(self) -> bool:
         return self.consent_given_on is not None
+
+    @property
+    def shares_with_household(self) -> bool:
+        return self.shares_with_household_since is not None
+
+    @property
+    def wants_sms(self) -> bool:
+        return self.sms_opted_in_on is not None
 
 
 class Membership(models.Model):
@@ -276,3 +341,84 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class ResidentCardQuerySet(models.QuerySet):
+    def usable(self) -> "ResidentCardQuerySet":
+        """Cards that open a card session: not revoked, for a resident still living in the village."""
+        return self.filter(revoked_at__isnull=True, resident__status=Resident.Status.ACTIVE)
+
+
+class ResidentCard(models.Model):
+    """A printed card that opens one resident's own pages without an account (villages.cards).
+
+    Neither secret is stored: the QR token only as its SHA-256, the typed code's secret part only
+    as an HMAC-SHA256 under the site's key. `lookup` (the first group of the typed code) is not a
+    secret; it finds the card, and wrong codes are counted against it. Reissuing revokes the old card.
+    """
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="cards")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="cards")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    lookup = models.CharField(max_length=8, unique=True, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ResidentCardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident card")
+        verbose_name_plural = _("resident cards")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            # At most one card of a resident opens their pages; a reissue revokes the old one first.
+            models.UniqueConstraint(
+                fields=["resident"], condition=models.Q(revoked_at__isnull=True), name="one_live_card_per_resident"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.lookup}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class CardCodeAttempts(models.Model):
+    """Wrong typed card codes, counted per address and per card (`key`), like sign-in attempts:
+    CARD_CODE_FAILURE_LIMIT in a row lock the key for CARD_CODE_COOLOFF_HOURS (villages.cards)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code, printed on paper, with which a resident sets the password of the login the
+    office created for them (villages.services.accounts.create_resident_logins). Stored only as an
+    HMAC-SHA256 under the site's key, like a card's typed code; used once, then spent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

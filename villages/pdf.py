@@ -1,15 +1,18 @@
-"""What the printed documents share (the handbook booklet, the certificates): the embedded Chinese
-font and the star of the village seal.
+"""What the printed documents share (the handbook booklet, the certificates, the monthly report): the
+embedded Chinese font, the star of the village seal, and text set safely in a paragraph.
 
 WenQuanYi Micro Hei (Debian's fonts-wqy-microhei) is embedded as a subset: ReportLab's built-in
 CID fonts are not embedded and print as empty boxes on printers and viewers without Chinese fonts.
 """
 
 import math
+from xml.sax.saxutils import escape
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 FONT = "WQYMicroHei"
@@ -35,3 +38,14 @@ def fill_star(canvas: Canvas, *, x: float, y: float, radius: float) -> None:
             path.lineTo(px, py)
     path.close()
     canvas.drawPath(path, stroke=0, fill=1)
+
+
+def text_paragraph(text: object, style: ParagraphStyle, *, line_breaks: bool = False) -> Paragraph:
+    """A ReportLab paragraph showing `text` exactly as written. Every text a PDF sets in a Paragraph
+    goes through here: Paragraph parses its text as markup, so a name like `a <br> b` or
+    `<img src="/path">` would break the layout or embed a file from the server's disk. With
+    `line_breaks`, the text's own new lines are kept."""
+    escaped = escape(str(text), {'"': "&quot;"})
+    if line_breaks:
+        escaped = escaped.replace("\n", "<br/>")
+    return Paragraph(escaped, style)

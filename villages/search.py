@@ -12,7 +12,7 @@ from villages.models import Resident, Village
 def resident_matching(query: str) -> Q:
     """Chinese name (part of it), full pinyin or pinyin initials from the start (`lw`, `liw`,
     `liwei`), pinyin inside the name from three letters, or household number from the start."""
-    query = query.strip()
+    query = clean_query(query)
     key = re.sub(r"[\s'’·-]+", "", query).lower()
     match = Q(name__contains=query) | Q(household__number__startswith=query)
     if key.isascii() and key:
@@ -26,8 +26,9 @@ MAX_QUERY = 60  # characters of a search that are used; a longer one matches not
 
 
 def clean_query(raw: str) -> str:
-    """What a search box sent, as searched: stripped and at most MAX_QUERY characters."""
-    return raw.strip()[:MAX_QUERY]
+    """What a search box sent, as searched: without NUL characters (which PostgreSQL refuses in a
+    query), stripped, and at most MAX_QUERY characters. Every search box goes through here."""
+    return raw.replace("\x00", "").strip()[:MAX_QUERY]
 
 
 def find_residents(*, village: Village, query: str) -> QuerySet[Resident]:

@@ -6,6 +6,7 @@ village's administrators see the events of their own people on the audit page; a
 name that does not exist belong to no village (the site's superusers see them in the admin).
 """
 
+import time
 from collections.abc import Callable
 
 from axes.helpers import get_client_ip_address
@@ -14,10 +15,12 @@ from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from villages.access import get_acting
 from villages.audit import record_audit
@@ -106,18 +109,53 @@ class DeniedAccessMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if not isinstance(exception, PermissionDenied | Http404) or not request.user.is_authenticated:
             return None
+        count = _refusals_this_minute(request.user.pk)
+        if count not in AUDITED_REFUSALS:
+            return None
         acting = get_acting(request)
+        after = {"status": 403 if isinstance(exception, PermissionDenied) else 404}
+        if count > 1:
+            after["refused_this_minute"] = count
         record_audit(
             action=ACCESS_DENIED,
             actor=request.user,
             village=acting.village if acting is not None else None,
             target=f"{request.method} {request.path}",
-            after={"status": 403 if isinstance(exception, PermissionDenied) else 404},
+            after=after,
             address=_address(request),
         )
         return None
 
 
+# A probe refused thousands of times a minute writes a handful of rows, not thousands: the 1st
+# refusal of a user in a minute, then the 10th, 100th, ... each saying how many there were so far.
+AUDITED_REFUSALS = frozenset(10**power for power in range(7))
+
+
+def _refusals_this_minute(user_pk: int) -> int:
+    """Count one more refusal of the user in this minute (in the cache, shared by the processes)."""
+    key = f"access-denied:{user_pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        return 1
+
+
 def unlock_sign_in(*, username: str) -> None:
     """Lift every sign-in lock-out of the user name (after an administrator reset its password)."""
     axes_reset(username=username)
+
+
+def safe_next_url(request: HttpRequest, candidate: str, *, default: str) -> str:
+    """Where to go after a form: `candidate` if it is a path on this site, otherwise `default`.
+    Only a path that starts with one slash is taken (never a URL name, another host or a scheme),
+    so `redirect()` never tries to reverse what a visitor typed."""
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith("//")
+        and "\x00" not in candidate
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()})
+    ):
+        return candidate
+    return default

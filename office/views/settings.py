@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from handbook.access import get_editor_village
 from handbook.editor_display import describe_event
-from office.forms import CapitalForm, ScaleForm, band_formset
+from office.forms import AddressForm, CapitalForm, ScaleForm, band_formset
 from villages.grades import PRESETS, bands_on
 from villages.models import AuditEvent, GradeBand, Village
+from villages.public_address import is_loopback, public_address
 from villages.security import SECURITY_ACTIONS
-from villages.services import set_grade_bands, set_starting_capital
+from villages.services import set_grade_bands, set_public_address, set_starting_capital
 
 AUDIT_PAGE_SIZE = 25
 
@@ -66,6 +67,9 @@ def _grades_page(request: HttpRequest, village: Village, *, status: int = 200, *
     for band in GradeBand.objects.filter(village=village, effective_from__gt=today).order_by("effective_from"):
         scheduled.setdefault(band.effective_from, []).append(band)
     context.setdefault("current", bands_on(village=village, on=today))
+    context.setdefault("address_form", AddressForm(initial={"public_address": village.public_address}))
+    address = public_address(village)
+    context.update(address=address, address_is_loopback=is_loopback(address))
     return render(
         request,
         "office/grades.html",
@@ -105,6 +109,35 @@ def capital(request: HttpRequest) -> HttpResponse:
         form=ScaleForm(initial={"effective_from": village.today()}),
         formset=band_formset(bands=bands_on(village=village, on=village.today())),
         capital_form=form,
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def address(request: HttpRequest) -> HttpResponse:
+    """The public address printed in certificates' QR codes (villages.public_address)."""
+    village = get_editor_village(request)
+    form = AddressForm(request.POST)
+    if form.is_valid():
+        try:
+            village = set_public_address(
+                village=village, admin=request.user, address=form.cleaned_data["public_address"]
+            )
+        except ValidationError as error:
+            form.add_error("public_address", error)
+        else:
+            messages.success(
+                request, _("Certificates now point at %(address)s.") % {"address": public_address(village)}
+            )
+            return redirect("office:grades")
+    return _grades_page(
+        request,
+        village,
+        form=ScaleForm(initial={"effective_from": village.today()}),
+        formset=band_formset(bands=bands_on(village=village, on=village.today())),
+        capital_form=CapitalForm(initial={"starting_capital": village.starting_capital}),
+        address_form=form,
         status=400,
     )
 

@@ -3,11 +3,15 @@ and tests call these; nothing else writes the ledger.
 
 - entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps; `refuse` builds
   the ValidationError of every refusal, `write_reversal` appends a reversal already allowed
-- appeals: file_appeal, decide_appeal
+- appeals: file_appeal, decide_appeal (nobody decides their own case: points.access.appeal_route)
+- reviews: request_review, decide_review (the township's second level)
+- claims: file_claim, confirm_claim, decline_claim (deeds residents declare)
+- warnings: check_warning_given (called by record_entry)
 - issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
 """
 
-from points.services.appeals import decide_appeal, file_appeal
+from points.services.appeals import check_may_decide, decide_appeal, file_appeal, record_paper_appeal
+from points.services.claims import confirm_claim, decline_claim, file_claim
 from points.services.entries import (
     PaperEntry,
     can_withdraw,
@@ -31,6 +35,8 @@ from points.services.issuing import (
     run_certificate_batch,
     start_batch,
 )
+from points.services.reviews import decide_review, request_review, review_deadline
+from points.services.warnings import warning_given
 
 __all__ = [
     "PaperEntry",
@@ -39,18 +45,27 @@ __all__ = [
     "cap_period_bounds",
     "cap_used",
     "caps_left",
+    "check_may_decide",
+    "confirm_claim",
     "decide_appeal",
+    "decide_review",
+    "decline_claim",
     "discard_old_batch_pdfs",
     "file_appeal",
+    "file_claim",
     "issue_certificate",
     "record_entry",
+    "record_paper_appeal",
     "record_paper_entries",
     "refuse",
+    "request_review",
     "resume_batch",
     "reverse_entry",
+    "review_deadline",
     "revoke_certificate",
     "run_certificate_batch",
     "start_batch",
+    "warning_given",
     "withdraw_entry",
     "withdraw_window",
     "write_reversal",

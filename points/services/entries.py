@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
-from points import chain, outbox
-from points.models import Entry
+from points import chain, outbox, sms
+from points.models import Entry, Notification
+from points.services.warnings import check_warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
 from villages.access import OFFICE, has_role
@@ -85,6 +86,7 @@ def record_entry(
     note: str = "",
     witness: str = "",
     photo: CleanPhoto | IO[bytes] | bytes | None = None,
+    confirming_claim: bool = False,
 ) -> Entry:
     """Record a deed or an infraction and return the entry.
 
@@ -101,6 +103,9 @@ def record_entry(
     while the resident's and village's rows are locked (MEDIA_ROOT may be a network file system).
     Unless the new entry ends up pointing at it (a refusal, a replayed key, a failed insert), the
     file is removed again: no orphan files, and an entry never points at a missing one.
+
+    `confirming_claim`: the entry confirms a resident's claimed deed (points.services.claims), which
+    a head may do as well as a scorer.
     """
     if photo is not None and not isinstance(photo, CleanPhoto):
         photo = clean_photo(photo)
@@ -108,11 +113,27 @@ def record_entry(
     kept = False
     try:
         with transaction.atomic():
-            resident = Resident.objects.select_for_update().select_related("village").get(pk=resident.pk)
-            existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
+            # of=("self",): the resident's row only. Without it PostgreSQL also locks the joined
+            # village row, which serialised all of a village's scorers for the whole transaction;
+            # the village is locked by the chain only around the hash and the INSERT (_insert).
+            resident = Resident.objects.select_for_update(of=("self",)).select_related("village").get(pk=resident.pk)
+            try:
+                _check_recordable(
+                    scorer=scorer,
+                    resident=resident,
+                    item=item,
+                    occurred_on=occurred_on,
+                    confirming_claim=confirming_claim,
+                )
+                check_warning_given(resident=resident, item=item, occurred_on=occurred_on)
+            except ValidationError:
+                # A replay of an entry that now fills the cap (or of yesterday's form) is still a replay.
+                existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is None:
+                    raise
                 return _replayed(existing, scorer=scorer, resident=resident, item=item)
-            _check_recordable(scorer=scorer, resident=resident, item=item, occurred_on=occurred_on)
+            # No SELECT for the idempotency key first: its UNIQUE index refuses a replay at the
+            # INSERT, and the IntegrityError branch below returns the entry first recorded with it.
             entry = _insert(
                 village=resident.village,
                 resident=resident,
@@ -131,10 +152,12 @@ def record_entry(
             if resident.user_id is not None:
                 # Through the outbox: the entry stands even if the broker is down right now.
                 outbox.enqueue(notify_entry_recorded, entry.pk)
+            if resident.wants_sms:
+                sms.notify_entry_recorded(entry)
         kept = True  # committed: the entry points at the file
         return entry
     except IntegrityError:
-        # Another request with the same key committed between our check and our insert.
+        # The key was used before (a double tap, a retry), or by a request committed meanwhile.
         existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
@@ -160,7 +183,10 @@ def _store_photo(photo: CleanPhoto, *, village: Village, on: date) -> str:
 
 
 def _expiry(item: Item, occurred_on: date) -> date | None:
-    """The day a deduction stops counting (credit repair), or None if it always counts."""
+    """The day a deduction stops counting (credit repair) or a warning stops showing, or None if
+    it always counts."""
+    if item.kind == Item.Kind.WARNING:
+        return occurred_on + timedelta(days=item.warning_days or 1)
     if item.kind == Item.Kind.INFRACTION and item.validity_months:
         return occurred_on + relativedelta(months=item.validity_months)
     return None
@@ -172,9 +198,12 @@ def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, ite
     return entry
 
 
-def _check_recordable(*, scorer: AbstractBaseUser, resident: Resident, item: Item, occurred_on: date) -> None:
+def _check_recordable(
+    *, scorer: AbstractBaseUser, resident: Resident, item: Item, occurred_on: date, confirming_claim: bool = False
+) -> None:
     village = resident.village
-    if not has_role(scorer, village, Membership.Role.SCORER):
+    roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
+    if not has_role(scorer, village, *roles):
         raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
     if resident.status != Resident.Status.ACTIVE:
         raise refuse(_("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name)
@@ -256,7 +285,14 @@ def withdraw_entry(*, entry: Entry, scorer: AbstractBaseUser, reason: str) -> En
             "too_late",
             minutes=settings.SCORER_WITHDRAW_MINUTES,
         )
-    return write_reversal(entry=entry, author=scorer, reason=reason)
+    with transaction.atomic():
+        reversal = write_reversal(entry=entry, author=scorer, reason=reason)
+        # The resident was (or is about to be) told of the entry: tell them it was taken back.
+        user_id = Resident.objects.filter(pk=entry.resident_id).values_list("user_id", flat=True).first()
+        if user_id is not None:
+            Notification.objects.get_or_create(user_id=user_id, kind=Notification.Kind.ENTRY_WITHDRAWN, entry=entry)
+        sms.notify_entry_withdrawn(entry)
+    return reversal
 
 
 def write_reversal(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:

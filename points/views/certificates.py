@@ -19,6 +19,7 @@ from points.certificates import render_certificate
 from points.models import Certificate, CertificateBatch
 from points.verification import certificate_data, statuses
 from villages.access import get_resident_for_office, require_office
+from villages.cards import card_or_login_required
 from villages.grades import bands_on
 from villages.search import clean_query, find_residents
 
@@ -85,7 +86,7 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("points:resident_certificates", resident.pk)
 
 
-@login_required
+@card_or_login_required
 @cache_control(private=True, no_cache=True)
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The certificate as a PDF, rendered from its record (a reprint is the same document): to the
@@ -163,7 +164,7 @@ def batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(handle, content_type="application/pdf", filename=name)
 
 
-@login_required
+@card_or_login_required
 def my_certificates(request: HttpRequest) -> HttpResponse:
     """The signed-in resident's own certificates, to download and print."""
     resident = get_own_resident(request)

@@ -9,12 +9,13 @@ from points.access import get_own_resident
 from points.appeal_forms import LedgerFilterForm
 from points.ledger import ledger_entries, ledger_months, lines
 from villages.access import get_resident_for_office
+from villages.cards import card_or_login_required
 from villages.models import Resident
 
 PER_PAGE = 25
 
 
-@login_required
+@card_or_login_required
 def ledger(request: HttpRequest) -> HttpResponse:
     return _render(request, get_own_resident(request), own=True)
 
@@ -24,7 +25,12 @@ def resident_ledger(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, get_resident_for_office(request, pk), own=False)
 
 
-def _render(request: HttpRequest, resident: Resident, *, own: bool) -> HttpResponse:
+def render_for_household(request: HttpRequest, resident: Resident) -> HttpResponse:
+    """A household member's ledger, as a member of their household sees it (read-only)."""
+    return _render(request, resident, own=False, member=True)
+
+
+def _render(request: HttpRequest, resident: Resident, *, own: bool, member: bool = False) -> HttpResponse:
     """Constant queries whatever the ledger's length: months, count, one page of rows, their appeals."""
     months = ledger_months(resident)
     filters = LedgerFilterForm(request.GET, months=months)
@@ -35,10 +41,16 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool) -> HttpRespo
     context = {
         "resident": resident,
         "own": own,
+        "member": member,
         "filters": filters,
         "months": months,
         "page": page,
-        "lines": lines(page.object_list, today=resident.village.today(), own=own),
+        "lines": lines(
+            page.object_list,
+            today=resident.village.today(),
+            own=own,
+            review_window_days=resident.village.review_window_days,
+        ),
         "query": query.urlencode(),
     }
     template = "points/ledger.html#ledger-list" if request.htmx and not request.htmx.boosted else "points/ledger.html"

@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -31,6 +30,7 @@ from points.standing import compute_standing
 from points.validators import MAX_UPLOAD_MB
 from villages.access import require_role
 from villages.models import Membership, Resident, Village
+from villages.security import safe_next_url
 
 SCORER = Membership.Role.SCORER
 # Refusals from record_entry that belong next to one field; the rest show above the form.
@@ -142,9 +142,11 @@ def _withdrawable(entry: Entry, request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_recorded_by(request, pk)
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("points:record_done", args=[entry.pk])
+    next_url = safe_next_url(
+        request,
+        request.POST.get("next") or request.GET.get("next") or "",
+        default=reverse("points:record_done", args=[entry.pk]),
+    )
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

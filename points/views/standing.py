@@ -4,25 +4,34 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from points.access import get_own_resident
+from points.access import get_own_resident, household_sharing_with
 from points.chart import build_chart
 from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
 from points.standing import compute_standing
 from villages.access import get_resident_for_office
 from villages.benefits import benefits_for
+from villages.cards import card_or_login_required
+from villages.grades import scale_history
 from villages.models import Resident
 
 UPCOMING_EXPIRIES = 5
 RECENT_APPEALS = 5
 
 
-@login_required
+@card_or_login_required
 def standing(request: HttpRequest) -> HttpResponse:
     resident = get_own_resident(request)
     # Shown on this page now, so read: they will not be shown again.
-    notifications = take_unread_for_resident(user=request.user, resident=resident)
-    return _render(request, resident, own=True, notifications=notifications)
+    notifications = []
+    if request.user.is_authenticated:
+        notifications = take_unread_for_resident(user=request.user, resident=resident)
+    return _render(request, resident, own=True, notifications=notifications, household=household_sharing_with(resident))
+
+
+def render_for_household(request: HttpRequest, resident: Resident) -> HttpResponse:
+    """A household member's standing, as a member of their household sees it (read-only)."""
+    return _render(request, resident, own=False, notifications=[], member=True)
 
 
 @login_required
@@ -32,9 +41,19 @@ def resident_standing(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, resident, own=False, notifications=[])
 
 
-def _render(request: HttpRequest, resident: Resident, *, own: bool, notifications: list) -> HttpResponse:
-    """A constant number of queries: the standing (3), upcoming expiries, the chart (2) and appeals."""
-    current = compute_standing(resident=resident)
+def _render(
+    request: HttpRequest,
+    resident: Resident,
+    *,
+    own: bool,
+    notifications: list,
+    household: list | None = None,
+    member: bool = False,
+) -> HttpResponse:
+    """A constant number of queries: the grade scales, the balance, upcoming expiries, the chart's
+    balances and appeals."""
+    scales = scale_history(village_id=resident.village_id)
+    current = compute_standing(resident=resident, scales=scales)
     return render(
         request,
         "points/standing.html",
@@ -43,11 +62,13 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool, notification
             "own": own,
             "standing": current,
             "expiries": upcoming_expiries(resident, on=current.on),
-            "chart": build_chart(resident=resident, today=current.on),
+            "chart": build_chart(resident=resident, today=current.on, scales=scales),
             "appeals": Appeal.objects.filter(entry__resident=resident)
             .select_related("entry__item")
             .order_by("-filed_at")[:RECENT_APPEALS],
             "notifications": notifications,
+            "household": household or [],
+            "member": member,
             "benefits": benefits_for(village=resident.village, grade=current.grade, on=current.on, bands=current.bands),
         },
     )
@@ -56,7 +77,7 @@ def _render(request: HttpRequest, resident: Resident, *, own: bool, notification
 def upcoming_expiries(resident: Resident, *, on) -> list[Entry]:
     """The counting deductions that will stop counting, soonest first."""
     return list(
-        Entry.objects.filter(resident=resident, expires_on__isnull=False)
+        Entry.objects.filter(resident=resident, expires_on__isnull=False, points_halves__lt=0)
         .originals()
         .not_reversed(on=on)
         .counting(on=on)

@@ -52,6 +52,7 @@ def test_an_administrator_changes_a_value_and_the_past_keeps_its_own(
     expect(change.locator("ins")).to_have_text("2.5")
     expect(page.locator("#id_effective_from")).to_have_value(village.today().isoformat())
     page.screenshot(path=artifacts / "04-diff.png", full_page=True)
+    page.once("dialog", lambda dialog: dialog.accept())  # "Publish edition 2 from …?"
     page.get_by_role("button", name=re.compile("Publish edition")).click()
     expect(page.locator(".messages")).to_contain_text("is published")
     page.screenshot(path=artifacts / "05-published.png", full_page=True)

@@ -39,7 +39,17 @@ def test_it_does_nothing_when_run_twice(demo):
 
 
 def test_every_demo_account_signs_in_and_lands_on_a_page(demo, client):
-    for username in ["admin", "head", "scorer", "resident", "resident2", "resident3", "head_tj", "scorer_tj"]:
+    for username in [
+        "admin",
+        "head",
+        "scorer",
+        "resident",
+        "resident2",
+        "resident3",
+        "head_tj",
+        "scorer_tj",
+        "township",
+    ]:
         response = client.post(reverse("login"), {"username": username, "password": PASSWORD}, follow=True)
         assert response.status_code == 200, username
         assert response.context["user"].username == username

@@ -84,7 +84,7 @@ def test_it_imports_a_file_written_by_hand(village, admin):
         (
             "        kind: infraction\n",
             "        kind: fault\n",
-            "Line 16, item 3.2: kind must be “deed” or “infraction”.",
+            "Line 16, item 3.2: kind must be “deed”, “infraction” or “warning”.",
         ),
         ("      - code: '3.2'\n", "      - code: '1.2'\n", "Line 16, item 1.2: The code is already used on line 9"),
         ("        cap: 2 per month\n", "        cap: twice a month\n", "Write the cap as “2 per month”"),
@@ -154,3 +154,25 @@ def test_the_editor_exports_an_edition_as_a_yaml_download(client, admin, twelve_
     assert response["Content-Type"].startswith("application/yaml")
     assert "attachment" in response["Content-Disposition"]
     assert "放鸡出舍" in response.content.decode()
+
+
+def test_warnings_and_the_warning_an_infraction_needs_survive_export_and_import(
+    village, page, other_village, outsider_admin
+):
+    from handbook.booklet import _rules
+    from tests.factories import make_item
+
+    make_item(page, code="2.1", title="乱扔垃圾", kind=Item.Kind.INFRACTION, points=2, warning_days=30)
+    make_item(
+        page, code="2.0", title="乱扔垃圾：提醒", kind=Item.Kind.WARNING, points=0, warning_days=14, warns_for="2.1"
+    )
+    text = export_edition(page.edition)
+    assert "warning_days: 30" in text and "warns_for: '2.1'" in text and "points: 0" in text
+
+    imported = import_edition(village=other_village, admin=outsider_admin, text=text.encode())
+
+    assert _contents(imported) == _contents(page.edition)
+    warning = imported.items.get(code="2.0")
+    assert (warning.kind, warning.points, warning.warning_days, warning.warns_for) == ("warning", 0, 14, "2.1")
+    assert "deducted only after a warning in the 30 days before" in _rules(imported.items.get(code="2.1"))
+    assert _rules(warning) == ["warning", "comes before 2.1", "shows for 14 days"]

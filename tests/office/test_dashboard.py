@@ -3,10 +3,14 @@
 from datetime import date
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from office.dashboard import build_dashboard
 from points.services import file_appeal
+from points.snapshots import take_monthly_snapshots
 from tests.factories import HouseholdFactory, record
 from villages.models import Resident
 from villages.pinyin import pinyin_keys
@@ -73,10 +77,17 @@ def test_a_month_in_the_future_shows_the_current_month(client, head, ledger):
     assert client.get(reverse("office:dashboard"), {"month": "2031-01"}).context["d"].month == date(2025, 6, 1)
 
 
-# Session, user, roles (3); grade scales, residents, balances, deeds by page, scorers, appeals (6);
-# whether the village has a points store (1; tests/store checks the store's figures); the session
-# saved after the request (3: savepoint, update, release).
+# Session, user, roles (3); grade scales, the closed months' snapshots, the running month's grades,
+# deeds by page, scorers, appeals (6); whether the village has a points store (1; tests/store checks
+# the store's figures); the session saved after the request (3: savepoint, update, release).
 DASHBOARD_QUERIES = 13
+
+
+def _take_snapshots(village) -> None:
+    """The eleven closed months' snapshots, as the monthly job would have taken them."""
+    this_month = village.today().replace(day=1)
+    for n in range(1, 12):
+        take_monthly_snapshots(month=this_month - relativedelta(months=n))
 
 
 @pytest.mark.parametrize("size", [10, 1000])
@@ -86,10 +97,24 @@ def test_it_runs_a_constant_number_of_queries(
     residents = _residents(village, size, head)
     for n, resident in enumerate(residents[:: max(size // 10, 1)]):
         record(scorer=scorer, resident=resident, item=deed if n % 3 else infraction)
+    _take_snapshots(village)
     client.force_login(head)
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get(reverse("office:dashboard"))
     assert response.context["d"].residents == size
+
+
+def test_closed_months_read_the_snapshots_and_agree_with_the_live_tally(client, clock, village, head, ledger):
+    client.force_login(head)
+    live = client.get(reverse("office:dashboard")).context["d"]
+    _take_snapshots(village)
+    with CaptureQueriesContext(connection) as queries:
+        from_snapshots = client.get(reverse("office:dashboard")).context["d"]
+    assert [(t.month, t.average, t.grades) for t in from_snapshots.trend] == [
+        (t.month, t.average, t.grades) for t in live.trend
+    ]
+    assert len(queries) == DASHBOARD_QUERIES
+    assert any("points_monthlysnapshot" in q["sql"] for q in queries)
 
 
 def test_it_is_for_the_head_and_administrators_only(client, admin, head, scorer, resident):

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from django.urls import reverse
 
-from tests.factories import MembershipFactory
+from points.services import file_appeal
+from tests.factories import MembershipFactory, record
 from villages.models import Membership
 
 
@@ -52,3 +55,17 @@ def test_the_health_check_reports_each_dependency(client, db):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "cache": "ok", "broker": "eager"}
+
+
+def test_the_head_sees_how_many_appeals_wait_and_how_many_are_overdue(
+    client, head, resident, other_resident, scorer, infraction, clock, settings
+):
+    settings.APPEAL_DEADLINE_DAYS = 10
+    first = record(scorer=scorer, resident=resident, item=infraction)
+    file_appeal(entry=first, resident_user=resident.user, reason="那天我不在家")
+    clock.shift(timedelta(days=11))
+    second = record(scorer=scorer, resident=other_resident, item=infraction)
+    file_appeal(entry=second, resident_user=other_resident.user, reason="记错人了")
+    client.force_login(head)
+    page = client.get(reverse("office:home")).content.decode()
+    assert "2 waiting" in page and "1 past the deadline" in page

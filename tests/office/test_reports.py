@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from points.services import file_appeal
 from tests.factories import record
 
 
@@ -57,3 +58,24 @@ def test_reports_are_for_the_head_and_administrators(client, admin, head, scorer
     for user, status in [(head, 200), (admin, 200), (scorer, 403), (resident.user, 403)]:
         client.force_login(user)
         assert client.get(url).status_code == status, (user, name)
+
+
+def test_names_and_titles_in_the_monthly_report_are_printed_as_written_never_as_markup(
+    client, clock, head, scorer, resident, infraction, tmp_path
+):
+    scorer.first_name = "a <br> b"
+    scorer.save()
+    resident.name = '<img src="/etc/passwd"/>'
+    resident.save()
+    entry = record(scorer=scorer, resident=resident, item=infraction)
+    file_appeal(entry=entry, resident_user=resident.user, reason="not me")
+    client.force_login(head)
+    month = resident.village.today().strftime("%Y-%m")
+    response = client.get(reverse("office:report_monthly"), {"month": month})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    joined = "".join(text.split())  # table cells wrap long words
+    assert '<imgsrc="/etc/passwd"/>' in joined
+    assert "a<br>b" in joined

@@ -141,7 +141,7 @@ def test_it_requires_a_reason_for_a_decision(appeal, head):
 
 
 @pytest.mark.parametrize("decider", ["admin", "scorer", "resident_user", "outsider_head"])
-def test_it_lets_only_the_village_head_decide(request, appeal, resident, decider):
+def test_it_lets_only_the_village_head_decide(request, appeal, resident, head, decider):
     user = resident.user if decider == "resident_user" else request.getfixturevalue(decider)
 
     error = refused(lambda: decide_appeal(appeal=appeal, head=user, upheld=True, reason="同意"))

@@ -59,8 +59,17 @@ def test_it_shows_when_a_deduction_expired(resident_client, resident, scorer, in
     assert "expired on" in response.content.decode()
 
 
-def test_it_offers_no_appeal_after_the_window(resident_client, resident, scorer, deed, settings):
-    entry = record(scorer=scorer, resident=resident, item=deed)
+def test_it_offers_an_appeal_of_a_deduction_but_not_of_a_deed(resident_client, resident, scorer, deed, infraction):
+    deduction = record(scorer=scorer, resident=resident, item=infraction)
+    credit = record(scorer=scorer, resident=resident, item=deed)
+    response = resident_client.get(reverse("points:ledger"))
+    assert _line(response, deduction).can_appeal
+    assert not _line(response, credit).can_appeal
+    assert reverse("points:appeal_entry", args=[credit.pk]) not in response.content.decode()
+
+
+def test_it_offers_no_appeal_after_the_window(resident_client, resident, scorer, infraction, settings):
+    entry = record(scorer=scorer, resident=resident, item=infraction)
     with time_machine.travel(entry.recorded_at + timedelta(days=settings.APPEAL_WINDOW_DAYS, hours=1)):
         resident_client.force_login(resident.user)
         response = resident_client.get(reverse("points:ledger"))

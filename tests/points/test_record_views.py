@@ -343,3 +343,23 @@ def test_the_record_page_and_partials_run_a_constant_number_of_queries(
     for url, params, headers in requests:
         with django_assert_max_num_queries(11):  # 3 of them save the session
             scorer_client.get(url, params, **headers)
+
+
+def test_recording_runs_a_constant_number_of_queries(
+    scorer_client, scorer, village, edition, resident, deed, django_assert_max_num_queries
+):
+    """No SELECT for the idempotency key before the INSERT (its UNIQUE index catches a replay):
+    session and user, acting village, resident and item, then the resident's lock, role, edition,
+    the chain's village lock and head, the INSERT and the outbox; the session saved afterwards."""
+
+    def post() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert post_entry(scorer_client, resident, deed).status_code == 302
+        return len(queries)
+
+    populate(village, scorer, edition, 3)
+    small = post()
+    populate(village, scorer, edition, 40)
+    assert post() == small
+    with django_assert_max_num_queries(17):  # 5 of them are the transaction's and session's
+        post_entry(scorer_client, resident, deed)

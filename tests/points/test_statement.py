@@ -1,5 +1,7 @@
 import time_machine
 from dateutil.relativedelta import relativedelta
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ResidentFactory, record
@@ -49,3 +51,28 @@ def test_the_print_stylesheet_is_a4():
 def test_the_administrator_may_print_too(client, admin, resident):
     client.force_login(admin)
     assert client.get(reverse("points:statement", args=[resident.pk])).status_code == 200
+
+
+def test_it_prints_a_long_ledger_a_page_at_a_time_with_constant_queries(client, head, resident, scorer, deed):
+    from points.views.statement import LINES_PER_PAGE
+
+    client.force_login(head)
+    url = reverse("points:statement", args=[resident.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        return len(captured)
+
+    record(scorer=scorer, resident=resident, item=deed, note="line 0")
+    short = queries()
+    for n in range(1, LINES_PER_PAGE + 5):
+        record(scorer=scorer, resident=resident, item=deed, note=f"line {n}")
+
+    assert queries() == short
+    html = client.get(url).content.decode()
+    assert html.count("<small>line ") == LINES_PER_PAGE
+    assert f"<small>line {LINES_PER_PAGE + 4}</small>" in html and "<small>line 0</small>" not in html
+    assert "Page 1 of 2" in html
+    older = client.get(url, {"page": 2}).content.decode()
+    assert older.count("<small>line ") == 5 and "<small>line 0</small>" in older and "Page 2 of 2" in older

@@ -46,6 +46,38 @@ def test_it_says_an_older_certificate_is_superseded(client, certificate, head, r
     assert "Genuine certificate, and current" in client.get(verify_path(newer)).content.decode()
 
 
+def test_an_older_certificate_is_current_again_when_the_newer_one_is_revoked(client, certificate, head, resident):
+    newer = issue_certificate(resident=resident, issued_by=head)
+    revoke_certificate(certificate=newer, revoked_by=head, reason="颁发有误")
+    html = client.get(verify_path(certificate)).content.decode()
+    assert "Genuine certificate, and current" in html
+    assert "Ask for the newer one" not in html
+
+
+def test_it_sends_the_checker_to_the_newest_certificate_that_still_stands(client, certificate, head, resident):
+    revoked = issue_certificate(resident=resident, issued_by=head)
+    revoke_certificate(certificate=revoked, revoked_by=head, reason="颁发有误")
+    newest = issue_certificate(resident=resident, issued_by=head)
+    assert "Genuine certificate, superseded" in client.get(verify_path(certificate)).content.decode()
+    assert "Genuine certificate, and current" in client.get(verify_path(newest)).content.decode()
+
+
+@pytest.mark.parametrize("typed", ["DDLJ-2025-0001", "ddlj-2025-0001 "])
+def test_a_typed_serial_is_explained_not_called_forged(client, certificate, typed):
+    response = client.get(reverse("points:verify_form"), {"code": typed})
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "A serial number alone cannot be checked" in html
+    assert "forged" not in html
+    assert "A serial number alone cannot be checked" in client.get(f"/verify/{typed.strip()}/").content.decode()
+
+
+def test_a_typed_full_code_opens_the_verdict(client, certificate):
+    response = client.get(reverse("points:verify_form"), {"code": f" {code_for(certificate)} "})
+    assert response["Location"] == verify_path(certificate)
+    assert "Check a certificate" in client.get(reverse("points:verify_form")).content.decode()
+
+
 def _changed(code: str, position: int) -> str:
     replacement = "B" if code[position] != "B" else "C"
     return code[:position] + replacement + code[position + 1 :]
@@ -61,7 +93,7 @@ def test_it_refuses_a_code_with_any_one_character_changed(client, certificate):
 
 
 @pytest.mark.parametrize(
-    "code", ["garbage", "DDLJ-2025-0001", "DDLJ-2025-0001.", ".", "..", "李伟", "%00", "a" * 500, "DDLJ-2025-0001.x.y"]
+    "code", ["garbage", "DDLJ-2025-0001.", ".", "..", "李伟", "%00", "a" * 500, "DDLJ-2025-0001.x.y"]
 )
 def test_it_refuses_garbage_with_a_clear_page_never_an_error(client, certificate, code):
     response = client.get(reverse("points:verify", args=[code]))

@@ -131,3 +131,18 @@ def test_an_optional_consent_column_records_consent_by_the_importer(village, adm
     assert result.consents == 1
     liu = Resident.objects.get(village=village, name="刘建国")
     assert (liu.consent_given_on, liu.consent_recorded_by) == (date(2025, 5, 1), admin)
+
+
+def test_it_drops_nul_characters_from_cells(village, head):
+    parsed = read_rows(data="姓名,户号\n张\x00三,0\x0012\n".encode(), filename="r.csv", today=TODAY)
+    (row,) = parsed.rows
+    assert (row.name, row.household_number) == ("张三", "012")
+    import_residents(village=village, actor=head, rows=parsed.rows)
+    assert village.residents.get().name == "张三"
+
+
+def test_it_refuses_a_cell_longer_than_a_csv_reader_takes_with_a_clear_message(village):
+    data = ("姓名,户号\n" + "张" * 200_000 + ",012\n").encode()
+    with pytest.raises(ValidationError) as refused:
+        read_rows(data=data, filename="r.csv", today=TODAY)
+    assert refused.value.code == "csv"

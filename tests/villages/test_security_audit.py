@@ -35,3 +35,17 @@ def test_administrators_see_security_events_on_the_audit_page(client, village, a
     page = client.get(reverse("office:audit") + "?kind=security").content.decode()
     assert "Access refused" in page
     assert "GET " + reverse("points:appeal_queue") in page
+
+
+def test_a_probe_writes_a_handful_of_rows_counting_its_refusals(client, village, scorer, clock):
+    client.force_login(scorer)
+    for _attempt in range(120):
+        assert client.get(reverse("points:appeal_queue")).status_code == 403
+    events = AuditEvent.objects.filter(action=ACCESS_DENIED).order_by("pk")
+    assert [event.after.get("refused_this_minute", 1) for event in events] == [1, 10, 100]
+
+
+def test_a_path_with_nul_is_audited_without_it(client, scorer):
+    client.force_login(scorer)
+    assert client.get("/office/residents/export.a%00b").status_code in (403, 404)
+    assert "\x00" not in AuditEvent.objects.get(action=ACCESS_DENIED).target

@@ -5,6 +5,7 @@ a lock-out) and see each account's sign-in history; every sign-in event lands in
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.urls import reverse
 from tests.factories import PASSWORD
 from villages.models import AuditEvent
 from villages.security import LOCKED_OUT, SIGN_IN, SIGN_IN_FAILED
+from villages.services import reset_password
 
 GENERIC = "That user name and password do not match."
 OFFICE = "10.0.0.7"
@@ -141,9 +143,14 @@ def test_the_head_cannot_reset_passwords_or_read_sign_in_history(client, head, r
 
 
 def test_a_password_reset_by_the_service_lifts_the_lock_out_too(client, village, admin, resident):
-    from villages.services import reset_password
-
     for _attempt in range(6):
         _sign_in(client, "resident", "wrong-password")
     new_password = reset_password(user=resident.user, village=village, actor=admin)
     assert _sign_in(client, "resident", new_password).status_code == 302
+
+
+def test_an_over_long_user_name_is_an_ordinary_failed_sign_in(client, resident):
+    response = _sign_in(client, "x" * 300, "whatever")
+    assert response.status_code == 200
+    assert GENERIC in response.content.decode()
+    assert not AccessAttempt.objects.filter(username__startswith="xxx").exists()

@@ -11,6 +11,7 @@ from villages.services.accounts import (
     reset_password,
     revoke_role,
 )
+from villages.services.address import set_public_address
 from villages.services.checks import check_admin, check_office
 from villages.services.imports import IMPORT_TOKEN_MAX_AGE, ImportResult, import_residents, sign_import, unsign_import
 from villages.services.residents import (
@@ -30,6 +31,13 @@ from villages.services.scale import (
     create_village,
     set_grade_bands,
     set_starting_capital,
+)
+from villages.services.sharing import (
+    normalise_phone,
+    opt_in_sms,
+    opt_out_sms,
+    record_household_sharing,
+    withdraw_household_sharing,
 )
 
 __all__ = [
@@ -52,13 +60,19 @@ __all__ = [
     "mark_living_here",
     "mark_moved_away",
     "move_resident",
+    "normalise_phone",
+    "opt_in_sms",
+    "opt_out_sms",
     "record_consent",
+    "record_household_sharing",
     "reset_password",
     "revoke_role",
     "set_grade_bands",
+    "set_public_address",
     "set_starting_capital",
     "sign_import",
     "unsign_import",
     "update_resident",
     "withdraw_consent",
+    "withdraw_household_sharing",
 ]

@@ -24,6 +24,8 @@ from villages.forms import (
     MoveForm,
     ResidentEditForm,
     ResidentForm,
+    SharingForm,
+    SmsForm,
     StatusForm,
 )
 from villages.importing import EXPORT_HEADER, export_row, plan_import, read_rows
@@ -96,6 +98,9 @@ def _detail_context(resident: Resident, **forms) -> dict:
         "move_form": forms.get("move_form") or MoveForm(initial={"household_number": resident.household.number}),
         "status_form": forms.get("status_form") or StatusForm(initial={"status": resident.status}),
         "consent_form": forms.get("consent_form") or ConsentForm(initial={"given": "yes", "given_on": village.today()}),
+        "sharing_form": forms.get("sharing_form") or SharingForm(initial={"given": "yes", "given_on": village.today()}),
+        "sms_form": forms.get("sms_form")
+        or SmsForm(initial={"wanted": "yes", "phone": resident.phone, "given_on": village.today()}),
     }
 
 
@@ -187,6 +192,42 @@ def resident_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
     form = ConsentForm(request.POST)
     return _save_on_detail_page(request, resident, form, form_name="consent_form", save=save, error_field="given_on")
+
+
+@login_required
+@require_POST
+def resident_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record or withdraw the resident's agreement to share their standing with their household."""
+    resident = get_resident_for_office(request, pk)
+
+    def save(data: dict) -> str:
+        if data["given"]:
+            services.record_household_sharing(resident=resident, given_on=data["given_on"], recorded_by=request.user)
+            return _("%(name)s now shares their standing with the household.") % {"name": resident.name}
+        services.withdraw_household_sharing(resident=resident, recorded_by=request.user)
+        return _("%(name)s no longer shares their standing with the household.") % {"name": resident.name}
+
+    form = SharingForm(request.POST)
+    return _save_on_detail_page(request, resident, form, form_name="sharing_form", save=save, error_field="given_on")
+
+
+@login_required
+@require_POST
+def resident_sms(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opt the resident in to text messages (number and date) or out."""
+    resident = get_resident_for_office(request, pk)
+
+    def save(data: dict) -> str:
+        if data["wanted"]:
+            services.opt_in_sms(
+                resident=resident, phone=data["phone"], given_on=data["given_on"], recorded_by=request.user
+            )
+            return _("Text messages go to %(phone)s from now on.") % {"phone": resident.sms_phone}
+        services.opt_out_sms(resident=resident, recorded_by=request.user)
+        return _("No more text messages to %(name)s.") % {"name": resident.name}
+
+    form = SmsForm(request.POST)
+    return _save_on_detail_page(request, resident, form, form_name="sms_form", save=save, error_field="phone")
 
 
 # --- Import and export -------------------------------------------------------------------------

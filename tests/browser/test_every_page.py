@@ -1,0 +1,154 @@
+"""Every page each role can reach by links, at 390×844, in Chinese and in English, on the demo village:
+no page wider than the phone, date fields the browser can read, targets a thumb can hit, no console
+error, and nothing axe-core calls serious or critical.
+
+The crawl follows same-origin GET links from the landing page, breadth first, and visits at most
+two pages per URL pattern (digits stand for ids), so a village of 200 residents costs what a
+village of three does."""
+
+import os
+import re
+from collections import deque
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+
+from points.models import Certificate
+from points.verification import verify_path
+from tests.browser.conftest import PHONE, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROLES = ["scorer", "resident", "head", "admin", "head_tj", "anonymous"]
+# What a visitor without an account reaches: sign-in, the public certificate check.
+PUBLIC = ["/accounts/login/", "/verify/", "/verify/DDLJ-2026-0001/"]
+LANGUAGES = ["zh-hans", "en"]
+PER_PATTERN = 2
+SCREENSHOT_EVERY_PAGE = bool(os.environ.get("CRAWL_SCREENSHOTS"))  # else only pages with a problem
+MAX_PAGES = 60
+# Not pages: signing out, the language switch, files, the service worker, Django's own admin.
+SKIP = re.compile(
+    r"^/(accounts/logout|i18n/|admin/|sw\.js|manifest|healthz|media/|static/)|\.(pdf|csv|xlsx|yaml|png|jpg)(\?|$)"
+    r"|/(pdf|download|export|booklet|photo)(/|$)|[?&](format|download)="
+)
+TAP_MIN = 44
+AXE_OPTIONS = {"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}
+
+# In the page: what a phone user would trip over. Returns a list of human-readable problems.
+PAGE_CHECKS = """() => {
+  const problems = [];
+  const doc = document.scrollingElement;
+  if (doc.scrollWidth > window.innerWidth) {
+    const wide = [...document.querySelectorAll('main *, header *, footer *')]
+      .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''));
+    problems.push(`wider than the phone: ${doc.scrollWidth}px > ${window.innerWidth}px (${wide.join(', ')})`);
+  }
+  for (const input of document.querySelectorAll('input[type=date]')) {
+    const value = input.getAttribute('value');
+    if (value && !/^\\d{4}-\\d{2}-\\d{2}$/.test(value)) problems.push(`date field ${input.name} = ${value}`);
+  }
+  const targets = document.querySelectorAll(
+    'button, a.button, input[type=submit], input[type=button], [role=button], summary');
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (!box.width || !box.height || style.visibility === 'hidden') continue;
+    if (el.closest('.sr-only, [hidden]')) continue;
+    if (box.height < TAP_MIN - 0.5) {
+      const name = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30);
+      problems.push(`small target ${el.tagName.toLowerCase()} "${name}" ${Math.round(box.height)}px`);
+    }
+  }
+  return problems;
+}""".replace("TAP_MIN", str(TAP_MIN))
+
+
+def pattern(path: str) -> str:
+    """/residents/12/statement/?month=2026-01 -> /residents/N/statement/?month"""
+    parts = urlsplit(path)
+    keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair})
+    return re.sub(r"\d+", "N", parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
+def crawl(page, base: str, starts: list[str]):
+    """Yield (path, response, first) for every page reachable from `start`, at most PER_PATTERN per
+    pattern; `first` is true for the first page of its pattern."""
+    seen_paths, per_pattern = set(), {}
+    queue = deque(starts)
+    visited = 0
+    while queue and visited < MAX_PAGES:
+        path = queue.popleft()
+        key = pattern(path)
+        if path in seen_paths or per_pattern.get(key, 0) >= PER_PATTERN:
+            continue
+        seen_paths.add(path)
+        per_pattern[key] = per_pattern.get(key, 0) + 1
+        response = page.goto(base + path)
+        visited += 1
+        yield path, response, per_pattern[key] == 1
+        hrefs = page.eval_on_selector_all(
+            "a[href]:not([download]):not([target=_blank])", "links => links.map(a => a.href)"
+        )
+        for href in hrefs:
+            href, _fragment = urldefrag(href)
+            if not href.startswith(base):
+                continue
+            link = href[len(base) :] or "/"
+            if SKIP.search(link) or link in seen_paths:
+                continue
+            queue.append(link)
+
+
+@pytest.fixture
+def demo(db):
+    call_command("loaddemo")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(live_server, browser, artifacts, demo, role, language):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN" if language == "zh-hans" else "en-US", has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    if role == "anonymous":
+        starts = [*PUBLIC, verify_path(Certificate.objects.order_by("pk").first())]
+    else:
+        sign_in(page, live_server, role)
+        starts = [urlsplit(page.url).path]
+    axe = Axe()
+    problems: dict[str, list[str]] = {}
+    visited = []
+    for path, response, first in crawl(page, live_server.url, starts):
+        visited.append(path)
+        found = []
+        if response is None or (response.status >= 400 and path not in PUBLIC):
+            found.append(f"answered {response and response.status}")
+        found += page.evaluate(PAGE_CHECKS)
+        # axe costs a second a page: once per pattern (the second page of a pattern is the same template).
+        results = axe.run(page, options=AXE_OPTIONS) if first else None
+        found += (
+            []
+            if results is None
+            else [
+                f"axe {v['id']} ({v['impact']}): {v['nodes'][0]['html'][:160]}"
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+        )
+        expected_404 = path in PUBLIC and response is not None and response.status == 404
+        found += [f"console: {text}" for text in errors if not (expected_404 and "status of 404" in text)]
+        errors.clear()
+        if found:
+            problems[path] = found
+        if found or SCREENSHOT_EVERY_PAGE:
+            page.screenshot(path=artifacts / (re.sub(r"\W+", "_", path).strip("_") + ".png"), full_page=True)
+    context.close()
+    assert len(visited) >= 3, visited
+    assert not problems, "\n".join(f"{path}\n  " + "\n  ".join(found) for path, found in problems.items())

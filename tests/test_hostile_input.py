@@ -1,0 +1,238 @@
+"""Hostile input never gets a 500, generated from the URL resolver like the permission matrix.
+
+Every URL, requested by a persona the matrix lets in, receives each hostile value in each query
+parameter its view reads (GET) and in every field of its form (POST): NUL, 100,000 characters, a
+lone surrogate and bytes that are not UTF-8, numbers like 1e100 and −10²⁰, deep nesting, markup.
+No response is a 500, and a refused request (4xx) writes nothing. A URL missing from PARAMS
+fails the suite, so a new view is covered or the test says where to add it. Run it on
+PostgreSQL too (`scripts/with-postgres`), where NUL and surrogates are refused by the database.
+"""
+
+from urllib.parse import quote_from_bytes
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from handbook.models import Edition, Item, Page
+from points.models import Appeal, Certificate, CertificateBatch, Entry
+from tests import test_permission_matrix as matrix
+from tests.test_permission_matrix import MATRIX, URL_NAMES, expected_status
+from villages.models import GradeBand, Household, Membership, Resident, Village
+
+HOSTILE = {
+    "nul": b"a\x00b",
+    "long": b"x" * 100_000,
+    "surrogate": b"\xed\xa0\x80",
+    "not_utf8": b"\xff\xfe\xc0",
+    "huge": b"1e100",
+    "very_negative": b"-100000000000000000000",
+    "deep": b"[" * 20_000 + b'{"a":' * 2_000,
+    "markup": b'<img src="/etc/passwd"><br/>&amp;<para>',
+}
+
+# url name → the query parameters its GET reads, and the fields its POST form takes (beyond those
+# found in the page's own forms). Every URL is listed, with empty lists where a view reads none.
+# fmt: off
+PARAMS: dict[str, tuple[list[str], list[str]]] = {
+    "login":                           (["next"], ["username", "password"]),
+    "logout":                          ([], ["next"]),
+    "password_change":                 ([], ["old_password", "new_password1", "new_password2"]),
+    "password_change_done":            ([], []),
+    "set_language":                    ([], ["language", "next"]),
+    "healthz":                         ([], []),
+    "service_worker":                  ([], []),
+    "manifest":                        ([], []),
+    "points:verify":                   ([], []),
+    "office:home":                     ([], []),
+    "villages:switch":                 ([], ["village", "next"]),
+    "villages:residents":              (["q", "show", "page"], []),
+    "villages:resident_add":           ([], ["name", "household_number", "address", "phone", "born_on"]),
+    "villages:resident_import":        ([], ["token", "file"]),
+    "villages:resident_export":        ([], []),
+    "villages:resident_detail":        ([], ["name", "phone", "born_on"]),
+    "villages:resident_move":          ([], ["household_number", "address"]),
+    "villages:resident_status":        ([], ["status"]),
+    "villages:resident_consent":       ([], ["given", "given_on"]),
+    "villages:accounts":               ([], ["username", "role"]),
+    "villages:account_add":            (["resident"], ["username", "full_name", "role", "resident", "email"]),
+    "villages:account_detail":         ([], []),
+    "villages:account_roles":          ([], ["role", "action"]),
+    "villages:account_password":       ([], []),
+    "villages:account_deactivate":     ([], []),
+    "office:dashboard":                (["month"], []),
+    "office:reports":                  (["month"], []),
+    "office:report_monthly":           (["month"], []),
+    "office:ledger_export":            (["resident", "month"], []),
+    "points:standing":                 ([], []),
+    "points:ledger":                   (["month", "kind", "page"], []),
+    "points:appeal_entry":             ([], ["reason"]),
+    "points:my_certificates":          ([], []),
+    "points:record":                   (["q", "iq", "hp", "resident", "item"],
+                                        ["resident", "item", "occurred_on", "idempotency_key", "note", "witness"]),
+    "points:record_residents":         (["q"], []),
+    "points:record_items":             (["resident", "iq", "hp"], []),
+    "points:record_done":              (["next"], []),
+    "points:record_offline":           ([], []),
+    "points:offline_data":             ([], []),
+    "points:offline_sync":             ([], []),  # a JSON body: tests/points/test_offline_views.py
+    "points:my_entries":               (["when", "page"], []),
+    "points:withdraw":                 (["next"], ["reason", "next"]),
+    "points:entry_photo":              ([], []),
+    "points:appeal_queue":             ([], []),
+    "points:appeal_decide":            ([], ["decision", "reason"]),
+    "points:resident_list":            (["q", "page"], []),
+    "points:resident_standing":        ([], []),
+    "points:resident_ledger":          (["month", "kind", "page"], []),
+    "points:statement":                ([], []),
+    "points:certificates":             (["q", "page"], []),
+    "points:resident_certificates":    ([], []),
+    "points:issue_certificate":        ([], ["idempotency_key"]),
+    "points:certificate_pdf":          ([], []),
+    "points:revoke_certificate":       ([], ["reason"]),
+    "points:batch_start":              ([], ["grades"]),
+    "points:batch":                    ([], []),
+    "points:batch_resume":             ([], []),
+    "points:batch_pdf":                ([], []),
+    "handbook:index":                  (["q"], []),
+    "handbook:page":                   ([], []),
+    "handbook:item":                   ([], []),
+    "handbook:editor":                 ([], []),
+    "handbook:editor_start":           ([], []),
+    "handbook:editor_import":          ([], ["file"]),
+    "handbook:editor_booklet":         ([], []),
+    "handbook:editor_edition_booklet": ([], []),
+    "handbook:editor_export":          ([], []),
+    "handbook:editor_draft":           ([], ["title", "effective_from"]),
+    "handbook:editor_rename":          ([], ["title"]),
+    "handbook:editor_discard":         ([], []),
+    "handbook:editor_diff":            ([], []),
+    "handbook:editor_page_add":        ([], ["title"]),
+    "handbook:editor_page":            ([], []),
+    "handbook:editor_page_rename":     ([], ["title"]),
+    "handbook:editor_page_move":       ([], ["direction"]),
+    "handbook:editor_page_remove":     ([], []),
+    "handbook:editor_item_add":        ([], ["code", "title", "description", "kind", "points", "fine_yuan",
+                                             "cap_count", "cap_period", "validity_months", "page"]),
+    "handbook:editor_item":            ([], []),
+    "handbook:editor_item_edit":       ([], ["code", "title", "description", "kind", "points", "fine_yuan",
+                                             "cap_count", "cap_period", "validity_months", "page"]),
+    "handbook:editor_item_move":       ([], ["direction"]),
+    "handbook:editor_item_remove":     ([], []),
+    "office:grades":                   (["preset"], ["effective_from", "grade", "min_points", "form-TOTAL_FORMS",
+                                                     "form-INITIAL_FORMS", "form-0-grade", "form-0-min_points",
+                                                     "form-1-grade", "form-1-min_points"]),
+    "office:capital":                  ([], ["starting_capital", "amount"]),
+    "office:audit":                    (["kind", "page"], []),
+    "office:public_address":           ([], ["public_address"]),
+    "points:card_issue":               ([], []),
+    "points:card_revoke":              ([], []),
+    "points:card_sheet":               ([], []),
+    "points:card_sheet_pdf":           ([], []),
+    "points:card_sheet_start":         ([], ["scope", "resident"]),
+    "points:household_ledger":         (["month", "kind", "page"], []),
+    "points:household_standing":       ([], []),
+    "points:paper_appeal":             ([], ["received_on", "reason", "scan"]),
+    "points:resident_card":            ([], []),
+    "points:statement_pdf":            ([], []),
+    "points:verify_form":              (["code"], []),
+    "villages:activate":               ([], ["username", "code", "password1", "password2"]),
+    "villages:card_close":             ([], []),
+    "villages:card_enter":             ([], ["code"]),
+    "villages:card_open":              (["k"], []),
+    "villages:logins_for_selected":    ([], ["resident"]),
+    "villages:resident_sharing":       ([], ["given", "given_on"]),
+    "villages:resident_sms":           ([], ["wanted", "phone"]),
+    "points:claim_detail":             ([], ["answer", "reason"]),
+    "points:claim_photo":              ([], []),
+    "points:claim_queue":              ([], []),
+    "points:my_claims":                ([], ["item", "occurred_on", "words", "witness", "idempotency_key", "photo"]),
+    "points:my_file_pdf":              ([], []),
+    "points:my_file_zip":              ([], []),
+    "points:review_case":              ([], ["decision", "reason"]),
+    "points:review_queue":             ([], []),
+    "points:review_request":           ([], ["reason"]),
+}
+# fmt: on
+
+# What a refused request must leave as it was (the audit trail records refusals by design).
+WRITTEN = [Entry, Appeal, Certificate, CertificateBatch, Resident, Household, Membership, Village, GradeBand]
+WRITTEN_HANDBOOK = [Edition, Page, Item]
+world = matrix.world  # the permission matrix's objects and personas
+PREFERRED = ["admin", "head", "scorer", "resident_a", "anonymous"]
+
+
+def _persona(name: str) -> str | None:
+    """A persona the matrix lets through to the view (200 or a form's 400 before a redirect)."""
+    for wanted in ({200, 400}, {302}):
+        for persona in PREFERRED:
+            if expected_status(name, persona) in wanted and not (persona == "anonymous" and 302 in wanted):
+                return persona
+    return None
+
+
+def _encode(fields: list[str], value: bytes) -> str:
+    return "&".join(f"{quote_from_bytes(field.encode())}={quote_from_bytes(value)}" for field in fields)
+
+
+def _counts() -> dict[str, int]:
+    models = [*WRITTEN, *WRITTEN_HANDBOOK, get_user_model()]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_every_url_is_in_the_hostile_table():
+    missing = [name for name in URL_NAMES if name not in PARAMS]
+    assert not missing, f"add it to PARAMS in tests/test_hostile_input.py: {missing}"
+    stale = [name for name in PARAMS if name not in URL_NAMES]
+    assert not stale, f"no such URL any more; remove it from PARAMS: {stale}"
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_no_hostile_value_gets_a_500_or_writes_on_refusal(world, name):
+    persona = _persona(name)
+    if persona is None or name not in PARAMS:
+        pytest.skip("nobody reaches this view" if persona is None else "not in PARAMS")
+    method = MATRIX[name][0]
+    params, fields = PARAMS[name]
+    url = reverse(name, args=world["args"].get(name, []))
+    client = Client(raise_request_exception=False)
+    world["sign_in"][persona](client)
+    failures = []
+    for label, value in HOSTILE.items():
+        attempts = [("get", [param]) for param in params]
+        if method == "post" or fields:
+            attempts.append(("post", fields or ["x"]))
+        if not attempts:
+            attempts.append(("get", ["unexpected"]))
+        for how, names in attempts:
+            with transaction.atomic():
+                before = _counts()
+                if how == "get":
+                    response = client.get(f"{url}?{_encode(names, value)}")
+                else:
+                    response = client.generic(
+                        "POST", url, _encode(names, value), content_type="application/x-www-form-urlencoded"
+                    )
+                after = _counts()
+                transaction.set_rollback(True)
+            if response.status_code >= 500:
+                failures.append(f"{how} {names} = {label}: {response.status_code}")
+            elif response.status_code >= 400 and before != after:
+                changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+                failures.append(f"{how} {names} = {label}: refused with {response.status_code} but wrote {changed}")
+    assert not failures, f"{name} as {persona}:\n" + "\n".join(failures)
+
+
+PATH_ARGS = {"points:verify": "CODE", "villages:resident_export": "csv", "office:ledger_export": "csv"}
+
+
+@pytest.mark.parametrize("name", list(PATH_ARGS))
+@pytest.mark.parametrize("label", ["nul", "long", "markup", "huge", "not_utf8"])
+def test_a_hostile_value_in_the_path_is_refused_never_a_500(world, name, label):
+    client = Client(raise_request_exception=False)
+    world["sign_in"][_persona(name)](client)
+    plain = reverse(name, args=[PATH_ARGS[name]])
+    head, _sep, tail = plain.rpartition(PATH_ARGS[name])
+    assert client.get(head + quote_from_bytes(HOSTILE[label]) + tail).status_code in (400, 404)
