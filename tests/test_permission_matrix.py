@@ -249,7 +249,7 @@ COLUMNS["reviewer"] = Column(
         **dict.fromkeys(["villages:activate", "villages:card_enter"], 200),
         "villages:card_close": 302,
         **dict.fromkeys(["password_change", "password_change_done"], 200),
-        **dict.fromkeys(["login", "logout", "set_language", "villages:switch"], 302),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch", "villages:card_close"], 302),
         "office:home": 302,  # to the cases
         "points:review_queue": 200,
         "points:review_case": 200,
@@ -289,6 +289,7 @@ COLUMNS["household_member"] = Column(
 _KEEPER_SEES = [
     *["password_change", "password_change_done", "healthz", "service_worker", "manifest", "points:verify"],
     *["office:home", "handbook:index", "handbook:page", "handbook:item"],
+    *["points:verify_form", "villages:activate", "villages:card_enter"],
     *["store:counter", "store:serve", "store:receipt", "store:catalogue", "store:goods_stock", "store:goods_photo"],
 ]
 _KEEPER_NOT_FOUND = [
@@ -298,13 +299,18 @@ _KEEPER_NOT_FOUND = [
     *["points:resident_certificates", "points:issue_certificate", "points:certificate_pdf"],
     *["points:revoke_certificate", "points:batch", "points:batch_resume", "points:batch_pdf"],
     *["store:goods_edit", "store:mine", "store:benefit_end"],
+    *["points:card_issue", "points:card_revoke", "points:card_sheet", "points:card_sheet_pdf"],
+    *["points:claim_detail", "points:claim_photo", "points:household_ledger", "points:household_standing"],
+    *["points:my_claims", "points:my_file_pdf", "points:my_file_zip", "points:paper_appeal"],
+    *["points:resident_card", "points:review_case", "points:review_request", "points:statement_pdf"],
+    *["villages:card_open", "villages:resident_sharing", "villages:resident_sms"],
 ]
 COLUMNS["store_keeper"] = Column(
     default=403,
     exceptions={
         **dict.fromkeys(_KEEPER_SEES, 200),
         **dict.fromkeys(_KEEPER_NOT_FOUND, 404),
-        **dict.fromkeys(["login", "logout", "set_language", "villages:switch"], 302),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch", "villages:card_close"], 302),
         "store:receipt_return": 400,
     },
 )
