@@ -4,8 +4,9 @@ from django.urls import include, path
 
 from config.health import healthz
 from points.views.offline import clear_site_data, manifest, service_worker
-from villages.forms import SignInForm
+from villages.signin import SignInView
 
+handler400 = "config.errors.bad_request"
 handler500 = "config.errors.server_error"
 admin.site.site_header = admin.site.site_title = "Village Points"
 
@@ -15,11 +16,7 @@ urlpatterns = [
     path("", include("points.urls")),
     path("", include("store.urls")),
     path("handbook/", include("handbook.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
-        name="login",
-    ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", clear_site_data(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from demo.cards import give_demo_cards
 from demo.due_process import load_due_process
-from demo.handbook_data import SECOND_EDITION_DAYS_AGO, fill_second_edition, fill_with_demo_pages
+from demo.handbook_data import SECOND_EDITION_DAYS_AGO, fill_draft, fill_second_edition, fill_with_demo_pages
 from demo.store import load_demo_store
 from handbook.models import Edition, Item
 from handbook.services import start_draft
@@ -59,6 +59,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         _history(village, residents, editions, rng, users, troubled=TROUBLED)
         _demo_certificates(residents, users)
         give_demo_cards(village, users)
+        fill_draft(start_draft(village=village, admin=users["admin"]), admin=users["admin"])
         load_demo_store(village, residents, users, rng)
 
         teng_users = {name: _user(name) for name in ["head_tj", "scorer_tj"]}
@@ -230,7 +231,8 @@ def _history(village, residents, editions, rng, users, *, months: int = 12, trou
 
     scorable = [r for r in residents if r.has_consented and r.status == Resident.Status.ACTIVE]
     others = [r for r in scorable if not getattr(r, "demo_account", "")]
-    forced = dict(zip([r.pk for r in others[: len(troubled)]], troubled, strict=False))
+    middle = len(others) // 2  # not the first residents, who hold the demo certificates
+    forced = dict(zip([r.pk for r in others[middle : middle + len(troubled)]], troubled, strict=False))
     weights = [w for _name, w in PROFILES]
     for resident in scorable:
         account = getattr(resident, "demo_account", "")

@@ -5,11 +5,11 @@ residents as for 1,000 (tests/office/test_dashboard.py asserts it), and no balan
 computed in Python per resident or per entry:
 
 1. the village's grade scales (all of them, to grade each month-end by the scale then in force);
-2. the eleven closed months from their monthly snapshots: residents and summed balances per month
-   and grade, ONE query;
-3. the month still running (and a closed month the snapshot job has not covered), tallied per
-   grade by points.standing.grade_tally over the residents living in the village now: one
-   grouped query each;
+2. the settled months (over, and past the backdating window) from their monthly snapshots:
+   residents and summed balances per month and grade, ONE query;
+3. the month still running and the one entries may still be backdated into (and a month the
+   snapshot job has not covered), tallied per grade by points.standing.grade_tally over the
+   residents living in the village now: one grouped query each;
 4. deeds and infractions per month and handbook page, grouped in SQL;
 5. scorer activity in the month, grouped by who recorded;
 6. the open appeals, oldest first.
@@ -162,12 +162,16 @@ def _standings(
 ) -> tuple[list[MonthTrend], dict[str, int]]:
     """Average balance and residents per grade at each month-end.
 
-    A closed month comes from its monthly snapshots (points.snapshots: the scheme's residents as
-    they stood that day), all closed months in one grouped query. The month still running, and a
-    closed month without snapshots (before the job first ran), is tallied live for the residents
-    living in the village now: points.standing.grade_tally, one grouped query each. Sums stay in
-    integer halves until the average."""
-    closed = [m for m, on in zip(months, days, strict=True) if on < today]
+    A settled month (over, and past the village's backdating window) comes from its monthly
+    snapshots (points.snapshots: the scheme's residents as they stood that day), all of them in one
+    grouped query. The month still running, a month entries may still be backdated into, and a
+    month without snapshots (before the job first ran) is tallied live for the residents living in
+    the village now: points.standing.grade_tally, one grouped query each. Sums stay in integer
+    halves until the average. A snapshot is taken on the 1st, so an entry backdated into its month
+    after that is not in it: a property of the snapshot job (BENCHMARKS.md, "What next")."""
+    # Settled: the month is over and no entry can be backdated into it any more.
+    settled = today - timedelta(days=village.backdate_days)
+    closed = [m for m, on in zip(months, days, strict=True) if on < settled]
     taken: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
     if closed:
         rows = (

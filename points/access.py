@@ -49,6 +49,20 @@ def get_resident_to_score(village: Village, pk: int | str) -> Resident:
         raise Http404 from None
 
 
+def get_residents_to_score(village: Village, pks: list[str]) -> list[Resident]:
+    """Residents of the scorer's acting village, in the order of `pks` (each once), or 404 if any
+    id is not one of them: a tampered group form reaches nobody."""
+    try:
+        wanted = list(dict.fromkeys(int(pk) for pk in pks))
+    except (ValueError, TypeError):
+        raise Http404 from None
+    found = Resident.objects.select_related("village", "household").filter(pk__in=wanted, village=village)
+    by_pk = {resident.pk: resident for resident in found}
+    if len(by_pk) != len(wanted):
+        raise Http404
+    return [by_pk[pk] for pk in wanted]
+
+
 def get_item_to_score(village: Village, pk: int | str) -> Item:
     """A handbook item of one of the village's editions, or 404. Whether it is in force is for
     record_entry to say."""

@@ -110,6 +110,8 @@ class Entry(AppendOnlyModel):
             models.Index(fields=["resident", "-occurred_on", "-recorded_at"], name="entry_resident_ledger"),
             # The head of a village's hash chain at insert, and verify_ledger --village walking it.
             models.Index(fields=["village", "id"], name="entry_village_chain"),
+            # A scorer's last entries: their recent residents and most used items (points.pickers), My entries.
+            models.Index(fields=["recorded_by", "village", "-recorded_at"], name="entry_scorer_recent"),
         ]
         constraints = [
             # Zero points only for a warning (and its withdrawal), which never carries a fine.

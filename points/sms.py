@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from points import outbox
 from points.models import Appeal, Entry, SmsMessage, SmsNotice
 from points.sms_backends import Sms, get_backend
-from villages.models import Resident, Village
+from villages.models import Resident, ResidentCard, Village
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ SMS_LENGTH = 70
 VILLAGE_NAME_LENGTH = 8  # 【东岛刘家村】 fits; longer names are cut so the text still fits
 
 
-def _notify(*, resident_ids: list[int], kind: str, day_of: Village | None = None, **subject) -> None:
+def _notify(*, resident_ids: list[int], kind: str, **subject) -> None:
     """An SmsNotice for each resident who opted in, sent through the outbox. In the caller's transaction."""
     from points.tasks import send_sms_notice  # tasks import this module
 
@@ -61,8 +61,6 @@ def notify_deduction_expired(entry: Entry) -> None:
 
 
 def notify_card_issued(*, resident_ids: list[int]) -> None:
-    from villages.models import ResidentCard
-
     cards = ResidentCard.objects.filter(resident__in=resident_ids, revoked_at__isnull=True).values_list(
         "resident_id", "pk"
     )
@@ -78,9 +76,7 @@ def _village(name: str) -> str:
 
 
 def _points(halves: int) -> str:
-    value = halves / 2
-    text = f"{value:+.1f}" if halves % 2 else f"{int(value):+d}"
-    return text
+    return f"{halves / 2:+.1f}" if halves % 2 else f"{halves // 2:+d}"
 
 
 def _day(value: date) -> str:
@@ -138,7 +134,7 @@ def prepare_notice(notice_id: int) -> int | None:
     otherwise None (it waits for the digest). Returns the message id. Safe to run twice."""
     with transaction.atomic():
         notice = (
-            SmsNotice.objects.select_for_update()
+            SmsNotice.objects.select_for_update(of=("self",))
             .select_related("resident__village", "entry__item", "appeal__entry__item")
             .filter(pk=notice_id)
             .first()
@@ -189,7 +185,7 @@ def send_digests(*, now=None) -> int:
         last_day = local.date() if local.hour >= settings.SMS_DIGEST_HOUR else local.date() - timedelta(days=1)
         with transaction.atomic():
             waiting = list(
-                SmsNotice.objects.select_for_update()
+                SmsNotice.objects.select_for_update(of=("self",))
                 .filter(resident__village=village, message__isnull=True, day__lte=last_day)
                 .select_related("resident__village")
                 .order_by("resident", "day", "pk")

@@ -5,6 +5,7 @@ from points.views import (
     cards,
     certificates,
     claims,
+    groups,
     ledger,
     my_file,
     offline,
@@ -26,6 +27,7 @@ urlpatterns = [
     path("record/residents/", record.resident_results, name="record_residents"),
     path("record/items/", record.item_results, name="record_items"),
     path("record/<int:pk>/done/", record.record_done, name="record_done"),
+    path("record/group/", groups.record_group, name="record_group"),
     # Recording without signal: the page the phone keeps, its data, and delivery of waiting entries.
     path("record/offline/", offline.record_offline, name="record_offline"),
     path("record/offline/data/", offline.offline_data, name="offline_data"),

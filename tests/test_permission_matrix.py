@@ -127,6 +127,7 @@ MATRIX = {
     "points:record":                   ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
     "points:record_residents":         ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
     "points:record_items":             ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
+    "points:record_group":             ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
     "points:record_done":              ("get",  None, [302, 403, 403, 200, 403, 403, 404, 403]),
     "points:record_offline":           ("get",  None, [302, 403, 403, 200, 403, 403, 200, 403]),
     "points:offline_data":             ("get",  None, [403, 403, 403, 200, 403, 403, 200, 403]),

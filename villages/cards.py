@@ -30,6 +30,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -113,8 +114,6 @@ def card_fields(card_secrets: CardSecrets) -> dict[str, str]:
 
 
 def card_path(card_secrets: CardSecrets) -> str:
-    from django.urls import reverse
-
     return f"{reverse('villages:card_open')}?k={card_secrets.token}"
 
 

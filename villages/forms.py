@@ -201,7 +201,10 @@ class ExistingAccountForm(forms.Form):
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, with a user name longer than any account's refused as an ordinary
-    wrong sign-in before anyone (the lock-out's log among them) tries to look it up or store it."""
+    wrong sign-in before anyone (the lock-out's log among them) tries to look it up or store it.
+    `remember` keeps a scorer signed in on their own phone (villages.signin.SignInView)."""
+
+    remember = forms.BooleanField(label=_("Keep me signed in on this phone for 30 days"), required=False)
 
     def clean(self) -> dict:
         if len(self.cleaned_data.get("username") or "") > self.fields["username"].max_length:

@@ -3,6 +3,7 @@ and tests call these; nothing else writes the ledger.
 
 - entries: record_entry, reverse_entry, withdraw_entry, record_paper_entries, caps; `refuse` builds
   the ValidationError of every refusal, `write_reversal` appends a reversal already allowed
+- groups: record_group (one deed for many residents)
 - appeals: file_appeal, decide_appeal (nobody decides their own case: points.access.appeal_route)
 - reviews: request_review, decide_review (the township's second level)
 - claims: file_claim, confirm_claim, decline_claim (deeds residents declare)
@@ -26,6 +27,7 @@ from points.services.entries import (
     withdraw_window,
     write_reversal,
 )
+from points.services.groups import GroupOutcome, member_key, record_group
 from points.services.issuing import (
     batch_pdf_path,
     discard_old_batch_pdfs,
@@ -39,6 +41,7 @@ from points.services.reviews import decide_review, request_review, review_deadli
 from points.services.warnings import warning_given
 
 __all__ = [
+    "GroupOutcome",
     "PaperEntry",
     "batch_pdf_path",
     "can_withdraw",
@@ -54,7 +57,9 @@ __all__ = [
     "file_appeal",
     "file_claim",
     "issue_certificate",
+    "member_key",
     "record_entry",
+    "record_group",
     "record_paper_appeal",
     "record_paper_entries",
     "refuse",

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points import card_pdf, certificates, outbox
+from points import card_pdf, certificates, outbox, sms
 from points.models import CardSheet
 from points.services.entries import refuse
 from points.tasks import render_card_sheet
@@ -112,9 +112,7 @@ def issue_cards(
             target=residents[0].name if len(residents) == 1 else str(len(residents)),
             after={"residents": [r.pk for r in residents]},
         )
-        from points.sms import notify_card_issued  # points.sms imports services for nothing; kept local
-
-        notify_card_issued(resident_ids=[r.pk for r in residents])
+        sms.notify_card_issued(resident_ids=[r.pk for r in residents])
     for card, resident in zip(new, residents, strict=True):
         card.resident = resident
     return [IssuedCard(card=card, secrets=s) for card, s in zip(new, made, strict=True)]

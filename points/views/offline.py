@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -121,14 +122,27 @@ def record_offline(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def offline_data(request: HttpRequest) -> JsonResponse:
+def offline_data(request: HttpRequest) -> HttpResponse:
     """The snapshot the phone keeps (points.offline.offline_snapshot) and a CSRF token for
-    sending entries later (a copy of the page kept on the phone may hold an old one)."""
+    sending entries later (a copy of the page kept on the phone may hold an old one).
+
+    Answered 304 when the phone's copy is current (ETag / If-None-Match): the tag covers the
+    snapshot, the scorer and the CSRF secret the token is made from, so a phone keeps its copy,
+    and its token stays valid, until one of them changes. The phone asks on every Record page."""
     village = require_role(request, SCORER)
     data = offline_snapshot(village=village)
     data["scorer"] = request.user.pk
-    data["csrf_token"] = get_token(request)
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
+    get_token(request)  # makes sure the CSRF secret exists before it is hashed
+    secret = request.META.get("CSRF_COOKIE", "")
+    etag = '"' + hashlib.sha256(f"{body}|{secret}".encode()).hexdigest()[:32] + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        data["csrf_token"] = get_token(request)
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["ETag"] = etag
+    # Kept by the phone's script in Cache Storage (which sends If-None-Match itself), never by an HTTP cache.
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,6 +6,7 @@ place. The chosen resident and item travel in the query string (`?resident=…&i
 back button and a reload always show what the scorer sees.
 """
 
+import uuid
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -13,11 +14,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -31,9 +33,13 @@ from points.validators import MAX_UPLOAD_MB
 from villages.access import require_role
 from villages.models import Membership, Resident, Village
 from villages.security import safe_next_url
+from villages.signin import HAD_FILES, keep_post_when_signed_out, take_kept_post
 
 SCORER = Membership.Role.SCORER
 # Refusals from record_entry that belong next to one field; the rest show above the form.
+KEPT_MESSAGE = gettext_lazy(
+    "You had been signed out, so nothing was recorded yet. What you entered is below: tap Record to send it."
+)
 FIELD_OF_REFUSAL = {"future_date": "occurred_on", "too_old": "occurred_on"}
 
 
@@ -56,36 +62,49 @@ def _item_pick(request: HttpRequest, village: Village, resident: Resident | None
     )
 
 
-def _record_context(request: HttpRequest, village: Village, *, form: RecordForm | None = None) -> dict:
-    """What the Record page shows for the resident and item chosen so far (ids from GET or POST)."""
-    data = request.POST if request.method == "POST" else request.GET
+def _record_context(
+    request: HttpRequest, village: Village, *, form: RecordForm | None = None, kept: QueryDict | None = None
+) -> dict:
+    """What the Record page shows for the resident and item chosen so far (ids from GET or POST,
+    or from the form `kept` while the session had ended, shown again with its idempotency key)."""
+    data = kept if kept is not None else request.POST if request.method == "POST" else request.GET
     resident = get_resident_to_score(village, data["resident"]) if data.get("resident") else None
     item = get_item_to_score(village, data["item"]) if data.get("item") else None
     context = {"village": village, "resident": resident, "item": item, "form": form, "max_upload_mb": MAX_UPLOAD_MB}
     if resident is None:
         context["search"] = find_residents(village=village, scorer=request.user, query=request.GET.get("q", ""))
     elif item is None:
-        context["pick"] = _item_pick(request, village, resident)
+        context["pick"] = pick = _item_pick(request, village, resident)
+        context["today"] = village.today()
+        for quick in pick.quick:
+            quick.key = uuid.uuid4()  # one submission per button: a double tap records once
     else:
         if form is None:
-            context["form"] = RecordForm(village=village, initial={"resident": resident.pk, "item": item.pk})
+            initial = kept.dict() if kept is not None else {"resident": resident.pk, "item": item.pk}
+            form = context["form"] = RecordForm(village=village, item=item, initial=initial)
         context["item_left"] = services.caps_left(resident=resident, items=[item], occurred_on=village.today()).get(
             item.pk
         )
     return context
 
 
+@keep_post_when_signed_out
 @login_required
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
     village = require_role(request, SCORER)
     if request.method == "GET":
-        return render(request, "points/record.html", _record_context(request, village))
+        kept = take_kept_post(request)
+        if kept is not None:
+            messages.info(request, KEPT_MESSAGE)
+            if kept.get(HAD_FILES):
+                messages.warning(request, _("Choose the photo again."))
+        return render(request, "points/record.html", _record_context(request, village, kept=kept))
 
     # Resolved before the form is read: an id from another village is a 404 and nothing more.
     resident = get_resident_to_score(village, request.POST.get("resident"))
     item = get_item_to_score(village, request.POST.get("item"))
-    form = RecordForm(request.POST, request.FILES, village=village)
+    form = RecordForm(request.POST, request.FILES, village=village, item=item)
     if form.is_valid():
         try:
             entry = services.record_entry(scorer=request.user, resident=resident, item=item, **form.entry_values)

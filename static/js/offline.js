@@ -98,16 +98,29 @@
       .catch(() => null);
   }
 
-  /* Fetch a fresh snapshot and the offline page and keep both. Resolves to the snapshot, to
-   * {forbidden: true} when the server says the user is no scorer (any more), or to null without signal. */
+  /* Fetch a fresh snapshot and the offline page and keep both. The kept snapshot's ETag goes
+   * along: 304 means it is current, and nothing more is downloaded (issue 15: few bytes per entry).
+   * Resolves to the snapshot, to {forbidden: true} when the server says the user is no scorer
+   * (any more), or to null without signal. */
   function refreshSnapshot() {
     const options = { credentials: "same-origin", cache: "no-store" };
-    return fetch(CFG.data, Object.assign({ headers: { Accept: "application/json" } }, options))
-      .then((response) => {
+    return currentSnapshot().then((kept) => {
+      const headers = { Accept: "application/json" };
+      if (kept && kept.etag) headers["If-None-Match"] = kept.etag;
+      return fetch(CFG.data, Object.assign({ headers }, options)).then((response) => {
         if (response.status === 403) return { forbidden: true };
+        if (response.status === 304 && kept) {
+          kept.saved_at = new Date().toISOString();
+          snapshot = kept;
+          return caches.open(USER_CACHE).then((cache) => cache.match(CFG.offline).then((page) => Promise.all([
+            cache.put(CFG.data, new Response(JSON.stringify(kept), { headers: { "Content-Type": "application/json" } })),
+            page ? undefined : fetch(CFG.offline, options).then((fresh) => (fresh.ok && !fresh.redirected ? cache.put(CFG.offline, fresh) : undefined)),
+          ]))).then(() => kept);
+        }
         if (!response.ok) return null;
         return response.json().then((data) => {
           data.saved_at = new Date().toISOString();
+          data.etag = response.headers.get("ETag") || "";
           snapshot = data;
           return caches.open(USER_CACHE).then((cache) => Promise.all([
             cache.put(CFG.data, new Response(JSON.stringify(data), { headers: { "Content-Type": "application/json" } })),
@@ -117,8 +130,8 @@
             }),
           ])).then(() => data);
         });
-      })
-      .catch(() => null);
+      });
+    }).catch(() => null);
   }
 
   function currentSnapshot() {
@@ -356,7 +369,7 @@
     const freshness = document.getElementById("offline-freshness");
     const timeZone = root.dataset.timezone;
     const backdateDays = Number(root.dataset.backdateDays || 30);
-    let chosenResident = null;
+    let chosenResidents = []; // one, or a group for a deed: each gets an entry (and key) of its own
     let chosenItem = null;
 
     function say(box, text) { box.textContent = text; box.hidden = !text; }
@@ -389,7 +402,9 @@
 
     function listItems() {
       const list = document.getElementById("offline-item-results");
-      const found = matchItems(snapshot.items, itemQ.value);
+      // Deeds before infractions, as on Record (a stable sort keeps the handbook's order within each).
+      const found = matchItems(snapshot.items, itemQ.value)
+        .sort((a, b) => (a.kind === "infraction") - (b.kind === "infraction"));
       const rows = found.slice(0, LIMIT).map((item) => el("li", {}, [
         el("button", { type: "button", class: "pick item-pick " + (item.kind === "infraction" ? "minus" : "plus"), "data-item": String(item.id) }, [
           el("span", { class: "pts", text: signedPoints(item.points) }),
@@ -409,15 +424,42 @@
       dateInput.value = today;
     }
 
+    /* An infraction takes one more deliberate tick that repeats its points and fine, as on Record. */
+    function showConfirmation() {
+      const row = document.getElementById("offline-confirm-row");
+      const box = document.getElementById("offline-confirm");
+      const deduction = Boolean(chosenItem && chosenItem.kind === "infraction");
+      row.hidden = !deduction;
+      box.checked = false;
+      if (deduction) {
+        const points = signedPoints(chosenItem.points);
+        document.getElementById("offline-confirm-text").textContent = chosenItem.fine
+          ? t("confirm_deduction", { points, fine: chosenItem.fine })
+          : t("confirm_deduction_no_fine", { points });
+      }
+    }
+
+    function showResidents() {
+      const addRow = document.getElementById("offline-add-row");
+      addRow.hidden = chosenResidents.length === 0;
+      if (!chosenResidents.length) { showChoice("resident", null); return; }
+      const names = chosenResidents.map((r) => r.name).join("、");
+      const side = chosenResidents.length === 1
+        ? t("household", { number: chosenResidents[0].household })
+        : t("group_count", { n: chosenResidents.length });
+      showChoice("resident", names, side);
+    }
+
     function reset() {
-      chosenResident = null;
+      chosenResidents = [];
       chosenItem = null;
       residentQ.value = "";
       itemQ.value = "";
       document.getElementById("offline-note").value = "";
       document.getElementById("offline-witness").value = "";
-      showChoice("resident", null);
+      showResidents();
       showChoice("item", null);
+      showConfirmation();
       listResidents();
       listItems();
       resetDate();
@@ -430,15 +472,22 @@
       const itemButton = event.target.closest("[data-item]");
       const change = event.target.closest("[data-change]");
       if (residentButton) {
-        chosenResident = snapshot.residents.find((r) => String(r.id) === residentButton.dataset.resident);
-        showChoice("resident", chosenResident.name, t("household", { number: chosenResident.household }));
+        const picked = snapshot.residents.find((r) => String(r.id) === residentButton.dataset.resident);
+        if (!chosenResidents.some((r) => r.id === picked.id)) chosenResidents.push(picked);
+        residentQ.value = "";
+        listResidents();
+        showResidents();
         if (!chosenItem) itemQ.focus();
       } else if (itemButton) {
         chosenItem = snapshot.items.find((item) => String(item.id) === itemButton.dataset.item);
         showChoice("item", chosenItem.code + " " + chosenItem.title, itemFacts(chosenItem));
+        showConfirmation();
       } else if (change) {
-        if (change.dataset.change === "resident") { chosenResident = null; showChoice("resident", null); residentQ.focus(); }
-        else { chosenItem = null; showChoice("item", null); listItems(); itemQ.focus(); }
+        if (change.dataset.change === "resident") { chosenResidents = []; showResidents(); residentQ.focus(); }
+        else if (change.dataset.change === "add") {
+          document.getElementById("offline-resident-search").hidden = false;
+          residentQ.focus();
+        } else { chosenItem = null; showChoice("item", null); showConfirmation(); listItems(); itemQ.focus(); }
       }
     });
     form.addEventListener("submit", (event) => {
@@ -447,21 +496,24 @@
       const today = localToday(timeZone);
       const date = dateInput.value;
       let problem = "";
-      if (!chosenResident) problem = t("pick_resident");
+      if (!chosenResidents.length) problem = t("pick_resident");
       else if (!chosenItem) problem = t("pick_item");
+      else if (chosenResidents.length > 1 && chosenItem.kind === "infraction") problem = t("group_infraction");
+      else if (chosenItem.kind === "infraction" && !document.getElementById("offline-confirm").checked) problem = t("not_confirmed");
       else if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) problem = t("date_missing");
       else if (date > today) problem = t("date_future");
       else if (date < daysBefore(today, backdateDays)) problem = t("date_old", { days: backdateDays });
       say(errorBox, problem);
       if (problem) return;
-      const entry = {
-        key: newKey(),
+      const savedAt = new Date().toISOString();
+      const entries = chosenResidents.map((resident) => ({
+        key: newKey(), // kept with the entry: every resend of it carries the same key
         village: snapshot.village.id,
         village_name: snapshot.village.name,
         scorer: snapshot.scorer,
-        resident: chosenResident.id,
-        resident_name: chosenResident.name,
-        household: chosenResident.household,
+        resident: resident.id,
+        resident_name: resident.name,
+        household: resident.household,
         item: chosenItem.id,
         item_code: chosenItem.code,
         item_title: chosenItem.title,
@@ -469,12 +521,13 @@
         occurred_on: date,
         note: document.getElementById("offline-note").value.trim(),
         witness: document.getElementById("offline-witness").value.trim(),
-        saved_at: new Date().toISOString(),
+        saved_at: savedAt,
         state: "waiting",
-      };
-      putEntry(entry).then(() => {
+      }));
+      const kept = entries.length > 1 ? t("kept_group", { n: entries.length }) : t("kept");
+      Promise.all(entries.map(putEntry)).then(() => {
         reset();
-        say(keptBox, t("kept"));
+        say(keptBox, kept);
         residentQ.focus();
         return render().then(() => (navigator.onLine ? syncAll(false) : undefined));
       }, () => say(errorBox, t("store_failed")));

@@ -72,14 +72,19 @@ def test_reissuing_a_lost_card_stops_the_old_address_at_once(
     sign_in(office, live_server, "head")
     office.goto(f"{live_server.url}/residents/{resident.pk}/card/")
     office.screenshot(path=artifacts / "1-head-card-page.png", full_page=True)
+    # The resident reports the card lost: the head stops it, and it stops at once.
+    office.get_by_role("button", name="Card lost: stop it now").click()
+    expect(office.get_by_role("status")).to_contain_text("no longer works")
+    assert _status(new_page(), live_server.url + card_path(old.secrets)) == 404
+    phone.reload()
+    expect(phone).to_have_url(re.compile(r"/accounts/login/"))  # the open session ended too
+
+    # ... and prints a new one.
     with office.expect_download() as download:
         office.get_by_role("button", name="Print a new card (the old one stops working)").click()
     pdf = tmp_path / "card.pdf"
     download.value.save_as(pdf)
-
     assert _status(new_page(), live_server.url + card_path(old.secrets)) == 404
-    phone.reload()
-    expect(phone).to_have_url(re.compile(r"/accounts/login/"))  # the open session ended too
 
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "card")], check=True)
     (address,) = {result.text for result in zxingcpp.read_barcodes(Image.open(tmp_path / "card.png"))}
@@ -149,3 +154,17 @@ def test_the_head_records_a_paper_appeal_and_decides_it(
     expect(office.get_by_role("status")).to_contain_text("Appeal upheld")
     office.screenshot(path=artifacts / "2-decided.png", full_page=True)
     assert Appeal.objects.get(entry=entry).status == Appeal.Status.UPHELD
+
+
+def test_the_card_pages_read_in_chinese(live_server, new_page, artifacts, village, head, resident):
+    elder = ResidentFactory(village=village, household=resident.household, name="李老太")
+    record_household_sharing(resident=elder, given_on=village.today(), recorded_by=head)
+    card = issue_card(resident=resident, issued_by=head)
+    phone = new_page(locale="zh-CN")
+    phone.goto(f"{live_server.url}/card/code/")
+    expect(phone.get_by_role("heading", name="打开积分卡")).to_be_visible()
+    phone.screenshot(path=artifacts / "1-zh-enter-code.png", full_page=True)
+    phone.goto(live_server.url + card_path(card.secrets))
+    expect(phone.get_by_role("button", name="退出积分卡")).to_be_visible()
+    expect(phone.get_by_role("heading", name="您的家庭")).to_be_visible()
+    phone.screenshot(path=artifacts / "2-zh-card-standing.png", full_page=True)

@@ -51,7 +51,8 @@ PAGE_CHECKS = """() => {
     if (value && !/^\\d{4}-\\d{2}-\\d{2}$/.test(value)) problems.push(`date field ${input.name} = ${value}`);
   }
   const targets = document.querySelectorAll(
-    'button, a.button, input[type=submit], input[type=button], [role=button], summary');
+    'button, input[type=submit], input[type=button], [role=button], summary, ' +
+    'a.button, .subnav a, .tabs a, .tiles a, a.pick, .actions a');
   for (const el of targets) {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
@@ -103,13 +104,23 @@ def crawl(page, base: str, starts: list[str]):
 
 
 @pytest.fixture
-def demo(db):
+def demo(transactional_db):
     call_command("loaddemo")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(live_server, browser, artifacts, demo, role, language):
+def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(live_server, browser, artifacts, demo, role):
+    """Both languages in one test: the demo is loaded once per role (a flush follows each test)."""
+    problems: dict[str, list[str]] = {}
+    for language in LANGUAGES:
+        visited, found = crawl_as(browser, live_server, artifacts, role, language)
+        assert len(visited) >= 3, (language, visited)
+        problems |= {f"[{language}] {path}": pf for path, pf in found.items()}
+    assert not problems, "\n".join(f"{path}\n  " + "\n  ".join(pf) for path, pf in problems.items())
+
+
+def crawl_as(browser, live_server, artifacts, role: str, language: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Crawl as `role` in `language`: the pages visited, and the problems found on each."""
     context = browser.new_context(viewport=PHONE, locale="zh-CN" if language == "zh-hans" else "en-US", has_touch=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -148,7 +159,45 @@ def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(live_server, brow
         if found:
             problems[path] = found
         if found or SCREENSHOT_EVERY_PAGE:
-            page.screenshot(path=artifacts / (re.sub(r"\W+", "_", path).strip("_") + ".png"), full_page=True)
+            name = f"{language}-" + re.sub(r"\W+", "_", path).strip("_") + ".png"
+            page.screenshot(path=artifacts / name, full_page=True)
     context.close()
-    assert len(visited) >= 3, visited
-    assert not problems, "\n".join(f"{path}\n  " + "\n  ".join(found) for path, found in problems.items())
+    return visited, problems
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("zh-hans", "找不到这个页面|无权访问|表单已过期"), ("en", "Page not found|Not allowed|The form had expired")],
+    ids=["zh-hans", "en"],
+)
+def test_a_missing_page_a_forbidden_page_and_a_csrf_failure_answer_in_the_frame(
+    live_server, new_page, artifacts, head, language, words
+):
+    missing, forbidden, expired = words.split("|")
+    page = new_page(locale="zh-CN" if language == "zh-hans" else "en-US")
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+
+    def in_the_frame(status, heading, name):
+        assert page.locator("header.frame .brand").is_visible()
+        assert page.locator("h1").inner_text() == heading
+        assert page.locator("main a.button[href='/']").is_visible()  # a way home
+        assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+        assert page.evaluate("document.documentElement.lang") == language
+        page.screenshot(path=artifacts / f"{name}.png", full_page=True)
+
+    # A CSRF failure: the sign-in form sent after its token was lost (cookies cleared meanwhile).
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.fill("#id_username", "head")
+    page.fill("#id_password", "village-demo")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.click("button[type=submit]")
+    assert answer.value.status == 403
+    in_the_frame(403, expired, "csrf")
+
+    sign_in(page, live_server, "head")
+    assert page.goto(f"{live_server.url}/no-such-page/").status == 404
+    in_the_frame(404, missing, "404")
+    assert page.goto(f"{live_server.url}/handbook/editor/draft/").status == 403  # the administrator's
+    in_the_frame(403, forbidden, "403")

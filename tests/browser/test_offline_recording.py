@@ -57,12 +57,15 @@ def go_offline_to_the_offline_page(page) -> None:
     expect(page.locator("#offline-form")).to_be_visible()
 
 
-def keep(page, query: str, name: str, code: str, *, note: str = "", on=None, waiting: int) -> None:
+def keep(page, query: str, name: str, code: str, *, note: str = "", on=None, confirm=False, waiting: int) -> None:
     """Record one entry on the offline page; it joins the list as waiting."""
     page.fill("#offline-resident-q", query)
     page.locator("#offline-resident-results button.pick", has_text=name).click()
     page.fill("#offline-item-q", code)
     page.locator("#offline-item-results button.pick", has_text=code).first.click()
+    if confirm:  # a deduction: one more tick that repeats its points and fine (issue 15)
+        expect(page.locator("#offline-confirm-row")).to_contain_text("¥200")
+        page.check("#offline-confirm")
     if on is not None:
         page.fill("#offline-date", on.isoformat())
     page.fill("#offline-note", note)
@@ -74,7 +77,7 @@ def keep(page, query: str, name: str, code: str, *, note: str = "", on=None, wai
 def keep_three(page, today) -> None:
     keep(page, "lw", "李伟", "1.1", note="帮邻居修剪了院子里的树", waiting=1)
     keep(page, "wangf", "王芳", "1.1", note="扫了村道", on=today - timedelta(days=2), waiting=2)
-    keep(page, "李", "李伟", "1.3", note="鸡跑出鸡舍", waiting=3)
+    keep(page, "李", "李伟", "1.3", note="鸡跑出鸡舍", confirm=True, waiting=3)
 
 
 def test_three_entries_recorded_without_signal_arrive_once_when_the_signal_returns(

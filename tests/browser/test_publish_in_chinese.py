@@ -6,9 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from demo.handbook_data import fill_with_demo_pages
 from handbook.models import Edition
+from handbook.services import start_draft
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -56,3 +59,24 @@ def test_an_administrator_publishes_an_edition_in_chinese_from_a_picked_date(
     assert picked.isoformat() in questions[0] and "发布第" in questions[0]
     edition = Edition.objects.get(village=village, number=2)
     assert edition.effective_from == picked
+
+
+def test_the_draft_of_a_twelve_page_handbook_is_a_few_screens_on_a_phone(
+    live_server, new_page, artifacts, village, admin
+):
+    handbook = Edition.objects.create(village=village, number=1, title="村民积分手册")
+    fill_with_demo_pages(handbook)
+    handbook.published_at, handbook.effective_from = timezone.now(), village.today() - timedelta(days=30)
+    handbook.save()
+    start_draft(village=village, admin=admin)
+    page = new_page(locale="zh-CN")
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    sign_in(page, live_server, "admin")
+    page.goto(f"{live_server.url}/handbook/editor/draft/")
+    page.screenshot(path=artifacts / "draft-zh.png", full_page=True)
+    height = page.evaluate("document.scrollingElement.scrollHeight")
+    assert height < 4000, height  # was 11,000 px with every page unfolded
+    # Every page is one tap away: its title opens it.
+    page.get_by_text("8. 安全与防火").click()
+    section = page.locator("section.editor-page", has_text="8. 安全与防火")
+    expect(section.locator(".edit-row").first).to_be_visible()

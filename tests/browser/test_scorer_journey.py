@@ -93,17 +93,17 @@ def test_a_scorer_records_once_and_withdraws_within_the_window(
     page.goto(f"{live_server.url}/record/{second.pk}/done/")
     expect(page.locator("details.withdraw")).to_have_count(0)
 
-    # The capped deed: none left this month, and the refusal comes back on the same screen.
+    # The capped deed: none left this month, shown disabled with the reason before any details are
+    # typed; a details form opened anyway (an old link) says so and cannot be sent.
     settings.SCORER_WITHDRAW_MINUTES = 10
     page.goto(f"{live_server.url}/record/?resident={resident.pk}")
     page.fill("#item-q", "1.2")
-    expect(page.locator("#item-results")).to_contain_text("none of 2 left this month")
-    pick_item(page, "1.2")
-    page.fill("#id_note", "第三次")
-    page.click("#record-form button[type=submit]")
-    expect(page.locator("#record-form .refusal")).to_contain_text("at most 2 times a month")
-    expect(page.locator("#id_note")).to_have_value("第三次")
+    expect(page.locator("#item-results span.pick[aria-disabled=true]")).to_contain_text("none of 2 left this month")
+    expect(page.locator("#item-results a.pick")).to_have_count(0)
     page.screenshot(path=artifacts / "09-cap-reached.png", full_page=True)
+    page.goto(f"{live_server.url}/record/?resident={resident.pk}&item={capped_deed.pk}")
+    expect(page.locator("#record-form .refusal")).to_contain_text("none of 2 left this month")
+    expect(page.locator("#record-form button[type=submit]")).to_be_disabled()
     assert Entry.objects.filter(item=capped_deed).count() == 2
 
     # My entries lists what this scorer recorded.

@@ -43,3 +43,11 @@ def test_the_server_error_page_renders_without_the_database():
     assert "出了点问题" in page
     assert '<header class="frame">' in page
     assert "/accounts/logout/" not in page
+
+
+@pytest.mark.django_db
+def test_it_answers_a_bad_request_in_the_frame(client):
+    response = client.get("/", HTTP_HOST="not-this-site.example")  # not in ALLOWED_HOSTS
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<header class="frame">' in page and "Something was wrong with the request" in page

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from points.models import CardSheet
 from points.services.cards import card_sheet_path, run_card_sheet, start_card_sheet
 from tests.factories import HouseholdFactory, ResidentFactory
+from villages.cards import card_for_token
 from villages.models import Resident, ResidentCard
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "cards"
@@ -64,8 +65,11 @@ def test_two_hundred_cards_render_as_one_job_with_progress(clock, village, head,
     (ARTIFACTS / "card-sheet-page-1.png").write_bytes(pages[0].read_bytes())
     addresses = [result.text for page in pages for result in zxingcpp.read_barcodes(Image.open(page))]
     assert len(set(addresses)) == 200  # (zxing may report a code twice)
+    # Every address opens a card of one of the residents, each resident's exactly once ...
+    opened = [card_for_token(address.split("?k=", 1)[1]) for address in set(addresses)]
+    assert sorted(card.resident_id for card in opened) == sorted(r.pk for r in residents)
     names = {r.pk: r.name for r in residents}
-    for address in addresses[::37]:  # a sample of them, opened on a phone
+    for address in addresses[::37]:  # ... and a sample of them, opened on a phone
         assert address.startswith("http://127.0.0.1:8000/card/?k=")
         client = Client()
         assert client.get(address.removeprefix("http://127.0.0.1:8000")).status_code == 302

@@ -103,3 +103,13 @@ def test_the_svg_is_accessible(client, resident, history):
     assert 'role="img"' in html
     assert "the balance went from 991 (grade B) to 1004 (grade A)" in html
     assert '<div class="sr-only">' in html
+
+
+def test_the_y_axis_carries_round_balances_besides_the_grade_bands(resident, history):
+    chart = build_chart(resident=resident)
+    assert chart.ticks, "a balance axis without values"
+    for tick in chart.ticks:
+        assert chart.low < tick.value < chart.high and tick.value % 10 == 0
+        assert all(abs(tick.y - band.y) > 16 for band in chart.band_lines)  # no label over a band's label
+    values = [t.value for t in chart.ticks]
+    assert values == sorted(values) and len(values) <= 4

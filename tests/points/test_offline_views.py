@@ -372,3 +372,29 @@ def test_signing_out_asks_the_browser_to_clear_the_sites_data_and_still_redirect
     assert response["Location"] == reverse("login")
     assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert scorer_client.get(DATA).status_code == 403
+
+
+# --- Fetched only when it changed (issue 15) -----------------------------------------------------
+
+
+def test_it_answers_304_while_the_phones_copy_is_current_and_200_when_it_changed(scorer_client, two_villages, village):
+    url = reverse("points:offline_data")
+    first = scorer_client.get(url)
+    etag = first["ETag"]
+    again = scorer_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    ResidentFactory(village=village, name="新来的")
+    changed = scorer_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert "新来的" in changed.content.decode()
+    assert changed["ETag"] != etag
+
+
+def test_a_new_sign_in_gets_the_snapshot_again_with_a_token_that_works(client, scorer, two_villages):
+    client.force_login(scorer)
+    etag = client.get(reverse("points:offline_data"))["ETag"]
+    client.logout()
+    client.force_login(scorer)
+    client.cookies.pop("csrftoken", None)  # signing in again gives a new CSRF secret
+    assert client.get(reverse("points:offline_data"), HTTP_IF_NONE_MATCH=etag).status_code == 200

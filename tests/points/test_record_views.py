@@ -194,10 +194,25 @@ def test_it_picks_an_item_by_words_and_by_page(scorer_client, resident, deed, ca
     assert by_page.context["pick"].items == [litter]
 
 
-def test_it_lists_the_scorers_most_used_items_first(scorer_client, scorer, resident, deed, capped_deed, infraction):
+def test_it_lists_deeds_first_then_the_scorers_most_used(
+    scorer_client, scorer, resident, deed, capped_deed, infraction
+):
     record(scorer=scorer, resident=resident, item=infraction)
-    items = scorer_client.get(reverse("points:record"), {"resident": resident.pk}).context["pick"].items
-    assert items == [infraction, deed, capped_deed]
+    record(scorer=scorer, resident=resident, item=infraction)
+    record(scorer=scorer, resident=resident, item=capped_deed)
+    pick = scorer_client.get(reverse("points:record"), {"resident": resident.pk, "iq": "1."}).context["pick"]
+    assert pick.items == [capped_deed, deed, infraction]
+
+
+def test_it_offers_the_most_used_deeds_as_one_tap_buttons_never_an_infraction(
+    scorer_client, scorer, resident, deed, capped_deed, infraction
+):
+    record(scorer=scorer, resident=resident, item=infraction)
+    record(scorer=scorer, resident=resident, item=deed)
+    response = scorer_client.get(reverse("points:record"), {"resident": resident.pk})
+    assert response.context["pick"].quick == [deed]
+    assert response.context["pick"].browsing  # the handbook's pages, not its 100 items
+    assert b"quick-pick" in response.content
 
 
 def test_it_shows_how_many_of_a_capped_item_remain_for_the_resident(scorer_client, scorer, resident, capped_deed):
@@ -341,7 +356,7 @@ def test_the_record_page_and_partials_run_a_constant_number_of_queries(
     large = count_queries(scorer_client, requests)
     assert small == large
     for url, params, headers in requests:
-        with django_assert_max_num_queries(11):  # 3 of them save the session
+        with django_assert_max_num_queries(12):  # 3 of them save the session
             scorer_client.get(url, params, **headers)
 
 
@@ -363,3 +378,70 @@ def test_recording_runs_a_constant_number_of_queries(
     assert post() == small
     with django_assert_max_num_queries(17):  # 5 of them are the transaction's and session's
         post_entry(scorer_client, resident, deed)
+
+
+# --- The quick path (issue 15) ----------------------------------------------------------------
+
+
+def test_a_most_used_deed_records_from_its_button_and_lands_on_the_confirmation_with_undo(
+    scorer_client, scorer, resident, deed
+):
+    record(scorer=scorer, resident=resident, item=deed)
+    page = scorer_client.get(reverse("points:record"), {"resident": resident.pk})
+    quick = page.context["pick"].quick[0]
+    data = {
+        "resident": resident.pk,
+        "item": quick.pk,
+        "occurred_on": resident.village.today().isoformat(),
+        "idempotency_key": str(quick.key),
+    }
+    assert f'value="{quick.key}"' in page.content.decode()
+    first = scorer_client.post(reverse("points:record"), data)
+    second = scorer_client.post(reverse("points:record"), data)  # a double tap
+    assert first["Location"] == second["Location"]
+    assert Entry.objects.filter(item=deed).count() == 2
+    done = scorer_client.get(first["Location"]).content.decode()
+    assert "李伟 now has 1002 points" in done
+    assert "Undo" in done
+
+
+def test_undo_withdraws_the_entry_in_one_tap_and_returns_to_the_resident(scorer_client, resident, deed):
+    post_entry(scorer_client, resident, deed)
+    entry = Entry.objects.get()
+    response = scorer_client.post(
+        reverse("points:withdraw", args=[entry.pk]),
+        {"reason": "Undone by the scorer right after recording", "next": f"/record/?resident={resident.pk}"},
+    )
+    assert response["Location"] == f"/record/?resident={resident.pk}"
+    assert Entry.objects.get(reverses=entry).points_halves == -entry.points_halves
+
+
+def test_an_infraction_needs_its_extra_confirmation(scorer_client, resident, infraction):
+    page = scorer_client.get(reverse("points:record"), {"resident": resident.pk, "item": infraction.pk})
+    assert "Yes: deduct −10 points from 李伟 and fine ¥200." in page.content.decode()
+    refused = post_entry(scorer_client, resident, infraction, headers=HTMX)
+    assert "Tick the box to confirm" in refused.content.decode()
+    assert not Entry.objects.exists()
+    post_entry(scorer_client, resident, infraction, confirmed="on")
+    assert Entry.objects.get().points_halves == -20
+
+
+def test_a_capped_out_item_is_shown_disabled_with_the_reason_before_any_details(
+    scorer_client, scorer, resident, capped_deed
+):
+    for _ in range(2):
+        record(scorer=scorer, resident=resident, item=capped_deed)
+    results = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "iq": "1.2"}, **HTMX)
+    html = results.content.decode()
+    assert 'aria-disabled="true"' in html
+    assert "none of 2 left this month" in html
+    assert f"item={capped_deed.pk}" not in html  # no link to the details form
+    quick = scorer_client.get(reverse("points:record"), {"resident": resident.pk}).content.decode()
+    assert "quick-pick" in quick and " disabled " in quick
+
+
+def test_browsing_a_handbook_page_lists_its_items_deeds_first(scorer_client, resident, deed, infraction, capped_deed):
+    page = scorer_client.get(reverse("points:record"), {"resident": resident.pk})
+    assert f"hp={deed.page.number}" in page.content.decode()
+    items = scorer_client.get(reverse("points:record"), {"resident": resident.pk, "hp": deed.page.number})
+    assert [item.kind for item in items.context["pick"].items] == ["deed", "deed", "infraction"]

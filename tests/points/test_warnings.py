@@ -129,6 +129,7 @@ def test_the_scorer_reads_why_the_deduction_was_refused_on_the_record_page(
         "item": littering.pk,
         "occurred_on": resident.village.today().isoformat(),
         "idempotency_key": "6f1c1f47-9d2f-4c55-8a55-0d7f9b1e2a01",
+        "confirmed": "on",  # a deduction is confirmed with its points and fine
     }
     page = client.post("/record/", form).content.decode()
     assert "needs a warning first" in page and "2.0 乱扔垃圾：提醒" in page

@@ -174,3 +174,13 @@ def test_the_access_log_format_leaves_out_query_strings_and_referrers():
     log_format = namespace["access_log_format"]
     assert "%(U)s" in log_format
     assert not any(field in log_format for field in ("%(r)s", "%(q)s", "%(f)s", "%({"))
+
+
+def test_a_token_in_a_logged_url_is_redacted():
+    from config.log_filters import RedactCardTokens
+
+    record = logging.LogRecord(
+        "django.server", logging.INFO, "", 0, '"%s" %s', ("GET /card/?k=abcDEF-123_x HTTP/1.1", 302), None
+    )
+    RedactCardTokens().filter(record)
+    assert record.getMessage() == '"GET /card/?k=[redacted] HTTP/1.1" 302'
