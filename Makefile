@@ -68,7 +68,7 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev system-packages lint
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	@echo "== SQLite =="
-	$(VENV)/bin/pytest -n 2 -p no:cacheprovider
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-thorough} $(VENV)/bin/pytest -n 2 -p no:cacheprovider
 	@echo "== PostgreSQL =="
 	scripts/with-postgres $(VENV)/bin/pytest -n 2 -p no:cacheprovider
 

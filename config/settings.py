@@ -22,8 +22,24 @@ PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DEBUG", False)
 
 
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG must be off when PRODUCTION=1: its error pages show settings and code to any visitor."
+    )
+
+
+def _weak(key: str) -> bool:
+    # Django's own test (security.W009): short, few distinct characters, or the generated placeholder.
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+
+
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
+    if key and PRODUCTION and _weak(key):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is weak: when PRODUCTION=1 it must be at least 50 random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
     if key:
         return key
     if PRODUCTION:
@@ -143,7 +159,14 @@ if PRODUCTION and not REDIS_URL:
     # periodic job (snapshots, notices, the outbox sweeper) would ever run.
     raise ImproperlyConfigured("REDIS_URL must point at Redis when PRODUCTION=1 (cache, Celery broker, periodic jobs).")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A request never hangs on a cache that is down: it fails within a second.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -166,6 +189,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# The result store (Redis too) is reached when a task is sent; it must fail fast like the broker,
+# not retry for 20 s inside the user's request.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A user's request never waits on a broker that is down: publishing fails fast and the outbox
 # sweeper (points.outbox) sends the message once the broker is back.
@@ -174,6 +201,7 @@ CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "points.tasks.send_outbox", "schedule": 60.0},
+    "stalled-batches": {"task": "points.tasks.resume_stalled_batches", "schedule": 60.0},
     "monthly-snapshots": {"task": "points.tasks.take_monthly_snapshots", "schedule": crontab(minute=30, hour=0)},
     "expired-deductions": {"task": "points.tasks.notify_expired_deductions", "schedule": crontab(minute=10, hour=0)},
     "overdue-appeals": {"task": "points.tasks.remind_overdue_appeals", "schedule": crontab(minute=0, hour=8)},
@@ -203,10 +231,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-if PRODUCTION:
-    # Behind the reverse proxy the client's address is the last one it appended.
-    AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1, minimum=0)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address, for the lock-out and the audit trail: with TRUSTED_PROXIES reverse proxies
+# in front (each appending the address it got the request from to X-Forwarded-For), the one the
+# first proxy appended; whatever a client writes into the header itself stands further left and
+# is ignored. 0 (the embedded default, no proxy): the connection's own address.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if PRODUCTION else 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "villages.security.client_address"
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")

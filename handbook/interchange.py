@@ -36,6 +36,7 @@ from villages.audit import record_audit
 from villages.models import Village
 
 FORMAT = "village-points-handbook/1"
+MAX_NESTING = 20  # levels of lists, mappings or indentation; a handbook file uses four
 MAX_BYTES = 1_000_000
 MAX_ERRORS = 30
 EDITION_KEYS = {"format", "title", "pages"}
@@ -153,6 +154,12 @@ def parse_edition(text: str | bytes) -> ParsedEdition:
             raise ValidationError(
                 _("The file is not UTF-8 text. Save it as UTF-8 and try again."), code="encoding"
             ) from None
+    if _nesting(text) > MAX_NESTING:
+        raise ValidationError(
+            _("The file nests lists or indentation more than %(depth)d levels deep; a handbook needs four.")
+            % {"depth": MAX_NESTING},
+            code="too_deep",
+        )
     try:
         # Aliases could make a small file expand into millions of rows; a handbook never needs them.
         if any(isinstance(token, yaml.AliasToken) for token in yaml.scan(text, Loader=yaml.SafeLoader)):
@@ -306,6 +313,28 @@ def _text(node: yaml.Node | None) -> str:
     if node is None or _is_null(node) or not isinstance(node, yaml.ScalarNode):
         return ""
     return node.value.strip()
+
+
+def _nesting(text: str) -> int:
+    """How deep the file nests, counted before the YAML parser sees it (which would recurse once per
+    level and take minutes over 200,000 `[`): open brackets outside quotes, or indentation in
+    steps of two spaces, whichever is deeper. Linear in the length of the text."""
+    deepest = depth = 0
+    quote = ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        elif char == "\n":
+            quote = ""  # a quote never spans lines in a handbook file; an apostrophe in prose ends here
+    indent = max((len(line) - len(line.lstrip(" -")) for line in text.splitlines()), default=0)
+    return max(deepest, indent // 2)
 
 
 def _decimal(node: yaml.Node | None, key: str, errors: _Errors, code: str, row: yaml.Node) -> Decimal | None:

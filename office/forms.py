@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from villages.forms import DateInput
 from villages.grades import Band
 from villages.models import Village
-from villages.services import MAX_BANDS, MAX_STARTING_CAPITAL
+from villages.services import MAX_BANDS, MAX_BOUND, MAX_STARTING_CAPITAL
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -27,7 +27,9 @@ class CapitalForm(forms.Form):
 
 class BandRowForm(forms.Form):
     grade = forms.CharField(label=_("Grade"), max_length=8, required=False)
-    min_points = forms.IntegerField(label=_("Lowest balance"), required=False)
+    min_points = forms.IntegerField(
+        label=_("Lowest balance"), required=False, min_value=-MAX_BOUND, max_value=MAX_BOUND
+    )
 
 
 class BaseBandFormSet(forms.BaseFormSet):

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from handbook.models import Item
+from villages.forms import DateInput
 
 
 class LedgerFilterForm(forms.Form):
@@ -62,7 +63,7 @@ class DecisionForm(forms.Form):
 class PaperAppealForm(forms.Form):
     """An appeal the resident handed in on paper, recorded by the office in the resident's words."""
 
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
     reason = forms.CharField(
         label=_("The resident's words"),
         max_length=2000,

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from handbook.models import Edition, Item
+from points.forms import RecordForm
 from points.validators import CleanPhoto, clean_photo
 from villages.models import Village
 
@@ -18,11 +19,7 @@ class ClaimForm(forms.Form):
         empty_label=_("Choose the deed"),
         error_messages={"required": _("Choose the deed from the handbook.")},
     )
-    occurred_on = forms.DateField(
-        label=_("Date of the deed"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("Enter the day the deed happened."), "invalid": _("Enter a valid date.")},
-    )
+    occurred_on = RecordForm.base_fields["occurred_on"]
     words = forms.CharField(
         label=_("What did you do? (a few words)"),
         max_length=1000,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from handbook.models import Item
 from points.validators import CleanPhoto, clean_photo
+from villages.forms import DateInput
 from villages.models import Village
 
 
@@ -21,7 +22,7 @@ class RecordForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     occurred_on = forms.DateField(
         label=_("Date of the deed"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages={"required": _("Enter the day the deed happened."), "invalid": _("Enter a valid date.")},
     )
     note = forms.CharField(

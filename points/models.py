@@ -434,6 +434,9 @@ class CertificateBatch(models.Model):
     done = models.PositiveIntegerField(_("certificates done"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last sign of life of the worker running it (at the start and after each chunk): a batch
+    # not finished whose heartbeat stopped is resumed by the resume_stalled_batches job.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Under MEDIA_ROOT, outside the web root; served only by points.views.certificates.batch_pdf.
     pdf = models.CharField(max_length=200, blank=True, editable=False)
 
@@ -484,6 +487,8 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+    # The issue form's key: the same form posted twice (a double tap, a retry) issues one certificate.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("certificate")

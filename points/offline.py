@@ -6,7 +6,10 @@ items of the handbook edition in force. Nothing about balances, ledgers, phones,
 logins ever leaves the server this way (tests/points/test_offline_views.py pins the fields).
 """
 
+import json
 from decimal import Decimal
+
+from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
 from villages.models import Resident, Village
@@ -57,3 +60,56 @@ def offline_snapshot(*, village: Village) -> dict:
         "residents": [dict(zip(RESIDENT_FIELDS, row, strict=True)) for row in residents],
         "items": items,
     }
+
+
+# --- What a phone may send ----------------------------------------------------------------------
+# One entry kept on the phone, as static/js/offline.js sends it. Checked before anything reads it,
+# so a number where a date belongs, nesting, a lone surrogate or an object as the note is a 400
+# with the reason, never a 500 or a note stored as Python's text of a dict.
+
+MAX_SYNC_BYTES = 16 * 1024
+SYNC_SCHEMA: dict[str, tuple[tuple[type, ...], int, bool]] = {
+    # field: (types allowed, longest text, may be empty)
+    "idempotency_key": ((str,), 64, False),
+    "resident": ((int, str), 12, False),
+    "item": ((int, str), 12, False),
+    "occurred_on": ((str,), 32, False),
+    "note": ((str, type(None)), 1000, True),
+    "witness": ((str, type(None)), 100, True),
+}
+
+
+def sync_payload_problem(body: bytes) -> tuple[dict | None, str]:
+    """The entry a phone sent, or None and what is wrong with it (translated, for the phone to
+    show). Checks size, JSON, the fields and their types and lengths, and that every text can be
+    stored (no lone surrogates)."""
+    if len(body) > MAX_SYNC_BYTES:
+        return None, _("The entry is larger than any entry can be.")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, _("The entry is not valid JSON.")
+    if not isinstance(payload, dict):
+        return None, _("The entry is not a JSON object.")
+    unknown = sorted(set(payload) - set(SYNC_SCHEMA))
+    if unknown:
+        return None, _("The entry has a field the app does not know: %(field)s.") % {"field": unknown[0][:40]}
+    for field, (types, longest, optional) in SYNC_SCHEMA.items():
+        value = payload.get(field)
+        if value is None and not optional:
+            return None, _("The entry lacks its %(field)s.") % {"field": field}
+        if isinstance(value, bool) or not isinstance(value, types):
+            return None, _("The entry's %(field)s has the wrong type.") % {"field": field}
+        if isinstance(value, int) and not 0 < value < 2**31:
+            return None, _("The entry's %(field)s is out of range.") % {"field": field}
+        if isinstance(value, str):
+            if len(value) > longest:
+                return None, _("The entry's %(field)s is longer than %(max)d characters.") % {
+                    "field": field,
+                    "max": longest,
+                }
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return None, _("The entry's %(field)s holds a character that cannot be stored.") % {"field": field}
+    return payload, ""

@@ -125,6 +125,14 @@ def take_monthly_snapshots() -> int:
     return snapshots.take_monthly_snapshots(month=snapshots.previous_month(timezone.localdate()))
 
 
+@shared_task
+def resume_stalled_batches() -> int:
+    """Beat, every minute: enqueue again certificate batches whose worker died mid-batch."""
+    from points.services import resume_stalled_batches as resume  # services import this module
+
+    return resume()
+
+
 @shared_task(autoretry_for=(DatabaseError, OSError), retry_backoff=True, max_retries=3)
 def render_certificate_batch(batch_id: int) -> None:
     """Issue and render a certificate batch. Safe to run twice, or again after its worker died:

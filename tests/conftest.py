@@ -157,9 +157,15 @@ def outsider_admin(other_village):
 
 
 # CI=true: derandomized, so a red build is reproducible and never flaky; locally examples vary.
-hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
-hypothesis_settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+# HYPOTHESIS_PROFILE picks a longer run: `thorough` (make test, fresh examples each run) or
+# `nightly` (thousands of sequences; an hour or more): HYPOTHESIS_PROFILE=nightly pytest -k properties
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True, max_examples=30)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True, max_examples=30)
+hypothesis_settings.register_profile("thorough", deadline=None, print_blob=True, max_examples=150)
+hypothesis_settings.register_profile("nightly", deadline=None, print_blob=True, max_examples=5000)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+)
 
 
 @pytest.fixture(autouse=True)

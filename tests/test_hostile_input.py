@@ -8,6 +8,7 @@ fails the suite, so a new view is covered or the test says where to add it. Run 
 PostgreSQL too (`scripts/with-postgres`), where NUL and surrogates are refused by the database.
 """
 
+from html.parser import HTMLParser
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -194,10 +195,6 @@ def _persona(name: str) -> str | None:
     return None
 
 
-def _encode(fields: list[str], value: bytes) -> str:
-    return "&".join(f"{quote_from_bytes(field.encode())}={quote_from_bytes(value)}" for field in fields)
-
-
 def _counts() -> dict[str, int]:
     models = [*WRITTEN, *WRITTEN_HANDBOOK, *WRITTEN_STORE, get_user_model()]
     return {model.__name__: model.objects.count() for model in models}
@@ -210,6 +207,60 @@ def test_every_url_is_in_the_hostile_table():
     assert not stale, f"no such URL any more; remove it from PARAMS: {stale}"
 
 
+class _FormFields(HTMLParser):
+    """The fields, with their values as the page fills them in, of the page's POST forms that send
+    to `action` (the page itself when the form names no action)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.fields, self.inside, self.textarea = action, {}, False, None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attrs = dict(attrs)
+        if tag == "form":
+            target = (attrs.get("action") or self.action).split("?")[0]
+            self.inside = (attrs.get("method") or "get").lower() == "post" and target == self.action
+        elif self.inside and attrs.get("name") and attrs["name"] != "csrfmiddlewaretoken":
+            if tag == "input" and attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                self.fields.setdefault(attrs["name"], "")
+            elif tag == "input":
+                self.fields[attrs["name"]] = attrs.get("value") or ""
+            elif tag == "select":
+                self.fields.setdefault(attrs["name"], "")
+                self.select = attrs["name"]
+            elif tag == "textarea":
+                self.textarea = attrs["name"]
+                self.fields[attrs["name"]] = ""
+        if tag == "option" and self.inside and "selected" in attrs and getattr(self, "select", None):
+            self.fields[self.select] = attrs.get("value") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.fields[self.textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def _page_form(client: Client, url: str) -> dict[str, str]:
+    """The fields of the page's own POST forms, filled in as a user would find them."""
+    response = client.get(url)
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return {}
+    parser = _FormFields(url)
+    parser.feed(response.content.decode())
+    return parser.fields
+
+
+def _body(fields: dict[str, str], hostile_field: str, value: bytes) -> bytes:
+    pairs = [(name.encode(), text.encode()) for name, text in fields.items() if name != hostile_field]
+    pairs.append((hostile_field.encode(), value))
+    return b"&".join(quote_from_bytes(name).encode() + b"=" + quote_from_bytes(text).encode() for name, text in pairs)
+
+
 @pytest.mark.parametrize("name", URL_NAMES)
 def test_no_hostile_value_gets_a_500_or_writes_on_refusal(world, name):
     persona = _persona(name)
@@ -220,29 +271,28 @@ def test_no_hostile_value_gets_a_500_or_writes_on_refusal(world, name):
     url = reverse(name, args=world["args"].get(name, []))
     client = Client(raise_request_exception=False)
     world["sign_in"][persona](client)
+    form = _page_form(client, url) if method == "get" else {}
+    form.update({field: form.get(field, "") for field in fields})
+    attempts = [("get", param) for param in params or ["unexpected"]]
+    if method == "post" or form:
+        attempts += [("post", field) for field in form or ["unexpected"]]
     failures = []
-    for label, value in HOSTILE.items():
-        attempts = [("get", [param]) for param in params]
-        if method == "post" or fields:
-            attempts.append(("post", fields or ["x"]))
-        if not attempts:
-            attempts.append(("get", ["unexpected"]))
-        for how, names in attempts:
+    for how, field in attempts:
+        for label, value in HOSTILE.items():
             with transaction.atomic():
                 before = _counts()
                 if how == "get":
-                    response = client.get(f"{url}?{_encode(names, value)}")
+                    response = client.get(f"{url}?{quote_from_bytes(field.encode())}={quote_from_bytes(value)}")
                 else:
-                    response = client.generic(
-                        "POST", url, _encode(names, value), content_type="application/x-www-form-urlencoded"
-                    )
+                    body = _body(form, field, value)
+                    response = client.generic("POST", url, body, content_type="application/x-www-form-urlencoded")
                 after = _counts()
                 transaction.set_rollback(True)
             if response.status_code >= 500:
-                failures.append(f"{how} {names} = {label}: {response.status_code}")
+                failures.append(f"{how} {field} = {label}: {response.status_code}")
             elif response.status_code >= 400 and before != after:
                 changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
-                failures.append(f"{how} {names} = {label}: refused with {response.status_code} but wrote {changed}")
+                failures.append(f"{how} {field} = {label}: refused with {response.status_code} but wrote {changed}")
     assert not failures, f"{name} as {persona}:\n" + "\n".join(failures)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from handbook.services import add_page, start_draft
 from points.models import Appeal, Entry
@@ -46,22 +46,29 @@ from villages.services import record_household_sharing
 Role = Membership.Role
 PERSONAS = ["anonymous", "resident_a", "resident_b", "scorer", "head", "admin", "scorer_y", "head_y"]
 
-# Patterns left out by rule: Django's admin site (its own permission system, staff only).
-EXCLUDED_PREFIXES = ("admin/",)
+# Django's admin site has its own permission system (staff only): its routes are checked apart,
+# by test_no_persona_of_the_site_gets_into_the_admin, which walks them too.
+ADMIN_PREFIX = "admin/"
 
 
 def _walk(patterns, prefix: str = "", namespace: str = ""):
+    """Every route of the site as (route, url name), in resolver order, duplicates kept."""
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            if str(pattern.pattern).startswith(EXCLUDED_PREFIXES):
-                continue
             inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
             yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         elif isinstance(pattern, URLPattern):
-            yield namespace + (pattern.name or f"<unnamed {prefix}{pattern.pattern}>")
+            route = prefix + str(pattern.pattern)
+            yield route, namespace + (pattern.name or f"<unnamed {route}>")
 
 
-URL_NAMES = sorted(set(_walk(get_resolver().url_patterns)))
+ROUTES = list(_walk(get_resolver().url_patterns))
+SITE_ROUTES = [(route, name) for route, name in ROUTES if not route.startswith(ADMIN_PREFIX)]
+ADMIN_ROUTES = [(route, name) for route, name in ROUTES if route.startswith(ADMIN_PREFIX)]
+# One route per name (test_url_names_are_unique), so a row of the matrix is a route.
+URL_NAMES = sorted({name for _route, name in SITE_ROUTES})
+# Methods each route is tried with beyond the matrix's own: a refused persona stays refused.
+OTHER_METHODS = ["get", "post", "put", "patch", "delete"]
 
 # url name → (method, POST data or None, expected status per persona in PERSONAS order).
 # fmt: off
@@ -513,9 +520,72 @@ def _status(world, name: str, persona: str, *, method: str | None = None, data: 
     world["sign_in"][persona](client)
     url = reverse(name, args=world["args"].get(name, []))
     with transaction.atomic():
-        response = client.post(url, data) if method == "post" else client.get(url)
+        response = client.post(url, data) if method == "post" else getattr(client, method)(url)
         transaction.set_rollback(True)
     return response.status_code
+
+
+def test_url_names_are_unique():
+    """A second route under an existing name would hide behind the first one's row of the matrix."""
+    names = [name for _route, name in ROUTES if not name.startswith("admin:")]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    assert not duplicates, f"each URL needs its own name: {duplicates}"
+    unnamed = [name for name in names if name.startswith("<unnamed")]
+    assert not unnamed, f"name these URLs: {unnamed}"
+
+
+REFUSALS = {302, 403, 404}
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_every_method_refuses_whom_the_matrix_refuses(world, name):
+    """A view that takes a second method must check permissions for it too: each persona the
+    matrix refuses (anonymous sent to sign in, 403, 404) gets that refusal, or 405, from every
+    method, with nothing written."""
+    assert name in MATRIX, f"{name} is not in the matrix: add it to the matrix"
+    main = MATRIX[name][0]
+    problems = []
+    for persona in [*PERSONAS, *COLUMNS]:
+        refused = expected_status(name, persona)
+        if refused not in REFUSALS or (refused == 302 and persona != "anonymous"):
+            continue
+        for method in OTHER_METHODS:
+            if method == main:
+                continue
+            before = (Entry.objects.count(), Appeal.objects.count())
+            got = _status(world, name, persona, method=method, data={})
+            if got not in (refused, 405) and not (persona == "anonymous" and got in (302, 403)):
+                problems.append(f"{method.upper()} as {persona}: {got} (the matrix's {main.upper()}: {refused})")
+            assert (Entry.objects.count(), Appeal.objects.count()) == before
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
+def _admin_url(name: str) -> str | None:
+    """A URL of the admin route `name`, with made-up arguments."""
+    for kwargs in ({}, {"object_id": "1"}, {"app_label": "points"}, {"content_type_id": "1", "object_id": "1"}):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def test_no_persona_of_the_site_gets_into_the_admin(world):
+    """The admin is for site staff only: every persona of the matrix, on every admin route and
+    method, is sent to the admin's sign-in page (or told the method is not allowed)."""
+    public = {"admin:login", "admin:logout"}  # the admin's own sign-in and sign-out pages
+    urls = sorted({url for _route, name in ADMIN_ROUTES if name not in public and (url := _admin_url(name))})
+    assert len(urls) > 20, "the admin routes were walked"
+    problems = []
+    for persona in PERSONAS:
+        client = Client()
+        world["sign_in"][persona](client)
+        for url in urls:
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                if response.status_code != 302 or "/admin/login/" not in response["Location"]:
+                    problems.append(f"{method.upper()} {url} as {persona}: {response.status_code}")
+    assert not problems, "\n".join(problems[:20])
 
 
 def test_every_url_is_in_the_matrix():

@@ -7,4 +7,5 @@ class VillagesConfig(AppConfig):
     verbose_name = _("Villages")
 
     def ready(self) -> None:
+        import config.startup  # noqa: F401  (registers the check that static files are collected)
         from villages import security  # noqa: F401  (connects the security-event receivers)

@@ -13,6 +13,8 @@ because the scheme does not store ID numbers. An optional consent-date column re
 import csv
 import io
 import re
+import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -23,6 +25,9 @@ from villages.models import Household, Resident, Village
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 50  # of a workbook row that are read; the register's columns come first
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024  # a workbook's parts, unpacked: 5,000 rows of a register need 2
+MAX_SECONDS = 5  # reading a workbook, at most (its rows are checked as they stream)
 
 # Header aliases, compared after lower-casing and removing spaces, brackets and punctuation.
 COLUMNS = {
@@ -119,6 +124,20 @@ def _csv_table(data: bytes) -> tuple[list[list[str]], str]:
 def _xlsx_table(data: bytes) -> list[list[object]]:
     from openpyxl import load_workbook  # imported here: only an upload of a workbook needs it
 
+    # A few kilobytes of workbook can unpack into hundreds of megabytes of cells: refuse that
+    # before anything parses it, from the sizes the zip's directory declares.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        unpacked = 0  # not a zip: openpyxl says so below
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(
+            _("The workbook unpacks to more than %(mb)d MB, far more than a register needs. Save it as CSV."),
+            code="too_big",
+            params={"mb": MAX_UNPACKED_BYTES // (1024 * 1024)},
+        )
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or mislabelled file
@@ -127,7 +146,17 @@ def _xlsx_table(data: bytes) -> list[list[object]]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 50)]
+        deadline = time.monotonic() + MAX_SECONDS
+        rows = []
+        # Streamed row by row (read-only mode), at most MAX_COLUMNS cells of each, against a deadline.
+        for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 50, max_col=MAX_COLUMNS):
+            if time.monotonic() > deadline:
+                raise ValidationError(
+                    _("The workbook takes too long to read. Save it as CSV, or remove empty columns and rows."),
+                    code="too_slow",
+                )
+            rows.append(list(row))
+        return rows
     finally:
         workbook.close()
 

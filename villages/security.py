@@ -6,12 +6,13 @@ village's administrators see the events of their own people on the audit page; a
 name that does not exist belong to no village (the site's superusers see them in the admin).
 """
 
+import ipaddress
 import time
 from collections.abc import Callable
 
-from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -46,10 +47,29 @@ SECURITY_ACTIONS = (
 SIGN_IN_ACTIONS = (SIGN_IN, SIGN_IN_FAILED, LOCKED_OUT)
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The address of the client behind settings.TRUSTED_PROXIES reverse proxies: the entry the
+    outermost proxy appended to X-Forwarded-For (counted from the right), never one the client
+    wrote itself; the connection's address without proxies or when the header is short or not an
+    address. The lock-out (AXES_CLIENT_IP_CALLABLE) and the audit trail both use it."""
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXIES
+    if not proxies:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(forwarded) < proxies:
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
 def _address(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+    return getattr(request, "axes_ip_address", None) or client_address(request)
 
 
 def _villages_of(user: AbstractBaseUser) -> list[Village]:
@@ -135,10 +155,12 @@ AUDITED_REFUSALS = frozenset(10**power for power in range(7))
 def _refusals_this_minute(user_pk: int) -> int:
     """Count one more refusal of the user in this minute (in the cache, shared by the processes)."""
     key = f"access-denied:{user_pk}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
     try:
+        cache.add(key, 0, timeout=120)
         return cache.incr(key)
     except ValueError:  # expired between add and incr
+        return 1
+    except Exception:  # the cache is down: audit this one rather than fail the request
         return 1
 
 

@@ -3,6 +3,7 @@
 import contextlib
 import os
 import tempfile
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,11 +36,15 @@ def _check_certifier(user: AbstractBaseUser, village: Village | int) -> None:
         raise refuse(_("Only the village head or an administrator can issue or revoke certificates."), "not_allowed")
 
 
-def issue_certificate(*, resident: Resident, issued_by: AbstractBaseUser) -> Certificate:
+def issue_certificate(
+    *, resident: Resident, issued_by: AbstractBaseUser, idempotency_key: uuid.UUID | None = None
+) -> Certificate:
     """Issue a certificate of the resident's grade and balance today; the PDF is rendered from it.
 
     Only the village head or an administrator may; the resident must live in the village and have
-    agreed to the scheme. Older certificates of the resident are superseded by this one."""
+    agreed to the scheme. Older certificates of the resident are superseded by this one. With an
+    `idempotency_key` (the issue form's), the certificate already issued under that key is returned
+    instead of a second one; a key used for another resident is refused."""
     _check_certifier(issued_by, resident.village_id)
     if resident.status != Resident.Status.ACTIVE:
         raise refuse(_("%(name)s no longer lives in the village."), "inactive", name=resident.name)
@@ -51,6 +56,7 @@ def issue_certificate(*, resident: Resident, issued_by: AbstractBaseUser) -> Cer
         grades={resident.pk: (standing.balance, standing.grade)},
         residents=[resident],
         issued_by=issued_by,
+        idempotency_key=idempotency_key,
     )
     return certificate
 
@@ -62,6 +68,7 @@ def _issue(
     grades: dict[int, tuple[Decimal, str]],
     issued_by: AbstractBaseUser,
     batch: CertificateBatch | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> list[Certificate]:
     """Issue certificates to `residents` in one transaction and return them in the same order.
 
@@ -69,10 +76,18 @@ def _issue(
     locked first (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway), so two
     issuers never draw the same number, and a rolled-back transaction gives its numbers back.
     In a batch, residents who already have its certificate get that one back: re-running a batch
-    issues nothing twice (and the (batch, resident) constraint would refuse it)."""
+    issues nothing twice (and the (batch, resident) constraint would refuse it). Likewise a single
+    certificate already issued under `idempotency_key` is given back (looked up under the lock, so
+    two posts of one form at once issue one)."""
     with transaction.atomic():
         village = Village.objects.select_for_update().get(pk=village.pk)
         existing = {}
+        if idempotency_key is not None:
+            earlier = Certificate.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None and [earlier.resident_id] != [r.pk for r in residents]:
+                raise refuse(_("This form was already used for another certificate. Reload the page."), "key_reused")
+            if earlier is not None:
+                existing = {earlier.resident_id: earlier}
         if batch is not None:
             existing = {
                 c.resident_id: c
@@ -102,6 +117,7 @@ def _issue(
                     issued_by=issued_by,
                     issued_at=now,
                     batch=batch,
+                    idempotency_key=idempotency_key,
                 )
             )
         Certificate.objects.bulk_create(new)
@@ -181,6 +197,29 @@ def resume_batch(*, batch: CertificateBatch, requested_by: AbstractBaseUser) -> 
     return batch
 
 
+# A running batch's worker beats after every chunk (seconds apart); one silent for this long died.
+STALL_AFTER = timedelta(minutes=3)
+
+
+def resume_stalled_batches(*, stalled_for: timedelta = STALL_AFTER) -> int:
+    """Enqueue again every unfinished batch whose worker has shown no sign of life for `stalled_for`
+    (killed mid-batch: the broker would hold its task until the visibility timeout, an hour). The
+    periodic job runs every minute, so such a batch goes on within about four minutes. Harmless if
+    the old worker is alive after all: a batch never issues a certificate twice. Returns how many."""
+    cutoff = timezone.now() - stalled_for
+    stalled = CertificateBatch.objects.exclude(status=CertificateBatch.Status.DONE).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, requested_at__lt=cutoff)
+    )
+    resumed = 0
+    for pk in list(stalled.values_list("pk", flat=True)):
+        with transaction.atomic():
+            # Claimed by moving the heartbeat: the next run of the job leaves it to this resumption.
+            if CertificateBatch.objects.filter(pk=pk).update(heartbeat_at=timezone.now()):
+                outbox.enqueue(render_certificate_batch, pk)
+                resumed += 1
+    return resumed
+
+
 def batch_pdf_path(batch: CertificateBatch) -> Path:
     return Path(settings.MEDIA_ROOT) / "certificates" / f"batch-{batch.pk}.pdf"
 
@@ -222,7 +261,9 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
     batch = CertificateBatch.objects.select_related("village", "requested_by").filter(pk=batch_id).first()
     if batch is None or batch.status == CertificateBatch.Status.DONE:
         return batch
-    CertificateBatch.objects.filter(pk=batch.pk).update(status=CertificateBatch.Status.RUNNING, done=0)
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        status=CertificateBatch.Status.RUNNING, done=0, heartbeat_at=timezone.now()
+    )
     village = batch.village
     found = Resident.objects.filter(pk__in=batch.resident_ids).in_bulk()
     residents = [found[pk] for pk in batch.resident_ids if pk in found]
@@ -241,7 +282,9 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
                 ):
                     certificates.draw_certificate(canvas, certificate_data(certificate, benefit_cache=benefit_cache))
                     canvas.showPage()
-                CertificateBatch.objects.filter(pk=batch.pk).update(done=start + len(chunk))
+                CertificateBatch.objects.filter(pk=batch.pk).update(
+                    done=start + len(chunk), heartbeat_at=timezone.now()
+                )
             canvas.save()
             handle.flush()
             os.fsync(handle.fileno())

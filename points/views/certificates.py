@@ -1,6 +1,8 @@
 """The certificate registry for the village head and administrators, batches with their progress,
 and residents' own certificates. The public verification page is points.views.verify."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -62,12 +64,17 @@ def _with_status(certificates) -> list[tuple[Certificate, str]]:
 
 @login_required
 def resident_certificates(request: HttpRequest, pk: int) -> HttpResponse:
-    """One resident's certificates, for the head and administrators, with the button to issue one."""
+    """One resident's certificates, for the head and administrators, with the button to issue one
+    (its form carries a fresh idempotency key, so a double tap issues one certificate)."""
     resident = get_resident_for_office(request, pk)
     return render(
         request,
         "points/certificates/resident.html",
-        {"resident": resident, "rows": _with_status(resident.certificates.order_by("-issued_at", "-pk"))},
+        {
+            "resident": resident,
+            "rows": _with_status(resident.certificates.order_by("-issued_at", "-pk")),
+            "idempotency_key": uuid.uuid4(),
+        },
     )
 
 
@@ -76,7 +83,11 @@ def resident_certificates(request: HttpRequest, pk: int) -> HttpResponse:
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_resident_for_office(request, pk)
     try:
-        certificate = services.issue_certificate(resident=resident, issued_by=request.user)
+        key = uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        key = None  # a form from before keys: issued, but not protected against a second tap
+    try:
+        certificate = services.issue_certificate(resident=resident, issued_by=request.user, idempotency_key=key)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from points import services
 from points.access import get_item_to_score, get_resident_to_score
 from points.forms import RecordForm
-from points.offline import offline_snapshot
+from points.offline import offline_snapshot, sync_payload_problem
 from villages.access import require_role
 from villages.models import Membership
 
@@ -160,12 +160,9 @@ def offline_sync(request: HttpRequest) -> JsonResponse:
     403 for anyone but a scorer in the acting village (the phone keeps the entry); 404 for a
     resident or item outside it, with nothing written. CSRF-protected like any post."""
     village = require_role(request, SCORER)
-    try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    if not isinstance(payload, dict):
-        return _refused("invalid", _("The entry could not be read. Record it again."), status=400)
+    payload, problem = sync_payload_problem(request.body)
+    if payload is None:
+        return _refused("invalid", problem, status=400)
     resident = get_resident_to_score(village, payload.get("resident"))
     item = get_item_to_score(village, payload.get("item"))
     fields = ("resident", "item", "idempotency_key", "occurred_on", "note", "witness")

@@ -30,7 +30,7 @@ SCREENSHOT_EVERY_PAGE = bool(os.environ.get("CRAWL_SCREENSHOTS"))  # else only p
 MAX_PAGES = 60
 # Not pages: signing out, the language switch, files, the service worker, Django's own admin.
 SKIP = re.compile(
-    r"^/(accounts/logout|i18n/|admin/|sw\.js|manifest|healthz|media/|static/)|\.(pdf|csv|xlsx|yaml|png|jpg)(\?|$)"
+    r"^/(accounts/logout|i18n/|admin/|sw\.js|manifest|healthz|media/|static/)|\.(pdf|csv|xlsx|yaml|png|jpg|zip)(\?|$)"
     r"|/(pdf|download|export|booklet|photo)(/|$)|[?&](format|download)="
 )
 TAP_MIN = 44

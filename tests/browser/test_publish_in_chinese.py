@@ -53,7 +53,7 @@ def test_an_administrator_publishes_an_edition_in_chinese_from_a_picked_date(
     expect(page.locator("#id_effective_from")).to_be_visible()
     assert Edition.objects.filter(village=village, published_at__isnull=True).exists()
     publish.click()
-    expect(page.locator(".messages")).to_contain_text("已发布")
+    expect(page.locator(".messages")).to_contain_text("第2版已发布")  # the answer to this Publish, not an earlier page
     page.screenshot(path=artifacts / "02-published-zh.png", full_page=True)
 
     assert picked.isoformat() in questions[0] and "发布第" in questions[0]

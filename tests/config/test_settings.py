@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 PRODUCTION = {
@@ -27,7 +29,15 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def _collected(var_dir: Path) -> Path:
+    """What collectstatic leaves behind that the start-up check looks for (collecting takes seconds)."""
+    (var_dir / "static").mkdir(exist_ok=True)
+    (var_dir / "static" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+    return var_dir
+
+
 def test_the_deploy_check_is_clean_under_production_settings(tmp_path):
+    _collected(tmp_path)
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
@@ -66,3 +76,28 @@ def test_the_embedded_default_needs_no_variables(tmp_path):
     result = _manage("check", env={"VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_to_start_with_debug_on(tmp_path):
+    result = _manage("check", env={**PRODUCTION, "DEBUG": "1", "VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "DEBUG must be off when PRODUCTION=1" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["short", "a" * 60, "django-insecure-" + "k2!x9" * 10])
+def test_production_refuses_to_start_with_a_weak_secret_key(tmp_path, key):
+    result = _manage("check", env={**PRODUCTION, "SECRET_KEY": key, "VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SECRET_KEY is weak" in result.stderr
+
+
+def test_production_refuses_to_start_before_static_files_are_collected(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    check = _manage("check", "--deploy", env=env)
+    assert check.returncode != 0 and "collectstatic" in check.stderr
+    load = [sys.executable, "-c", "import config.wsgi"]
+    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "DEBUG", "VAR_DIR"}}
+    server = subprocess.run(load, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True)
+    assert server.returncode != 0 and "run `python manage.py collectstatic --noinput`" in server.stderr
+    _collected(tmp_path)
+    assert subprocess.run(load, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True).returncode == 0

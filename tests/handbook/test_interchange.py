@@ -90,6 +90,7 @@ def test_it_imports_a_file_written_by_hand(village, admin):
         ("        cap: 2 per month\n", "        cap: twice a month\n", "Write the cap as “2 per month”"),
         ("        cap: 2 per month\n", "        cap: 40 per month\n", "A cap can allow at most 31 times a month."),
         ("        fine: 200\n", "        fine: 200\n        pionts: 3\n", "Unknown field “pionts”"),
+        ("        points: 1\n", "        points: 1e100\n", "Points must be positive and in steps of 0.5"),
     ],
 )
 def test_an_import_with_one_bad_row_writes_nothing_and_names_the_row(village, admin, bad_line, good_line, message):
@@ -116,6 +117,8 @@ def test_it_reports_every_bad_row_at_once(village, admin):
         ("- just a list", "Expected “key: value” lines here."),
         ("title: x\npages: []\n", "needs a list of pages"),
         ("a: &x [1]\nb: *x\n", "aliases"),
+        ("[" * 200_000, "more than 20 levels deep"),
+        ("a:\n" + "".join(" " * (2 * level) + f"k{level}:\n" for level in range(1, 60)), "more than 20 levels deep"),
     ],
 )
 def test_it_refuses_what_is_not_a_handbook(village, admin, text, message):

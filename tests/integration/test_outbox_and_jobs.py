@@ -74,3 +74,36 @@ def test_the_snapshot_job_run_twice_by_a_worker_leaves_one_snapshot_per_resident
     )
     rows = list(MonthlySnapshot.objects.values_list("resident_id", "month"))
     assert sorted(rows) == sorted({(resident.pk, rows[0][1]), (other_resident.pk, rows[0][1])})
+
+
+TIMED_RECORDINGS = """
+import time, uuid
+from django.contrib.auth import get_user_model
+from handbook.models import Item
+from points import outbox
+from points.services import record_entry
+from villages.models import Resident
+scorer = get_user_model().objects.get(username="scorer")
+resident, item = Resident.objects.get(pk={resident}), Item.objects.get(pk={item})
+def once():
+    record_entry(scorer=scorer, resident=resident, item=item, occurred_on=resident.village.today(),
+                 idempotency_key=uuid.uuid4())
+once()  # warm up: connections, imports
+outbox._broker_down_until = 0.0  # the first real recording meets the broker's state afresh
+start = time.perf_counter()
+for _ in range({count}):
+    once()
+print(time.perf_counter() - start)
+"""
+
+
+def test_recording_with_redis_down_costs_at_most_twice_recording_with_redis_up(
+    redis_server, celery_worker_process, resident, scorer, deed
+):
+    code = TIMED_RECORDINGS.format(resident=resident.pk, item=deed.pk, count=20)
+    up = float(run_django(code, redis_server))
+    redis_server.stop()
+    down = float(run_django(code, redis_server))
+    redis_server.start()
+    assert down <= 2 * up, f"20 recordings took {down:.2f} s with Redis down, {up:.2f} s with it up"
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() >= 20  # left for the sweeper

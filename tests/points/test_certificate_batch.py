@@ -3,9 +3,11 @@
 import io
 import os
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from pypdf import PdfReader
 
 from points.models import Certificate, CertificateBatch
@@ -15,7 +17,7 @@ from points.services import (
     run_certificate_batch,
     start_batch,
 )
-from points.services.issuing import _issue
+from points.services.issuing import STALL_AFTER, _issue, resume_stalled_batches
 from points.standing import village_grades
 from tests.factories import ResidentFactory
 from villages.models import Resident
@@ -98,3 +100,35 @@ def test_it_removes_temporary_files_left_by_killed_runs(village, head, residents
     os.utime(stale, (old, old))
     run_certificate_batch(batch_id=batch.pk)
     assert not stale.exists() and fresh.exists()  # the fresh one may belong to a run still going
+
+
+def test_a_batch_whose_worker_went_silent_is_resumed_by_the_periodic_job(
+    clock, village, head, residents, django_capture_on_commit_callbacks
+):
+    batch = start_batch(village=village, requested_by=head)
+    # Its worker issued one chunk, beat, and was killed (no PDF, status still "running").
+    _issue(
+        village=village,
+        residents=residents[:3],
+        grades=village_grades(village=village, residents=residents),
+        issued_by=head,
+        batch=batch,
+    )
+    CertificateBatch.objects.filter(pk=batch.pk).update(status="running", done=3, heartbeat_at=timezone.now())
+    clock.shift(STALL_AFTER - timedelta(seconds=1))
+    assert resume_stalled_batches() == 0, "a batch that beat recently is left alone"
+    clock.shift(timedelta(seconds=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resume_stalled_batches() == 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.done) == ("done", 7)
+    assert sorted(Certificate.objects.filter(batch=batch).values_list("resident_id", flat=True)) == sorted(
+        r.pk for r in residents
+    ), "each resident exactly one certificate: none missing, none twice"
+
+
+def test_a_finished_batch_is_never_resumed(clock, village, head, residents):
+    batch = start_batch(village=village, requested_by=head)
+    CertificateBatch.objects.filter(pk=batch.pk).update(status="done", heartbeat_at=timezone.now())
+    clock.shift(timedelta(hours=1))
+    assert resume_stalled_batches() == 0

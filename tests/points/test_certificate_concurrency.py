@@ -1,6 +1,8 @@
 """Two issuers at the same instant never draw the same serial number (file-backed SQLite, see
 tests/points/test_concurrency.py for why)."""
 
+import uuid
+
 import pytest
 
 from points.models import Certificate
@@ -22,3 +24,12 @@ def test_simultaneous_issues_get_distinct_consecutive_serials(round_, village, h
     assert all(isinstance(o, Certificate) for o in outcomes), outcomes
     assert sorted(o.sequence for o in outcomes) == [1, 2, 3, 4]
     assert len({o.serial for o in outcomes}) == 4
+
+
+def test_one_issue_form_posted_many_times_at_once_issues_one_certificate(village, head, resident):
+    key = uuid.uuid4()
+    calls = [lambda: issue_certificate(resident=resident, issued_by=head, idempotency_key=key) for _ in range(6)]
+    outcomes = at_the_same_instant(*calls)
+    assert all(isinstance(o, Certificate) for o in outcomes), outcomes
+    assert len({o.pk for o in outcomes}) == 1
+    assert Certificate.objects.filter(resident=resident).count() == 1

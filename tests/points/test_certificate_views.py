@@ -1,8 +1,10 @@
 """The registry, batches and downloads: who may do what (the permission matrix)."""
 
 import io
+import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -216,3 +218,23 @@ def test_nobody_else_sees_or_downloads_a_batch(client, request, who, village, he
     for name in ["points:batch", "points:batch_pdf"]:
         assert client.get(reverse(name, args=[batch.pk])).status_code == 404
     assert client.post(reverse("points:batch_resume", args=[batch.pk])).status_code == 404
+
+
+def test_the_issue_form_posted_twice_issues_one_certificate(client, head, resident):
+    client.force_login(head)
+    page = client.get(reverse("points:resident_certificates", args=[resident.pk]))
+    key = str(page.context["idempotency_key"])
+    assert f'value="{key}"' in page.content.decode()
+    url = reverse("points:issue_certificate", args=[resident.pk])
+    for _tap in range(2):
+        assert client.post(url, {"idempotency_key": key}).status_code == 302
+    assert resident.certificates.count() == 1
+
+
+def test_an_issue_key_used_for_another_resident_is_refused(village, head, resident, other_resident):
+    key = uuid.uuid4()
+    issue_certificate(resident=resident, issued_by=head, idempotency_key=key)
+    with pytest.raises(ValidationError) as refused:
+        issue_certificate(resident=other_resident, issued_by=head, idempotency_key=key)
+    assert refused.value.code == "key_reused"
+    assert not other_resident.certificates.exists()

@@ -174,6 +174,13 @@ class Ledger(RuleBasedStateMachine):
         self.village.township = township
         self.village.save(update_fields=["township"])
 
+        # A second village beside it, whose scorer, resident and handbook must stay out of this one.
+        other = VillageFactory(backdate_days=BACKDATE_DAYS)
+        self.outsider = MembershipFactory(village=other, role=Membership.Role.SCORER).user
+        self.foreigner = ResidentFactory(village=other)
+        self.foreign_item = make_item(PageFactory(edition=EditionFactory(village=other, effective_from=LONG_AGO)))
+        self.foreign_capital = other.starting_capital
+
         page = PageFactory(edition=EditionFactory(village=self.village, effective_from=LONG_AGO))
         first = ModelEdition(number=page.edition.number, effective_from=LONG_AGO, rules=dict(FIRST_EDITION))
         for code, r in FIRST_EDITION.items():
@@ -409,6 +416,22 @@ class Ledger(RuleBasedStateMachine):
         assert Entry.objects.count() == count
 
     @precondition(lambda self: len(self.editions) > 1)
+    @rule(who=st.integers(0, 1), inward=st.booleans())
+    def score_across_villages(self, who: int, inward: bool) -> None:
+        """The other village's scorer scores here, or this one's there: refused, nothing written."""
+        scorer, resident, item = (
+            (self.outsider, self.residents[who], Item.objects.get(pk=self.in_force(self.today).item_ids[CODES[0]]))
+            if inward
+            else (self.scorer, self.foreigner, self.foreign_item)
+        )
+        count = Entry.objects.count()
+        with pytest.raises(ValidationError) as refused:
+            record_entry(
+                scorer=scorer, resident=resident, item=item, occurred_on=self.today, idempotency_key=uuid.uuid4()
+            )
+        assert refused.value.code == "foreign_village"
+        assert Entry.objects.count() == count
+
     @rule(who=st.integers(0, 1), code=st.sampled_from(CODES))
     def record_with_an_item_of_the_first_edition(self, who: int, code: str) -> None:
         first = self.editions[0]
@@ -514,6 +537,11 @@ class Ledger(RuleBasedStateMachine):
             assert compute_standing(resident=resident, on=yesterday).balance == self.expected_balance(who, yesterday)
 
     @invariant()
+    def the_other_village_is_untouched(self) -> None:
+        assert compute_standing(resident=self.foreigner).balance == self.foreign_capital
+        assert not Entry.objects.filter(resident=self.foreigner).exists()
+
+    @invariant()
     def no_cap_is_exceeded(self) -> None:
         if not hasattr(self, "village"):
             return
@@ -561,8 +589,8 @@ class Ledger(RuleBasedStateMachine):
 def test_it_keeps_balance_caps_and_past_entries_true_under_any_sequence_of_operations():
     run_state_machine_as_test(
         Ledger,
+        # max_examples from the profile (tests/conftest.py, HYPOTHESIS_PROFILE): 30 by default.
         settings=settings(
-            max_examples=30,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -374,6 +374,44 @@ def test_signing_out_asks_the_browser_to_clear_the_sites_data_and_still_redirect
     assert scorer_client.get(DATA).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"occurred_on": 20250616}, "occurred_on has the wrong type"),
+        ({"note": {"a": 1}}, "note has the wrong type"),
+        ({"note": [[[[[]]]]]}, "note has the wrong type"),
+        ({"note": "\ud800"}, "note holds a character that cannot be stored"),
+        ({"note": "x" * 1001}, "note is longer than 1000 characters"),
+        ({"resident": 10**30}, "resident is out of range"),
+        ({"resident": True}, "resident has the wrong type"),
+        ({"extra": 1}, "a field the app does not know: extra"),
+        ({"item": None}, "lacks its item"),
+    ],
+)
+def test_it_answers_an_entry_that_breaks_the_schema_with_400_and_the_reason(
+    scorer_client, resident, deed, change, reason
+):
+    body = {
+        "idempotency_key": str(uuid.uuid4()),
+        "resident": resident.pk,
+        "item": deed.pk,
+        "occurred_on": resident.village.today().isoformat(),
+        "note": "",
+        "witness": "",
+        **change,
+    }
+    response = scorer_client.post(SYNC, json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert reason in response.json()["message"]
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, "[" * 5_000 + "]" * 5_000, '{"a":' * 3000])
+def test_it_answers_deep_or_huge_json_with_400(scorer_client, body):
+    response = scorer_client.post(SYNC, body, content_type="application/json")
+    assert response.status_code == 400
+
+
 # --- Fetched only when it changed (issue 15) -----------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 idempotent, in the encodings Chinese spreadsheets save."""
 
 import io
+import time
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
-from villages.importing import read_rows
+from tests.villages.workbooks import workbook_bomb
+from villages.importing import MAX_BYTES, read_rows
 from villages.models import AuditEvent, Household, Resident
 from villages.services import import_residents
 
@@ -146,3 +148,20 @@ def test_it_refuses_a_cell_longer_than_a_csv_reader_takes_with_a_clear_message(v
     with pytest.raises(ValidationError) as refused:
         read_rows(data=data, filename="r.csv", today=TODAY)
     assert refused.value.code == "csv"
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(5000, 400), (100, 100_000)])
+def test_it_refuses_a_workbook_that_unpacks_to_far_more_than_a_register_at_once(village, rows, columns):
+    data = workbook_bomb(rows, columns)
+    assert len(data) <= MAX_BYTES  # it passes the upload limit
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as refused:
+        read_rows(data=data, filename="bomb.xlsx", today=TODAY)
+    assert refused.value.code == "too_big"
+    assert time.monotonic() - started < 2
+
+
+def test_it_reads_a_wide_but_small_workbook_by_its_first_columns(village):
+    parsed = read_rows(data=workbook_bomb(3, 200), filename="wide.xlsx", today=TODAY)
+    assert [(row.name, row.household_number) for row in parsed.rows] == [("x", "x")]
+    assert [error.line for error in parsed.errors] == [3, 4]  # the same resident again

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from tests.factories import PASSWORD
 from villages.models import AuditEvent
-from villages.security import LOCKED_OUT, SIGN_IN, SIGN_IN_FAILED
+from villages.security import LOCKED_OUT, SIGN_IN, SIGN_IN_FAILED, client_address
 from villages.services import reset_password
 
 GENERIC = "That user name and password do not match."
@@ -154,3 +154,55 @@ def test_an_over_long_user_name_is_an_ordinary_failed_sign_in(client, resident):
     assert response.status_code == 200
     assert GENERIC in response.content.decode()
     assert not AccessAttempt.objects.filter(username__startswith="xxx").exists()
+
+
+# --- Behind reverse proxies (TRUSTED_PROXIES) --------------------------------------------------
+# Two proxies: the outer one appends the client's address to X-Forwarded-For, the inner one the
+# outer one's, and the inner one connects to gunicorn (REMOTE_ADDR). Anything to the left of the
+# last two entries was written by the client and is ignored.
+
+OUTER_PROXY, INNER_PROXY = "192.0.2.10", "192.0.2.11"
+ATTACKER, USER = "203.0.113.66", "198.51.100.7"
+
+
+def _through_two_proxies(client, username: str, password: str, client_address: str, spoofed: str = ""):
+    forwarded = ", ".join(part for part in (spoofed, client_address, OUTER_PROXY) if part)
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=INNER_PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_two_proxies_an_attacker_who_spoofs_addresses_locks_out_only_himself(client, settings, resident):
+    settings.TRUSTED_PROXIES = 2
+    for attempt in range(8):
+        _through_two_proxies(client, "resident", "wrong-password", ATTACKER, spoofed=f"10.9.9.{attempt}")
+    assert _through_two_proxies(client, "resident", PASSWORD, ATTACKER).status_code == 429
+    assert _through_two_proxies(client, "resident", PASSWORD, USER).status_code == 302
+
+
+def test_behind_two_proxies_the_audit_trail_records_the_clients_address(client, settings, resident):
+    settings.TRUSTED_PROXIES = 2
+    _through_two_proxies(client, "resident", "wrong-password", ATTACKER, spoofed="127.0.0.1")
+    _through_two_proxies(client, "resident", PASSWORD, USER)
+    failed = AuditEvent.objects.get(action=SIGN_IN_FAILED)
+    signed_in = AuditEvent.objects.get(action=SIGN_IN)
+    assert (failed.address, signed_in.address) == (ATTACKER, USER)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.66", "192.0.2.11"),  # no proxy trusted: the header is the client's own words
+        (1, "10.0.0.1, 203.0.113.66", "203.0.113.66"),
+        (2, "10.0.0.1, 203.0.113.66, 192.0.2.10", "203.0.113.66"),
+        (2, "192.0.2.10", "192.0.2.11"),  # shorter than the proxies: not through them all
+        (1, "not-an-address", "192.0.2.11"),
+    ],
+)
+def test_the_client_address_is_the_one_the_outermost_trusted_proxy_appended(rf, settings, proxies, forwarded, expected):
+    settings.TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR=INNER_PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected

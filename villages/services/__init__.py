@@ -26,6 +26,7 @@ from villages.services.residents import (
 )
 from villages.services.scale import (
     MAX_BANDS,
+    MAX_BOUND,
     MAX_STARTING_CAPITAL,
     check_bands,
     create_village,
@@ -43,6 +44,7 @@ from villages.services.sharing import (
 __all__ = [
     "IMPORT_TOKEN_MAX_AGE",
     "MAX_BANDS",
+    "MAX_BOUND",
     "MAX_STARTING_CAPITAL",
     "PASSWORD_ALPHABET",
     "ImportResult",

@@ -33,6 +33,7 @@ def create_village(
 
 MAX_BANDS = 10
 MAX_STARTING_CAPITAL = 100_000
+MAX_BOUND = 10_000_000  # a grade's lower bound, either way: far beyond any balance, well inside the column
 
 
 def _check_scale_admin(actor: AbstractBaseUser, village: Village) -> None:

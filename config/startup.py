@@ -1,0 +1,34 @@
+"""Checks that stop a production server from starting rather than answer 500 on every page."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+MANIFEST = "staticfiles.json"  # written by collectstatic for the manifest storage WhiteNoise serves
+NOT_COLLECTED = (
+    "Static files are not collected in STATIC_ROOT ({root}): run `python manage.py collectstatic --noinput` "
+    "before starting with PRODUCTION=1 (without them every page answers 500)."
+)
+
+
+def static_problem() -> str:
+    """Why static files cannot be served, or "" when they can (always "" outside production)."""
+    if not settings.PRODUCTION or (Path(settings.STATIC_ROOT) / MANIFEST).exists():
+        return ""
+    return NOT_COLLECTED.format(root=settings.STATIC_ROOT)
+
+
+def refuse_to_start_if_unready() -> None:
+    """Called by config.wsgi as the server loads the application."""
+    problem = static_problem()
+    if problem:
+        raise ImproperlyConfigured(problem)
+
+
+@checks.register(checks.Tags.staticfiles, deploy=True)
+def static_files_collected(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check --deploy` says so too."""
+    problem = static_problem()
+    return [checks.Error(problem, id="config.E001")] if problem else []
