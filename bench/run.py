@@ -13,7 +13,8 @@ alike and the ratio stays meaningful. Floors (bench/floor_urls.py, served under 
 - record an entry  ↔ a bare view doing one INSERT into the ledger table;
 - search, standing page, village overview ↔ a bare view doing one SELECT by primary key;
 - monthly snapshots ↔ one grouped SUM over every entry of the county (reading the ledger once);
-- certificate PDFs ↔ an empty ReportLab page (bench/certificates.py, shared with the certificates work).
+- certificate PDFs ↔ an empty ReportLab page (bench/certificates.py, shared with the certificates work);
+- a redemption at the store counter ↔ the record-entry floor, one INSERT (bench/store.py).
 
 Query counts are shown for the big case and for the tiny village VT (same page, 10 residents, 5
 entries each): equal counts mean the page's queries do not grow with the data.
@@ -47,6 +48,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench import scorer
+from bench.store import measure_redemption
 
 ROOT = Path(__file__).resolve().parent.parent
 # Ratios to a floor measured in the same run (issue 18). "pages": big village ÷ tiny village.
@@ -58,6 +60,7 @@ GOALS = {
     "statement": 2.0,
     "batch": 1.3,
     "pages": 2.0,
+    "redeem": 2.0,  # a redemption at the store counter ÷ the record-entry floor (bench/store.py)
 }
 SNAPSHOT_GOAL_SECONDS, SNAPSHOT_GOAL_RESIDENTS = 10.0, 100_000
 LOAD_P95_GOAL, LOAD_THROUGHPUT_GOAL = 2.0, 0.6  # × the bare insert's p95; × its throughput
@@ -590,6 +593,7 @@ MEASUREMENTS = {
     "snapshots": measure_snapshots,
     "certificates": measure_certificates,
     "batch": measure_batch,
+    "redeem": measure_redemption,
 }
 # The scorer's pages, big village ÷ tiny village, and the item picker against its floor (issue 15).
 MEASUREMENTS.update(scorer.MEASUREMENTS)
@@ -944,6 +948,7 @@ def main(argv: list[str] | None = None) -> None:
         "certificates": args.certificates,
         "batch": 2,
         **dict.fromkeys(scorer.MEASUREMENTS, args.slow_repeat),
+        "redeem": args.repeat,
     }
     print("… snapshots of the closed months (untimed, as the monthly job takes them)", file=sys.stderr, flush=True)
     prepare_snapshots(county)

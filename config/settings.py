@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "villages",
     "handbook",
     "points",
+    "store",
     "office",
     "demo",
 ]

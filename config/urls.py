@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("villages.urls")),
     path("", include("office.urls")),
     path("", include("points.urls")),
+    path("", include("store.urls")),
     path("handbook/", include("handbook.urls")),
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", clear_site_data(auth_views.LogoutView.as_view()), name="logout"),

@@ -11,6 +11,7 @@ from django.db import transaction
 from demo.cards import give_demo_cards
 from demo.due_process import load_due_process
 from demo.handbook_data import SECOND_EDITION_DAYS_AGO, fill_draft, fill_second_edition, fill_with_demo_pages
+from demo.store import load_demo_store
 from handbook.models import Edition, Item
 from handbook.services import start_draft
 from points import notices
@@ -59,6 +60,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         _demo_certificates(residents, users)
         give_demo_cards(village, users)
         fill_draft(start_draft(village=village, admin=users["admin"]), admin=users["admin"])
+        load_demo_store(village, residents, users, rng)
 
         teng_users = {name: _user(name) for name in ["head_tj", "scorer_tj"]}
         teng = _village(

@@ -51,6 +51,7 @@ class CertificateData:
     balance: Decimal
     issued_on: date
     verify_url: str
+    benefits: tuple[str, ...] = ()  # what the grade gave on the day of issue: "text (provider)"
 
 
 def render_certificate(data: CertificateData) -> bytes:
@@ -165,6 +166,9 @@ def _village_page(canvas: Canvas, data: CertificateData, width: float, height: f
     for n, label in enumerate(FACT_LABELS):
         canvas.drawString(FACT_LABEL_X, height - 90 * mm - n * 7 * mm, label)
 
+    if data.benefits:
+        _benefits(canvas, data.benefits, x=left, y=35 * mm, width=72 * mm)
+
     # Signature line, with the seal stamped across its end as a village office would.
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.6)
@@ -177,6 +181,27 @@ def _village_page(canvas: Canvas, data: CertificateData, width: float, height: f
     canvas.setFont(FONT, 7.5)
     qr_y = height - 56 * mm - QR_SIZE
     canvas.drawCentredString(QR_X + QR_SIZE / 2, qr_y - 3.5 * mm, "扫码验证真伪 Scan to verify")
+
+
+BENEFITS_PRINTED = 3
+
+
+def _benefits(canvas: Canvas, benefits: tuple[str, ...], *, x: float, y: float, width: float) -> None:
+    """Up to three benefits of the grade under it, in the free space left of the signature, each
+    cut to `width` with an ellipsis."""
+    canvas.setFillColor(SEAL_RED)
+    canvas.setFont(FONT, 8)
+    canvas.drawString(x, y, "凭本证可享 Benefits of this grade")
+    canvas.setFillColor(INK)
+    canvas.setFont(FONT, 7.5)
+    shown = list(benefits[:BENEFITS_PRINTED])
+    if len(benefits) > BENEFITS_PRINTED:
+        shown.append(f"… +{len(benefits) - BENEFITS_PRINTED}")
+    for number, text in enumerate(shown, start=1):
+        line = f"· {text}"
+        while canvas.stringWidth(line, FONT, 7.5) > width and len(line) > 3:
+            line = line[:-2] + "…"
+        canvas.drawString(x, y - number * 4.2 * mm, line)
 
 
 def _frame(canvas: Canvas, width: float, height: float) -> None:

@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from points.certificates import CertificateData
 from points.models import Certificate
+from villages.benefits import benefits_for
+from villages.models import Benefit
 from villages.public_address import public_address
 
 SALT = "points.certificate.verify"
@@ -56,8 +58,18 @@ def verify_url(certificate: Certificate) -> str:
     return public_address(certificate.village) + verify_path(certificate)
 
 
-def certificate_data(certificate: Certificate) -> CertificateData:
-    """What the PDF shows, all from the record: the same certificate renders to the same bytes."""
+def certificate_data(certificate: Certificate, *, benefit_cache: dict | None = None) -> CertificateData:
+    """What the PDF shows, all from the record: the same certificate renders to the same bytes.
+
+    The benefits are those the grade gave on the day of issue (villages.benefits): benefits are ended,
+    never edited or deleted, so a reprint lists the same ones. A batch passes one `benefit_cache`
+    for all its certificates, so it asks once per grade and day."""
+    day = issued_on(certificate)
+    cache = {} if benefit_cache is None else benefit_cache
+    key = (certificate.village_id, certificate.grade, day)
+    if key not in cache:
+        found = benefits_for(village=certificate.village, grade=certificate.grade, on=day)
+        cache[key] = tuple(f"{b.text} ({b.provider})" for b in found)
     return CertificateData(
         serial=certificate.serial,
         village_name=certificate.village_name,
@@ -65,8 +77,9 @@ def certificate_data(certificate: Certificate) -> CertificateData:
         resident_name=certificate.resident_name,
         grade=certificate.grade,
         balance=certificate.balance,
-        issued_on=issued_on(certificate),
+        issued_on=day,
         verify_url=verify_url(certificate),
+        benefits=cache[key],
     )
 
 
@@ -114,6 +127,15 @@ def verify(code: str) -> Verdict | None:
     if newer is not None:
         return Verdict(certificate, "superseded", superseded_on=newer)
     return Verdict(certificate, "current")
+
+
+def benefits_today(verdict: Verdict) -> list[Benefit]:
+    """What the grade of a current certificate gives today, for /verify/: the grade's benefits and
+    nothing about the holder. None for a superseded or revoked certificate."""
+    if verdict.status != "current":
+        return []
+    village = verdict.certificate.village
+    return benefits_for(village=village, grade=verdict.certificate.grade, on=village.today())
 
 
 def statuses(certificates: list[Certificate]) -> dict[int, str]:

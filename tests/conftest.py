@@ -23,6 +23,9 @@ from villages.models import Membership
 
 Role = Membership.Role
 
+# The points store's fixtures (store, keeper, goods, earn), for tests/store and the browser tests.
+pytest_plugins = ["tests.store.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def english_by_default(settings):

@@ -19,9 +19,10 @@ from django.urls import reverse
 
 from handbook.models import Edition, Item, Page
 from points.models import Appeal, Certificate, CertificateBatch, Claim, Entry
+from store.models import Goods, Receipt, StockMovement, StoreSettings
 from tests import test_permission_matrix as matrix
 from tests.test_permission_matrix import MATRIX, URL_NAMES, expected_status
-from villages.models import GradeBand, Household, Membership, Resident, Village
+from villages.models import Benefit, GradeBand, Household, Membership, Resident, Village
 
 HOSTILE = {
     "nul": b"a\x00b",
@@ -158,12 +159,29 @@ PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "points:record_group":             (["item", "iq", "hp", "r", "household", "q"],
                                         ["item", "r", "household", "q", "do", "idempotency_key", "occurred_on",
                                          "note", "witness"]),
+    "store:counter":                   (["q"], []),
+    "store:serve":                     (["review", "q1"], ["idempotency_key", "q1"]),
+    "store:receipt":                   ([], []),
+    "store:receipt_return":            ([], ["reason"]),
+    "store:catalogue":                 ([], []),
+    "store:goods_add":                 ([], ["name", "unit", "price_points", "active", "photo"]),
+    "store:goods_edit":                ([], ["name", "unit", "price_points", "active", "photo"]),
+    "store:goods_stock":               ([], ["kind", "quantity", "reason"]),
+    "store:goods_photo":               ([], []),
+    "store:settings":                  ([], ["credits_from", "points_per_deed_point", "recognise_after_days",
+                                             "expires_at_year_end"]),
+    "store:report":                    (["month"], []),
+    "store:report_download":           (["month"], []),
+    "store:mine":                      ([], []),
+    "store:benefits":                  ([], ["grade", "text", "provider", "starts_on", "ends_on"]),
+    "store:benefit_end":               ([], []),
 }
 # fmt: on
 
 # What a refused request must leave as it was (the audit trail records refusals by design).
 WRITTEN = [Entry, Appeal, Certificate, CertificateBatch, Resident, Household, Membership, Village, GradeBand]
 WRITTEN_HANDBOOK = [Edition, Page, Item]
+WRITTEN_STORE = [Receipt, StockMovement, Goods, StoreSettings, Benefit]
 world = matrix.world  # the permission matrix's objects and personas
 PREFERRED = ["admin", "head", "scorer", "resident_a", "anonymous"]
 
@@ -178,7 +196,7 @@ def _persona(name: str) -> str | None:
 
 
 def _counts() -> dict[str, int]:
-    models = [*WRITTEN, *WRITTEN_HANDBOOK, get_user_model()]
+    models = [*WRITTEN, *WRITTEN_HANDBOOK, *WRITTEN_STORE, get_user_model()]
     return {model.__name__: model.objects.count() for model in models}
 
 

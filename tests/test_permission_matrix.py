@@ -36,7 +36,9 @@ from points.services import (
 )
 from points.services.cards import issue_card, run_card_sheet, start_card_sheet
 from points.verification import code_for
+from store.services import add_goods, configure_store, deliver, redeem
 from tests.factories import ResidentFactory, UserFactory, jpeg_bytes, member
+from villages.benefits import offer_benefit
 from villages.cards import card_path
 from villages.models import Membership, Township
 from villages.services import record_household_sharing
@@ -199,6 +201,22 @@ MATRIX = {
     "office:capital":         ("post", {},   [302, 403, 403, 403, 403, 400, 403, 403]),
     "office:public_address":  ("post", {},   [302, 403, 403, 403, 403, 302, 403, 403]),
     "office:audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
+    # --- The points store: the counter (store keepers), catalogue and stock, reports, benefits ---------
+    "store:counter":                   ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "store:serve":                     ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "store:receipt":                   ("get",  None, [302, 200, 404, 404, 200, 200, 404, 404]),
+    "store:receipt_return":            ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
+    "store:catalogue":                 ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:goods_add":                 ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:goods_edit":                ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "store:goods_stock":               ("get",  None, [302, 404, 404, 404, 200, 200, 404, 404]),
+    "store:goods_photo":               ("get",  None, [302, 200, 200, 200, 200, 200, 404, 404]),
+    "store:settings":                  ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:report":                    ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:report_download":           ("get",  None, [302, 403, 403, 403, 200, 200, 403, 404]),
+    "store:mine":                      ("get",  None, [302, 200, 200, 404, 404, 404, 404, 404]),
+    "store:benefits":                  ("get",  None, [302, 403, 403, 403, 200, 200, 403, 200]),
+    "store:benefit_end":               ("post", {},   [302, 404, 404, 404, 302, 302, 404, 404]),
 }
 # Further methods of a URL above, with the data a legitimate user would send: the forms' POSTs.
 # (url name, method) → (data, expected status per persona in PERSONAS order).
@@ -239,7 +257,7 @@ COLUMNS["reviewer"] = Column(
         **dict.fromkeys(["villages:activate", "villages:card_enter"], 200),
         "villages:card_close": 302,
         **dict.fromkeys(["password_change", "password_change_done"], 200),
-        **dict.fromkeys(["login", "logout", "set_language", "villages:switch"], 302),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch", "villages:card_close"], 302),
         "office:home": 302,  # to the cases
         "points:review_queue": 200,
         "points:review_case": 200,
@@ -273,6 +291,38 @@ COLUMNS["household_member"] = Column(
     default=404,
     exceptions={name: row[PERSONAS.index("resident_b")] for name, (_m, _d, row) in MATRIX.items()}
     | {"points:household_standing": 200, "points:household_ledger": 200},
+)
+
+# The store keeper of village X (and nothing else there): the counter, the catalogue and stock,
+# receipts; like any signed-in user the public and account pages, the handbook and home; 404 for
+# residents, entries and certificates; 403 for every other list.
+_KEEPER_SEES = [
+    *["password_change", "password_change_done", "healthz", "service_worker", "manifest", "points:verify"],
+    *["office:home", "handbook:index", "handbook:page", "handbook:item"],
+    *["points:verify_form", "villages:activate", "villages:card_enter"],
+    *["store:counter", "store:serve", "store:receipt", "store:catalogue", "store:goods_stock", "store:goods_photo"],
+]
+_KEEPER_NOT_FOUND = [
+    *["villages:resident_detail", "villages:resident_move", "villages:resident_status", "villages:resident_consent"],
+    *["points:standing", "points:ledger", "points:appeal_entry", "points:my_certificates", "points:entry_photo"],
+    *["points:appeal_decide", "points:resident_standing", "points:resident_ledger", "points:statement"],
+    *["points:resident_certificates", "points:issue_certificate", "points:certificate_pdf"],
+    *["points:revoke_certificate", "points:batch", "points:batch_resume", "points:batch_pdf"],
+    *["store:goods_edit", "store:mine", "store:benefit_end"],
+    *["points:card_issue", "points:card_revoke", "points:card_sheet", "points:card_sheet_pdf"],
+    *["points:claim_detail", "points:claim_photo", "points:household_ledger", "points:household_standing"],
+    *["points:my_claims", "points:my_file_pdf", "points:my_file_zip", "points:paper_appeal"],
+    *["points:resident_card", "points:review_case", "points:review_request", "points:statement_pdf"],
+    *["villages:card_open", "villages:resident_sharing", "villages:resident_sms"],
+]
+COLUMNS["store_keeper"] = Column(
+    default=403,
+    exceptions={
+        **dict.fromkeys(_KEEPER_SEES, 200),
+        **dict.fromkeys(_KEEPER_NOT_FOUND, 404),
+        **dict.fromkeys(["login", "logout", "set_language", "villages:switch", "villages:card_close"], 302),
+        "store:receipt_return": 400,
+    },
 )
 
 
@@ -325,6 +375,7 @@ def world(
         idempotency_key=uuid.uuid4(),
     )
     certificate = issue_certificate(resident=resident, issued_by=head)
+    store = _open_store(village=village, head=head, admin=admin, resident=resident)
     batch = start_batch(village=village, requested_by=head)
     if getattr(request.node, "callspec", None) and request.node.callspec.params.get("name") == "points:batch_pdf":
         run_certificate_batch(batch_id=batch.pk)  # renders the PDF: only where it is asked for
@@ -369,6 +420,7 @@ def world(
         "scorer_y": scorer_y,
         "head_y": head_y,
         "reviewer": reviewer,
+        "store_keeper": store["keeper"],
     }
     a = resident.pk
     args = {
@@ -413,6 +465,14 @@ def world(
         "points:batch_resume": [batch.pk],
         "points:batch_pdf": [batch.pk],
         "points:verify": [code_for(certificate)],
+        "store:serve": [a],
+        "store:receipt": [store["receipt"].pk],
+        "store:receipt_return": [store["receipt"].pk],
+        "store:goods_edit": [store["goods"].pk],
+        "store:goods_stock": [store["goods"].pk],
+        "store:goods_photo": [store["goods"].pk],
+        "store:report_download": ["csv"],
+        "store:benefit_end": [store["benefit"].pk],
         "handbook:page": [published.pk, deed.page.number],
         "handbook:item": [deed.pk],
         "handbook:editor_edition_booklet": [published.pk],
@@ -436,6 +496,21 @@ def world(
     sign_in["card_holder"] = lambda client: client.get(card_path(card.secrets))
     sign_in["household_member"] = lambda client: client.force_login(household_member.user)
     return {"sign_in": sign_in, "args": args, "data": data}
+
+
+def _open_store(*, village, head, admin, resident) -> dict:
+    """Village X's store: a keeper, oil with a photo and stock, a receipt of resident A, a benefit."""
+    keeper = member(village, Role.STORE_KEEPER, "keeper")
+    configure_store(author=head, village=village, credits_from=village.today(), recognise_after_days=0)
+    goods = add_goods(
+        author=head, village=village, name="花生油", price_points=1, photo=jpeg_bytes(size=(64, 48), exif=False)
+    )
+    deliver(author=keeper, goods=goods, quantity=5, reason="供销社")
+    receipt = redeem(keeper=keeper, resident=resident, basket={goods.pk: 1}, idempotency_key=uuid.uuid4())
+    benefit = offer_benefit(
+        village=village, grade="A", text="免押金租用农具", provider="合作社", starts_on=village.today(), author=admin
+    )
+    return {"keeper": keeper, "goods": goods, "receipt": receipt, "benefit": benefit}
 
 
 def _status(world, name: str, persona: str, *, method: str | None = None, data: dict | None = None) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH_PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-SOURCES = ["config", "villages", "handbook", "points", "office", "demo", "templates", "manage.py"]
+SOURCES = ["config", "villages", "handbook", "points", "store", "office", "demo", "templates", "manage.py"]
 
 
 def _msgids(po_file: Path) -> set[str]:

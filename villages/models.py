@@ -134,6 +134,46 @@ class GradeBand(models.Model):
         return f"{self.grade} ≥ {self.min_points}" if self.min_points is not None else self.grade
 
 
+class BenefitQuerySet(models.QuerySet):
+    def on(self, day: date) -> "BenefitQuerySet":
+        """Benefits offered on `day`: started and not yet ended."""
+        return self.filter(starts_on__lte=day).filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=day))
+
+
+class Benefit(models.Model):
+    """Something a village offers residents of a grade and every higher grade (deposit-free renting,
+    priority in a service). A reward only: villages.benefits never gives one to the lowest grade of
+    the scale in force, so a low grade means no benefit, never a loss.
+
+    Kept once offered: the certificate printed on a day lists the benefits of that day, so a
+    benefit is ended (ends_on), never edited or deleted; a changed offer is a new benefit."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="benefits")
+    grade = models.CharField(_("from grade"), max_length=8, help_text=_("This grade and every higher grade."))
+    text = models.CharField(_("benefit"), max_length=200)
+    provider = models.CharField(_("provided by"), max_length=100)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True, help_text=_("The first day it is no longer offered."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = BenefitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("benefit")
+        verbose_name_plural = _("benefits")
+        ordering = ["village", "starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=models.F("starts_on")),
+                name="benefit_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade}: {self.text}"
+
+
 class Household(models.Model):
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households")
     number = models.CharField(_("household number"), max_length=20)
@@ -256,6 +296,7 @@ class Membership(models.Model):
         HEAD = "head", _("village head")
         SCORER = "scorer", _("volunteer scorer")
         RESIDENT = "resident", _("resident")
+        STORE_KEEPER = "keeper", _("store keeper")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="memberships")

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from office.dashboard import build_dashboard
 from office.forms import MonthForm
+from store.figures import store_figures
 from villages.access import require_office
 
 
@@ -15,4 +16,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     village = require_office(request)
     form = MonthForm(request.GET or None, village=village)
     month = form.month_or_current()
-    return render(request, "office/dashboard.html", {"form": form, "d": build_dashboard(village=village, month=month)})
+    context = {
+        "form": form,
+        "d": build_dashboard(village=village, month=month),
+        "store": store_figures(village=village, month=month),
+    }
+    return render(request, "office/dashboard.html", context)

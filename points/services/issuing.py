@@ -268,6 +268,7 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
     found = Resident.objects.filter(pk__in=batch.resident_ids).in_bulk()
     residents = [found[pk] for pk in batch.resident_ids if pk in found]
     standings = village_grades(village=village, residents=residents)
+    benefit_cache: dict = {}
 
     target = batch_pdf_path(batch)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -279,7 +280,7 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
                 for certificate in _issue(
                     village=village, residents=chunk, grades=standings, issued_by=batch.requested_by, batch=batch
                 ):
-                    certificates.draw_certificate(canvas, certificate_data(certificate))
+                    certificates.draw_certificate(canvas, certificate_data(certificate, benefit_cache=benefit_cache))
                     canvas.showPage()
                 CertificateBatch.objects.filter(pk=batch.pk).update(
                     done=start + len(chunk), heartbeat_at=timezone.now()

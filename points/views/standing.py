@@ -10,6 +10,7 @@ from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
 from points.standing import compute_standing
 from villages.access import get_resident_for_office
+from villages.benefits import benefits_for
 from villages.cards import card_or_login_required
 from villages.grades import scale_history
 from villages.models import Resident
@@ -68,6 +69,7 @@ def _render(
             "notifications": notifications,
             "household": household or [],
             "member": member,
+            "benefits": benefits_for(village=resident.village, grade=current.grade, on=current.on, bands=current.bands),
         },
     )
 

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from points.verification import looks_like_serial
+from points.verification import benefits_today, looks_like_serial
 from points.verification import verify as check
 
 SERIAL_ONLY = "points/certificates/serial_only.html"
@@ -19,12 +19,14 @@ def _noindex(response: HttpResponse) -> HttpResponse:
 
 @never_cache
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """No login. Shows only the name, village, grade, date of issue and serial, never the ledger.
+    """No login. Shows only the name, village, grade, date of issue and serial, never the ledger, and
+    for a current certificate the benefits its grade gives today (the same for every holder of it).
     Anything that is not a genuine code (garbage, a changed character) gets a 404 page that says so;
     a serial number alone gets a 404 page that says the full code is needed."""
     verdict = check(code)
     if verdict is not None:
-        return _noindex(render(request, "points/certificates/verify.html", {"verdict": verdict}))
+        context = {"verdict": verdict, "benefits": benefits_today(verdict)}
+        return _noindex(render(request, "points/certificates/verify.html", context))
     template = SERIAL_ONLY if looks_like_serial(code) else NOT_GENUINE
     return _noindex(render(request, template, {"typed": code}, status=404))
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(
     path
-    for folder in ("templates", "villages", "points", "handbook", "office", "demo")
+    for folder in ("templates", "villages", "points", "handbook", "store", "office", "demo")
     for path in (ROOT / folder).rglob("*.html")
 )
 

@@ -69,3 +69,17 @@ def test_the_demo_handbook_scores_no_speech_petitions_or_politics(demo):
     words = ["标语", "上访", "信访", "政府", "言论", "政治", "请愿"]
     texts = Item.objects.values_list("title", "description")
     assert not [t for t in texts if any(w in " ".join(t) for w in words)]
+
+
+def test_it_opens_a_small_store_with_a_month_of_history(demo):
+    from store.models import Receipt, StockMovement, StoreSettings
+    from store.report import build_report
+
+    village = Village.objects.get(code="DDLJ")
+    config = StoreSettings.objects.select_related("village").get(village=village)
+    receipts = Receipt.objects.filter(village=village)
+    assert receipts.filter(reverses__isnull=True).count() >= 10
+    assert receipts.filter(reverses__isnull=False).count() == 1
+    assert StockMovement.objects.filter(village=village, kind="write_off").exists()
+    assert receipts.filter(resident__user__username="resident").exists()
+    assert build_report(config=config, month=village.today().replace(day=1)).reconciled

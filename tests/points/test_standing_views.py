@@ -83,8 +83,8 @@ def test_it_runs_a_constant_number_of_queries(
     appeal = file_appeal(entry=latest, resident_user=resident.user, reason="Wrong day")
     decide_appeal(appeal=appeal, head=head, upheld=False, reason="Right day")
     # Session and user, the resident, unread notices, grade scales, balance, expiries, chart, appeals,
-    # the household members who share with the resident; session save.
-    with django_assert_max_num_queries(15):
+    # the household members who share with the resident; the benefits of the grade; session save.
+    with django_assert_max_num_queries(16):
         response = resident_client.get(reverse("points:standing"))
     assert response.status_code == 200
 

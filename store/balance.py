@@ -1,0 +1,146 @@
+"""What a resident may spend at the store: the one home of the rule.
+
+Credits are derived set-based from the points ledger, never copied: every deed (an original entry
+with positive points) recorded on or after the store's `credits_from` day is *recognised*
+`recognise_after_days` after it was recorded, unless it was reversed (withdrawn, appeal upheld)
+before then; it then credits `points_per_deed_point` store points a point. A reversal after
+recognition leaves the store credit standing, so credits only ever grow and a redemption that was
+allowed can never be pushed below zero afterwards. Infractions never touch the store.
+
+Debits are the receipts (store.models.Receipt): redemptions negative, returns positive. With
+`expires_at_year_end` the store period is the calendar year (village time): the credits recognised
+and the receipts served in the year; what is left on 31 December lapses.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, Min, OuterRef, Sum
+from django.utils import timezone
+
+from points.models import Entry, EntryQuerySet
+from store.models import Receipt, StoreSettings
+from villages.models import Resident, Village
+
+
+def local_midnight(village: Village, day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=village.tzinfo)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The store period holding a moment: from `starts_on` (inclusive) to `ends_on` (exclusive, None:
+    open-ended). Store points left at its end lapse."""
+
+    village: Village
+    starts_on: date
+    ends_on: date | None
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.village, self.starts_on)
+
+    @property
+    def end(self) -> datetime | None:
+        return local_midnight(self.village, self.ends_on) if self.ends_on else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.ends_on - timedelta(days=1) if self.ends_on else None
+
+
+def period_on(config: StoreSettings, day: date) -> Period:
+    village = config.village
+    if not config.expires_at_year_end:
+        return Period(village, config.credits_from, None)
+    return Period(village, max(config.credits_from, date(day.year, 1, 1)), date(day.year + 1, 1, 1))
+
+
+def recognised_deeds(config: StoreSettings, *, recognised_from: datetime, until: datetime) -> EntryQuerySet:
+    """The village's deeds recognised in [recognised_from, until]: recorded on or after
+    `credits_from`, and not reversed within the recognition window. Filter by resident as needed."""
+    window = timedelta(days=config.recognise_after_days)
+    early_reversal = Entry.objects.filter(
+        reverses=OuterRef("pk"),
+        recorded_at__lt=ExpressionWrapper(OuterRef("recorded_at") + window, output_field=DateTimeField()),
+    )
+    return (
+        Entry.objects.filter(village_id=config.village_id, points_halves__gt=0)
+        .originals()
+        .filter(
+            recorded_at__gte=max(local_midnight(config.village, config.credits_from), recognised_from - window),
+            recorded_at__lte=until - window,
+        )
+        .filter(~Exists(early_reversal))
+    )
+
+
+def credited_halves(entries: EntryQuerySet, config: StoreSettings) -> int:
+    total = entries.aggregate(total=Sum("points_halves"))["total"] or 0
+    return total * config.points_per_deed_point
+
+
+@dataclass(frozen=True)
+class StoreBalance:
+    resident: Resident
+    period: Period
+    credited_halves: int
+    spent_halves: int  # net: redemptions less returns, in the period
+    pending_halves: int  # deeds not yet recognised, in store points
+    pending_from: date | None  # the day the first of them can be spent
+
+    @property
+    def halves(self) -> int:
+        return self.credited_halves - self.spent_halves
+
+    @property
+    def balance(self) -> Decimal:
+        return Decimal(self.halves) / 2
+
+    @property
+    def pending(self) -> Decimal:
+        return Decimal(self.pending_halves) / 2
+
+    @property
+    def expires_on(self) -> date | None:
+        """The last day the balance can be spent, or None if store points never lapse."""
+        return self.period.last_day
+
+
+def spendable(*, resident: Resident, config: StoreSettings, now: datetime) -> tuple[Period, int, int]:
+    """The store period holding `now`, the store points (halves) credited in it and those spent in it
+    (net of returns). Two queries; callers that must not race (store.services) hold the resident's
+    row lock."""
+    period = period_on(config, timezone.localdate(now, timezone=config.village.tzinfo))
+    credited = credited_halves(
+        recognised_deeds(config, recognised_from=period.start, until=now).filter(resident=resident), config
+    )
+    receipts = Receipt.objects.filter(resident=resident, served_at__gte=period.start, served_at__lte=now)
+    spent = -(receipts.aggregate(total=Sum("points_halves"))["total"] or 0)
+    return period, credited, spent
+
+
+def store_balance(*, resident: Resident, config: StoreSettings, now: datetime | None = None) -> StoreBalance:
+    """The resident's store balance now, with what is pending and when it lapses. Three queries."""
+    now = now or timezone.now()
+    village = config.village
+    period, credited, spent = spendable(resident=resident, config=config, now=now)
+    window = timedelta(days=config.recognise_after_days)
+    pending = (
+        Entry.objects.filter(resident=resident, points_halves__gt=0)
+        .originals()
+        .not_reversed()
+        .filter(recorded_at__gt=now - window, recorded_at__lte=now)
+        .filter(recorded_at__gte=local_midnight(village, config.credits_from))
+        .aggregate(total=Sum("points_halves"), first=Min("recorded_at"))
+    )
+    first = pending["first"]
+    return StoreBalance(
+        resident=resident,
+        period=period,
+        credited_halves=credited,
+        spent_halves=spent,
+        pending_halves=(pending["total"] or 0) * config.points_per_deed_point,
+        pending_from=timezone.localdate(first + window, timezone=village.tzinfo) if first else None,
+    )

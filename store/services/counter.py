@@ -1,0 +1,178 @@
+"""At the counter: redeeming goods for store points, and taking goods back (a reversing receipt)."""
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from store.balance import period_on, spendable
+from store.models import Goods, Receipt, ReceiptLine, StockMovement, StoreSettings
+from store.services.stock import refuse, stock_of
+from villages.access import OFFICE, has_role
+from villages.models import Membership, Resident
+from villages.templatetags.points_format import points as format_points
+
+COUNTER_ROLES = (Membership.Role.STORE_KEEPER,)
+RETURN_ROLES = (Membership.Role.STORE_KEEPER, *OFFICE)
+
+
+def redeem(
+    *,
+    keeper: AbstractBaseUser,
+    resident: Resident,
+    basket: Mapping[int, int],
+    idempotency_key: uuid.UUID,
+    served_at: datetime | None = None,
+) -> Receipt:
+    """Give `resident` the goods in `basket` (goods id → quantity) for store points; return the receipt.
+
+    The same idempotency key always returns the receipt first made with it, so a second tap of
+    Confirm or a retry after a lost response redeems once. Refusals raise ValidationError (with a
+    code and a translated message) and write nothing.
+
+    Locks the resident's row, then the goods' rows in id order (PostgreSQL; SQLite's IMMEDIATE
+    transactions serialise writers anyway): of two counters redeeming the last unit, or the last
+    store points of one resident, at the same moment, the second sees what the first took and is
+    refused. Never writes the points ledger.
+
+    `served_at` (default now) is for transcribing past receipts in order (the demo's history): the
+    balance is then taken at that moment.
+    """
+    wanted = {int(pk): int(quantity) for pk, quantity in basket.items() if int(quantity) != 0}
+    try:
+        with transaction.atomic():
+            resident = Resident.objects.select_for_update().select_related("village").get(pk=resident.pk)
+            existing = Receipt.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replayed(existing, keeper=keeper, resident=resident)
+            village = resident.village
+            if not has_role(keeper, village, *COUNTER_ROLES):
+                raise refuse(_("You are not a store keeper in %(village)s."), "not_allowed", village=village.name)
+            if resident.user_id is not None and resident.user_id == keeper.pk:
+                raise refuse(_("Another store keeper must serve you: nobody serves themself."), "own_receipt")
+            config = StoreSettings.objects.select_related("village").filter(village=village).first()
+            if config is None:
+                raise refuse(_("%(village)s has no points store."), "no_store", village=village.name)
+            if not wanted:
+                raise refuse(_("Pick at least one article."), "empty_basket")
+            if any(quantity < 0 for quantity in wanted.values()):
+                raise refuse(_("Quantities cannot be negative; take goods back with a return."), "negative")
+            goods = list(Goods.objects.select_for_update().filter(pk__in=wanted, village=village).order_by("pk"))
+            if len(goods) != len(wanted):
+                raise refuse(_("An article is not in this village's catalogue. Pick it again."), "unknown_goods")
+            stock = stock_of(wanted)
+            for article in goods:
+                if not article.active:
+                    raise refuse(_("“%(goods)s” is no longer on offer."), "inactive_goods", goods=str(article))
+                if wanted[article.pk] > stock[article.pk]:
+                    raise refuse(
+                        _("Only %(stock)d of “%(goods)s” left in stock; %(wanted)d asked for."),
+                        "out_of_stock",
+                        stock=stock[article.pk],
+                        goods=str(article),
+                        wanted=wanted[article.pk],
+                    )
+            total = sum(article.price_points * wanted[article.pk] for article in goods)
+            _period, credited, spent = spendable(resident=resident, config=config, now=served_at or timezone.now())
+            balance = Decimal(credited - spent) / 2
+            if total * 2 > credited - spent:
+                raise refuse(
+                    _("%(name)s has %(balance)s store points; these goods cost %(total)d. Nothing was redeemed."),
+                    "not_enough_points",
+                    name=resident.name,
+                    balance=format_points(balance),
+                    total=total,
+                )
+            receipt = Receipt.objects.create(
+                village=village,
+                resident=resident,
+                served_by=keeper,
+                points_halves=-total * 2,
+                idempotency_key=idempotency_key,
+                served_at=served_at or timezone.now(),
+            )
+            for article in goods:
+                ReceiptLine.objects.create(
+                    receipt=receipt, goods=article, quantity=wanted[article.pk], price_points=article.price_points
+                )
+                StockMovement.objects.create(
+                    village=village,
+                    goods=article,
+                    kind=StockMovement.Kind.REDEMPTION,
+                    quantity=-wanted[article.pk],
+                    author=keeper,
+                    at=receipt.served_at,
+                    receipt=receipt,
+                )
+            return receipt
+    except IntegrityError:
+        # Another request with the same key committed between our check and our insert.
+        existing = Receipt.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _replayed(existing, keeper=keeper, resident=resident)
+
+
+def _replayed(receipt: Receipt, *, keeper: AbstractBaseUser, resident: Resident) -> Receipt:
+    if (receipt.served_by_id, receipt.resident_id) != (keeper.pk, resident.pk):
+        raise refuse(_("This form was already used for another receipt. Start again."), "key_reused")
+    return receipt
+
+
+def return_receipt(*, receipt: Receipt, author: AbstractBaseUser, reason: str) -> Receipt:
+    """Take back everything on a redemption: a reversing receipt gives the store points back and the
+    goods go back into stock (write them off afterwards if they cannot be sold again).
+
+    The store keeper, the head or an administrator; once per receipt; a receipt of an earlier store
+    period cannot be returned once its store points have lapsed. Locks the resident's row."""
+    reason = reason.strip()
+    if not has_role(author, receipt.village_id, *RETURN_ROLES):
+        raise refuse(
+            _("Only the store keeper, the village head or an administrator can take goods back."), "not_allowed"
+        )
+    if not reason:
+        raise refuse(_("Give a reason for the return."), "reason_required")
+    if receipt.is_return:
+        raise refuse(_("A return cannot itself be returned."), "is_return")
+    try:
+        with transaction.atomic():
+            Resident.objects.select_for_update().filter(pk=receipt.resident_id).first()
+            if Receipt.objects.filter(reverses=receipt).exists():
+                raise refuse(_("These goods have already been returned."), "already_returned")
+            config = StoreSettings.objects.select_related("village").get(village_id=receipt.village_id)
+            now = timezone.now()
+            tz = config.village.tzinfo
+            if period_on(config, timezone.localdate(now, tz)) != period_on(
+                config, timezone.localdate(receipt.served_at, tz)
+            ):
+                raise refuse(
+                    _("This receipt is from an earlier year whose store points have lapsed; it cannot be returned."),
+                    "period_closed",
+                )
+            back = Receipt.objects.create(
+                village_id=receipt.village_id,
+                resident_id=receipt.resident_id,
+                served_by=author,
+                served_at=now,
+                points_halves=-receipt.points_halves,
+                reverses=receipt,
+                reason=reason,
+            )
+            for line in receipt.lines.select_related("goods"):
+                StockMovement.objects.create(
+                    village_id=receipt.village_id,
+                    goods=line.goods,
+                    kind=StockMovement.Kind.RETURN,
+                    quantity=line.quantity,
+                    author=author,
+                    at=now,
+                    receipt=back,
+                )
+            return back
+    except IntegrityError:
+        raise refuse(_("These goods have already been returned."), "already_returned") from None
