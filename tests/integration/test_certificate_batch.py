@@ -147,7 +147,7 @@ def test_a_batch_survives_its_worker_being_killed(env, tmp_path):
             return read("SELECT COUNT(*) FROM points_certificate WHERE batch_id = ?", batch_id)[0][0]
 
         # Part-way: some certificates issued, not all, progress stored and below the total.
-        wait_for(lambda: 0 < issued() < RESIDENTS, timeout=90, what="the batch to start", every=0.005)
+        wait_for(lambda: 0 < issued() < RESIDENTS, timeout=240, what="the batch to start", every=0.005)
         kill(worker)
         done, total, status = read("SELECT done, total, status FROM points_certificatebatch WHERE id = ?", batch_id)[0]
         at_kill = issued()
