@@ -140,7 +140,28 @@ class Entry(AppendOnlyModel):
         return self.points_halves == 0
 
 
-class Appeal(models.Model):
+class Decided(models.Model):
+    """What a decision on an appeal or a township review keeps: who, when and why. Open until
+    decided; a decided one has its time and its reason (the constraint)."""
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
+                name="decided_%(class)s_has_time_and_reason",
+            ),
+        ]
+
+
+class Appeal(Decided):
     """A resident disputes an entry; the head upholds it (a reversal is recorded) or rejects it."""
 
     class Status(models.TextChoices):
@@ -177,11 +198,6 @@ class Appeal(models.Model):
     # Under MEDIA_ROOT, outside the web root, like entry photos.
     scan = models.FileField(_("scan"), upload_to="appeals/%Y/%m/", max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
 
     class Meta:
         verbose_name = _("appeal")
@@ -191,11 +207,7 @@ class Appeal(models.Model):
             models.UniqueConstraint(
                 fields=["entry"], condition=models.Q(status="open"), name="one_open_appeal_per_entry"
             ),
-            models.CheckConstraint(
-                condition=models.Q(status="open", decided_at__isnull=True)
-                | (~models.Q(status="open") & models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
-                name="decided_appeal_has_time_and_reason",
-            ),
+            *Decided.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(channel="account", filed_by__isnull=False)
                 | models.Q(channel="card", card__isnull=False)
@@ -212,7 +224,7 @@ class Appeal(models.Model):
         return f"{self.entry} · {self.get_status_display()}"
 
 
-class Review(models.Model):
+class Review(Decided):
     """The second level: a resident whose appeal was rejected asks the township to look again.
     A reviewer of the village's township upholds it (the entry is reversed, through the same
     service as the head's) or rejects it; either way with a reason the resident and head read."""
@@ -227,22 +239,13 @@ class Review(models.Model):
     requested_at = models.DateTimeField(_("asked for on"), default=timezone.now)
     reason = models.TextField(_("why the decision is wrong"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
 
     class Meta:
         verbose_name = _("township review")
         verbose_name_plural = _("township reviews")
         ordering = ["requested_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status="open", decided_at__isnull=True)
-                | (~models.Q(status="open") & models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
-                name="decided_review_has_time_and_reason",
-            ),
+            *Decided.Meta.constraints,
         ]
         indexes = [
             # The reviewer's queue: open reviews, oldest first (joined through appeal and entry).
