@@ -5,6 +5,9 @@ eagerly, a secret key generated once into ./var. PRODUCTION=1 switches on the st
 checks: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL must be given, cookies are secure.
 """
 
+import hashlib
+import hmac
+import re
 import secrets
 from pathlib import Path
 
@@ -53,6 +56,42 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _ledger_chain_keys() -> list[tuple[str, bytes]]:
+    """LEDGER_CHAIN_KEYS: `id:secret` pairs, newest first. The ledger's hash chain (points.chain) is
+    an HMAC under the newest; older ones stay listed so the entries they sealed still verify."""
+    raw = env_str("LEDGER_CHAIN_KEYS")
+    if not raw:
+        if PRODUCTION:
+            raise ImproperlyConfigured(
+                "LEDGER_CHAIN_KEYS must be set when PRODUCTION=1: the ledger's chain is sealed with a key kept out "
+                "of the database, e.g. LEDGER_CHAIN_KEYS=2026a:$(python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')."
+            )
+        # Development and tests: derived from SECRET_KEY with a salt of its own, so it is neither the
+        # site's key nor stored anywhere.
+        return [("dev", hmac.new(SECRET_KEY.encode(), b"village-points ledger chain", hashlib.sha256).digest())]
+    keys = []
+    for pair in raw.split(","):
+        key_id, _colon, secret = pair.strip().partition(":")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,16}", key_id) or not secret:
+            raise ImproperlyConfigured(
+                "LEDGER_CHAIN_KEYS must be comma-separated id:secret pairs, newest first; an id is 1-16 letters, "
+                f"digits, '.', '_' or '-' (got {key_id[:16]!r})."
+            )
+        if PRODUCTION and (len(secret) < 32 or len(set(secret)) < 10):
+            raise ImproperlyConfigured(
+                f"LEDGER_CHAIN_KEYS: the secret of key {key_id!r} is weak: when PRODUCTION=1 each must be at least "
+                "32 random characters."
+            )
+        if key_id in dict(keys):
+            raise ImproperlyConfigured(f"LEDGER_CHAIN_KEYS names the key {key_id!r} twice.")
+        keys.append((key_id, secret.encode()))
+    return keys
+
+
+LEDGER_CHAIN_KEYS = _ledger_chain_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names when PRODUCTION=1.")
@@ -125,18 +164,34 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# Least privilege (villages.dbroles): DATABASE_URL is the login the app runs as; DATABASE_OWNER_URL,
+# when given, the role that owns the tables. `manage.py migrate` and `grant_app_role` connect as the
+# owner (manage.py sets DATABASE_AS_OWNER for them; so does scripts/with-postgres for the test
+# runner, which creates, migrates and empties test databases) and grant the app's role what it
+# needs: it may read and add to the ledger and audit tables, never change, delete or empty them.
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+DATABASE_AS_OWNER = env_bool("DATABASE_AS_OWNER", False)
+DATABASE_APP_ROLE = ""  # the app's login role, to be granted its rights; "" when there is no separate owner
 if PRODUCTION and not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when PRODUCTION=1.")
-if DATABASE_URL:
+
+
+def _database(name: str, url: str) -> dict:
     try:
-        DATABASES = {
-            "default": dj_database_url.parse(
-                DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 600), conn_health_checks=True
-            )
-        }
+        return dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 600), conn_health_checks=True)
     except ValueError as error:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+        raise ImproperlyConfigured(f"{name} is not a database URL: {error}") from None
+
+
+if DATABASE_URL:
+    DATABASES = {"default": _database("DATABASE_URL", DATABASE_URL)}
+    if DATABASE_OWNER_URL:
+        owner = _database("DATABASE_OWNER_URL", DATABASE_OWNER_URL)
+        if DATABASES["default"]["USER"] != owner["USER"]:
+            DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+        if DATABASE_AS_OWNER:
+            DATABASES["default"] = owner
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}}
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -202,6 +257,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "points.tasks.send_outbox", "schedule": 60.0},
     "stalled-batches": {"task": "points.tasks.resume_stalled_batches", "schedule": 60.0},
+    "chain-heads": {"task": "points.tasks.publish_chain_heads", "schedule": crontab(minute=20, hour=0)},
     "monthly-snapshots": {"task": "points.tasks.take_monthly_snapshots", "schedule": crontab(minute=30, hour=0)},
     "expired-deductions": {"task": "points.tasks.notify_expired_deductions", "schedule": crontab(minute=10, hour=0)},
     "overdue-appeals": {"task": "points.tasks.remind_overdue_appeals", "schedule": crontab(minute=0, hour=8)},

@@ -1,26 +1,41 @@
 """The tamper-evident ledger: each entry's `chain_hash` links it to the entry written before it in
-its village, so changing, deleting or inserting a row anywhere breaks every later link.
+its village, under a key that is not in the database, so changing, deleting or inserting a row
+anywhere breaks every later link, and nobody without the key can forge the links again.
 
-    chain_hash = SHA-256(previous entry's chain_hash in the village + "\\n" + canonical(entry))
+    chain_hash = HMAC-SHA256(key, previous entry's chain_hash in the village + "\\n" + canonical(entry))
 
 where canonical() is a JSON serialisation (sorted keys, no spaces, UTF-8) of the fields an entry
-never changes after its insert. The first entry of a village links to GENESIS. The chain follows
-the primary key: entries of a village are inserted one writer at a time (points.services locks
-the village row first, on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers), so the
-order of their keys is the order they were sealed in.
+never changes after its insert, `chain_key` (the id of the key that sealed it) among them. The
+first entry of a village links to GENESIS. The chain follows the primary key: entries of a village
+are inserted one writer at a time (points.services locks the village row first, on PostgreSQL;
+SQLite's IMMEDIATE transactions serialise writers), so the order of their keys is the order they
+were sealed in.
+
+Keys come from LEDGER_CHAIN_KEYS (`id:secret` pairs, newest first; config.settings). New entries
+are sealed with the newest; verification uses the key each entry names. Rotation: put a new pair
+first and keep the old ones listed: entries sealed before stay verifiable, entries sealed after use
+the new key. A key is dropped from the list only after every entry it sealed is gone, which an
+append-only ledger never does: a key that leaked is retired from sealing, not from verifying.
 
 `verify_ledger` recomputes the chains (python manage.py verify_ledger) and reports the first entry
-whose stored hash no longer matches.
+whose stored hash no longer matches, or whose key is not configured.
 
-A chain cannot tell that its newest entries were deleted (nothing links to them yet); the command
-prints how many entries it checked, and on PostgreSQL a trigger refuses every UPDATE and DELETE.
+A chain alone cannot tell that its newest entries were deleted (nothing links to them yet). Each
+village's head at the end of every month is therefore published (points.heads): printed in the
+monthly report, exportable as CSV (manage.py chain_heads) and kept in PublishedHead;
+`verify_ledger` checks the chain against those heads (and against a file with --published), so
+deleting entries up to the last published head is found. On PostgreSQL, besides, the app's
+database role may not UPDATE, DELETE or TRUNCATE the ledger, and triggers refuse all three.
 """
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+
+from django.conf import settings
 
 from villages.models import Village
 
@@ -44,7 +59,22 @@ SEALED_FIELDS = (
     "idempotency_key",
     "reverses_id",
     "reason",
+    "chain_key",
 )
+
+
+class UnknownKey(Exception):
+    """An entry names a key that LEDGER_CHAIN_KEYS does not hold."""
+
+
+def keys() -> dict[str, bytes]:
+    """Every configured key by id (settings.LEDGER_CHAIN_KEYS, newest first)."""
+    return dict(settings.LEDGER_CHAIN_KEYS)
+
+
+def sealing_key() -> tuple[str, bytes]:
+    """The newest key: the one new entries are sealed with."""
+    return settings.LEDGER_CHAIN_KEYS[0]
 
 
 def _plain(value):
@@ -67,8 +97,15 @@ def canonical(values: dict) -> bytes:
     ).encode()
 
 
-def link(previous: str, values: dict) -> str:
-    return hashlib.sha256(previous.encode() + b"\n" + canonical(values)).hexdigest()
+def link(previous: str, values: dict, *, key: bytes | None = None) -> str:
+    """The chain hash of an entry with these sealed values after `previous`, under `key` (by
+    default the key the values name in `chain_key`; UnknownKey if it is not configured)."""
+    if key is None:
+        try:
+            key = keys()[values["chain_key"]]
+        except KeyError:
+            raise UnknownKey(values["chain_key"]) from None
+    return hmac.new(key, previous.encode() + b"\n" + canonical(values), hashlib.sha256).hexdigest()
 
 
 def entry_values(entry) -> dict:
@@ -92,9 +129,11 @@ def lock_head(village_id: int) -> str:
 def seal(entries: list, *, village_id: int) -> None:
     """Set chain_hash on unsaved entries of one village, in the order they will be inserted.
     Call inside the transaction that inserts them."""
+    key_id, key = sealing_key()
     previous = lock_head(village_id)
     for entry in entries:
-        entry.chain_hash = previous = link(previous, entry_values(entry))
+        entry.chain_key = key_id
+        entry.chain_hash = previous = link(previous, entry_values(entry), key=key)
 
 
 @dataclass(frozen=True)
@@ -104,8 +143,9 @@ class Break:
     entry_id: int
     village_id: int
     stored: str
-    expected: str
+    expected: str  # "" when the entry names a key that is not configured
     checked: int  # entries found intact before it
+    unknown_key: str = ""
 
 
 def _rows(village: Village | None, chunk_size: int) -> Iterator[tuple]:
@@ -129,8 +169,13 @@ def _walk(rows: Iterable[tuple]) -> tuple[int, Break | None]:
     for pk, stored, *sealed in rows:
         values = dict(zip(SEALED_FIELDS, sealed, strict=True))
         village_id = values["village_id"]
-        expected = link(heads.get(village_id, GENESIS), values)
-        if stored != expected:
+        try:
+            expected = link(heads.get(village_id, GENESIS), values)
+        except UnknownKey:
+            unknown = values["chain_key"]
+            return checked, Break(pk, village_id, stored, expected="", checked=checked, unknown_key=unknown or "-")
+        # compare_digest: the time taken does not tell how much of a forged hash was right.
+        if not hmac.compare_digest(stored, expected):
             return checked, Break(entry_id=pk, village_id=village_id, stored=stored, expected=expected, checked=checked)
         heads[village_id] = stored
         checked += 1

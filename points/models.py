@@ -92,6 +92,8 @@ class Entry(AppendOnlyModel):
     # Links the entry to the one written before it in its village (points.chain): editing or
     # deleting any row breaks the chain from there on, which `manage.py verify_ledger` reports.
     chain_hash = models.CharField(_("chain hash"), max_length=64, editable=False, default="")
+    # The id of the LEDGER_CHAIN_KEYS key the hash was computed with (sealed too): keys can rotate.
+    chain_key = models.CharField(_("chain key"), max_length=16, editable=False, default="")
 
     objects = EntryQuerySet.as_manager()
 
@@ -138,6 +140,32 @@ class Entry(AppendOnlyModel):
     @property
     def is_warning(self) -> bool:
         return self.points_halves == 0
+
+
+class PublishedHead(AppendOnlyModel):
+    """A village's chain head at the end of a month as it was published (printed in the monthly
+    report, exported by `manage.py chain_heads`): the last entry then, its hash and how many entries
+    the chain held. Written once (points.heads), never changed; `verify_ledger` checks the chain
+    still reaches it, so entries deleted from the end are found. No foreign key: the head must
+    outlive the entry it names, or deleting the entry would take the evidence with it."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"))  # its first day
+    entry_id = models.BigIntegerField(_("last entry"), null=True)  # None: no entry by then
+    chain_hash = models.CharField(_("chain hash"), max_length=64)
+    entries = models.PositiveIntegerField(_("entries"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("published chain head")
+        verbose_name_plural = _("published chain heads")
+        ordering = ["village", "month"]
+        constraints = [models.UniqueConstraint(fields=["village", "month"], name="published_head_once_a_month")]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.month:%Y-%m} #{self.entry_id} {self.chain_hash[:12]}"
 
 
 class Decided(models.Model):

@@ -126,6 +126,15 @@ def take_monthly_snapshots() -> int:
 
 
 @shared_task
+def publish_chain_heads() -> int:
+    """Beat, daily: publish each village's chain head for every ended month that has none yet
+    (points.heads; a no-op but on the first of a month)."""
+    from points.services import publish_heads  # services import this module
+
+    return len(publish_heads())
+
+
+@shared_task
 def resume_stalled_batches() -> int:
     """Beat, every minute: enqueue again certificate batches whose worker died mid-batch."""
     from points.services import resume_stalled_batches as resume  # services import this module

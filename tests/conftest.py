@@ -27,6 +27,22 @@ Role = Membership.Role
 pytest_plugins = ["tests.store.fixtures"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, let the test runner's own role empty the append-only tables in its test
+    database: between transactional tests Django flushes every table with TRUNCATE, which a trigger
+    refuses unless the session set village_points.allow_truncate (points 0015). Only this role,
+    only in this test database; the app's role holds no TRUNCATE privilege at all."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            database = connection.ops.quote_name(connection.settings_dict["NAME"])
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER ROLE CURRENT_USER IN DATABASE {database} SET village_points.allow_truncate = on")
+            connection.close()  # the next connection starts with the setting
+
+
 @pytest.fixture(autouse=True)
 def english_by_default(settings):
     """The site defaults to Chinese; tests read English unless they ask for zh-hans."""

@@ -8,6 +8,7 @@ and tests call these; nothing else writes the ledger.
 - reviews: request_review, decide_review (the township's second level)
 - claims: file_claim, confirm_claim, decline_claim (deeds residents declare)
 - warnings: check_warning_given (called by record_entry)
+- heads: publish_head, publish_heads (each month's chain head, points.heads)
 - issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
 """
 
@@ -28,6 +29,7 @@ from points.services.entries import (
     write_reversal,
 )
 from points.services.groups import GroupOutcome, member_key, record_group
+from points.services.heads import publish_head, publish_heads
 from points.services.issuing import (
     batch_pdf_path,
     discard_old_batch_pdfs,
@@ -59,6 +61,8 @@ __all__ = [
     "file_claim",
     "issue_certificate",
     "member_key",
+    "publish_head",
+    "publish_heads",
     "record_entry",
     "record_group",
     "record_paper_appeal",

@@ -17,12 +17,19 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://village@127.0.0.1:5432/village_points",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SITE_URL": "https://points.example.org",
+    "LEDGER_CHAIN_KEYS": "2026a:" + "q4R!z8" * 6,
 }
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (same worker process) must not reach the check.
-    inherited = set(PRODUCTION) | {"DEBUG", "VAR_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    inherited = set(PRODUCTION) | {
+        "DEBUG",
+        "VAR_DIR",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DATABASE_OWNER_URL",
+        "DATABASE_AS_OWNER",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
@@ -101,3 +108,26 @@ def test_production_refuses_to_start_before_static_files_are_collected(tmp_path)
     assert server.returncode != 0 and "run `python manage.py collectstatic --noinput`" in server.stderr
     _collected(tmp_path)
     assert subprocess.run(load, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True).returncode == 0
+
+
+def test_production_refuses_to_start_without_a_ledger_chain_key(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    del env["LEDGER_CHAIN_KEYS"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "LEDGER_CHAIN_KEYS must be set when PRODUCTION=1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        ("2026a:short", "the secret of key '2026a' is weak"),
+        ("2026a:" + "ab" * 20, "the secret of key '2026a' is weak"),
+        ("no secret", "must be comma-separated id:secret pairs"),
+        ("a:" + "q4R!z8x7Yk" * 4 + ",a:" + "Zt6$w1pL0m" * 4, "names the key 'a' twice"),
+    ],
+)
+def test_production_refuses_a_weak_or_malformed_ledger_chain_key(tmp_path, keys, problem):
+    result = _manage("check", env={**PRODUCTION, "LEDGER_CHAIN_KEYS": keys, "VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert problem in result.stderr

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings as django_settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -83,18 +84,26 @@ class RedisServer:
             return False
 
 
-def database_url() -> str:
-    """The test database as a DATABASE_URL, for subprocesses."""
+def database_url(*, as_owner: bool = False) -> str:
+    """The test database as a DATABASE_URL, for subprocesses: on PostgreSQL as the app's restricted
+    role (scripts/with-postgres makes one; villages.dbroles grants it its rights in the test database),
+    as production runs, unless `as_owner`."""
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{settings['NAME']}"
-    return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    user = settings["USER"] if as_owner else (django_settings.DATABASE_APP_ROLE or settings["USER"])
+    return f"postgres://{user}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+
+
+def app_env(**extra: str) -> dict[str, str]:
+    """The environment of a server process: production-like, on the test database as the app."""
+    return {**os.environ, "DATABASE_URL": database_url(), "DATABASE_AS_OWNER": "0", "DB_CONN_MAX_AGE": "0", **extra}
 
 
 def run_django(code: str, redis: RedisServer, *, timeout: float = 60) -> str:
     """Run Python `code` in a fresh Django process configured like production (Redis broker, the
     test database), as a web request or a beat tick would; return what it printed."""
-    env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": database_url(), "DB_CONN_MAX_AGE": "0"}
+    env = app_env(REDIS_URL=redis.url)
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
         cwd=ROOT,
@@ -117,13 +126,7 @@ class CeleryWorker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        env = {
-            **os.environ,
-            "REDIS_URL": self.redis.url,
-            "DATABASE_URL": database_url(),
-            "DB_CONN_MAX_AGE": "0",
-            **self.env,
-        }
+        env = app_env(REDIS_URL=self.redis.url, **self.env)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [

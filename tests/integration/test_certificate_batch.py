@@ -78,7 +78,7 @@ def env(redis_server, tmp_path) -> dict[str, str]:
     inherited = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_URL", "REDIS_URL", "PYTEST", "DJANGO_SETTINGS", "VAR_DIR", "MEDIA_ROOT"))
+        if not key.startswith(("DATABASE_", "REDIS_URL", "PYTEST", "DJANGO_SETTINGS", "VAR_DIR", "MEDIA_ROOT"))
     }
     return inherited | {
         "VAR_DIR": str(tmp_path / "var"),
