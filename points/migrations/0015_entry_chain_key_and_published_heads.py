@@ -59,6 +59,8 @@ def reseal_under_the_key(apps, schema_editor):
     if not hashes:
         return
     if postgres:
+        # ALTER TABLE refuses while foreign-key checks of rows written earlier in the transaction wait.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
         schema_editor.execute("ALTER TABLE points_entry DISABLE TRIGGER points_entry_append_only", params=None)
     for start in range(0, len(hashes), 2000):
         batch = [Entry(pk=pk, chain_hash=chain_hash, chain_key=key_id) for pk, chain_hash in hashes[start : start + 2000]]

@@ -100,10 +100,11 @@ def app_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": database_url(), "DATABASE_AS_OWNER": "0", "DB_CONN_MAX_AGE": "0", **extra}
 
 
-def run_django(code: str, redis: RedisServer, *, timeout: float = 60) -> str:
+def run_django(code: str, redis: RedisServer | None, *, timeout: float = 60) -> str:
     """Run Python `code` in a fresh Django process configured like production (Redis broker, the
-    test database), as a web request or a beat tick would; return what it printed."""
-    env = app_env(REDIS_URL=redis.url)
+    test database), as a web request or a beat tick would; return what it printed. Without
+    `redis`, tasks run eagerly, as on the embedded default."""
+    env = app_env(**({"REDIS_URL": redis.url} if redis is not None else {}))
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
         cwd=ROOT,

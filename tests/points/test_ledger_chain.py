@@ -1,20 +1,29 @@
-"""The tamper-evident ledger: every writer seals entries into their village's hash chain;
+"""The tamper-evident ledger: every writer seals entries into their village's keyed hash chain;
 `verify_ledger` finds the first entry changed, deleted or inserted behind the application's back
-(SQLite), and PostgreSQL refuses the change outright (a trigger on entries and audit events)."""
+(SQLite), and the ledger no longer reaching a published head; PostgreSQL refuses the change
+outright (triggers on every append-only table). Tampering by someone who rewrites the whole chain:
+tests/integration/test_ledger_tamper.py; the app's restricted database role: test_database_roles.py."""
 
-from datetime import timedelta
+import csv
+import hashlib
+import importlib
+from datetime import date, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from points import chain
-from points.models import Entry
-from points.services import PaperEntry, record_paper_entries, reverse_entry, withdraw_entry
+from points.models import Entry, PublishedHead
+from points.services import PaperEntry, publish_head, record_paper_entries, reverse_entry, withdraw_entry
 from tests.factories import EditionFactory, PageFactory, ResidentFactory, make_item, record
 from villages.audit import record_audit
+from villages.dbroles import append_only_tables
 from villages.models import AuditEvent
 
 POSTGRES = connection.vendor == "postgresql"
@@ -175,3 +184,139 @@ def test_the_demo_ledger_is_a_valid_chain(db):
     checked, broken = chain.verify()
     assert broken is None
     assert checked > 100
+
+
+# --- The key ------------------------------------------------------------------------------------
+
+
+def test_each_link_is_an_hmac_under_the_newest_key_which_the_entry_names(ledger):
+    entry = Entry.objects.order_by("pk").first()
+    key_id, key = settings.LEDGER_CHAIN_KEYS[0]
+    assert entry.chain_key == key_id
+    assert entry.chain_hash == chain.link(chain.GENESIS, chain.entry_values(entry), key=key)
+    # Without the key nobody computes the link: a plain SHA-256, or another key, gives another hash.
+    unkeyed = hashlib.sha256(chain.GENESIS.encode() + b"\n" + chain.canonical(chain.entry_values(entry))).hexdigest()
+    assert entry.chain_hash not in (unkeyed, chain.link(chain.GENESIS, chain.entry_values(entry), key=b"guess"))
+
+
+def test_after_a_rotation_old_entries_verify_under_their_key_and_new_ones_use_the_new_key(
+    settings, clock, scorer, resident, deed
+):
+    settings.LEDGER_CHAIN_KEYS = [("2025a", b"the first key, long and random enough")]
+    before = [record(scorer=scorer, resident=resident, item=deed) for _ in range(2)]
+    settings.LEDGER_CHAIN_KEYS = [("2025b", b"the second key, which replaced it"), *settings.LEDGER_CHAIN_KEYS]
+    after = [record(scorer=scorer, resident=resident, item=deed) for _ in range(2)]
+
+    assert [e.chain_key for e in before + after] == ["2025a", "2025a", "2025b", "2025b"]
+    assert chain.verify() == (4, None)
+    assert "Ledger intact: 4 entries checked" in _verify()
+
+
+def test_an_entry_sealed_with_a_key_no_longer_configured_is_reported(settings, clock, scorer, resident, deed):
+    settings.LEDGER_CHAIN_KEYS = [("2025a", b"the first key, long and random enough")]
+    first = record(scorer=scorer, resident=resident, item=deed)
+    settings.LEDGER_CHAIN_KEYS = [("2025b", b"the second key, which replaced it")]  # the old one dropped
+    with pytest.raises(CommandError, match=f"Entry {first.pk} .* names the chain key '2025a', which LEDGER_CHAIN_KEYS"):
+        _verify()
+
+
+def test_the_migration_seals_existing_entries_again_under_the_newest_key(settings, ledger):
+    migration = importlib.import_module("points.migrations.0015_entry_chain_key_and_published_heads")
+    settings.LEDGER_CHAIN_KEYS = [("2026z", b"a key configured before migrating")]
+    state = MigrationLoader(connection).project_state(("points", "0015_entry_chain_key_and_published_heads"))
+    migration.reseal_under_the_key(state.apps, _Statements())
+    assert set(Entry.objects.values_list("chain_key", flat=True)) == {"2026z"}
+    assert chain.verify() == (5, None)
+    if POSTGRES:  # the append-only trigger is enabled again
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            _raw("UPDATE points_entry SET note = 'x' WHERE id = %s", [ledger[0].pk])
+
+
+class _Statements:
+    """What a RunPython function uses of its schema editor, on the test's own connection and transaction
+    (SQLite opens no schema editor inside a transaction)."""
+
+    connection = connection
+
+    def execute(self, sql: str, params=None) -> None:
+        _raw(sql, params)
+
+
+# --- TRUNCATE and the triggers on every append-only table ---------------------------------------
+
+
+@only_postgres
+@pytest.mark.parametrize("table", ["points_entry", "villages_auditevent", "store_receipt", "points_publishedhead"])
+def test_postgresql_refuses_to_truncate_an_append_only_table_even_for_its_owner(ledger, table):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        # The test runner's role may empty its test database between tests; here it asks not to.
+        _raw("SET LOCAL village_points.allow_truncate = off", [])
+        _raw("SET CONSTRAINTS ALL IMMEDIATE", [])  # else TRUNCATE refuses for the test's pending FK checks
+        _raw(f"TRUNCATE {table} CASCADE", [])
+    assert chain.verify() == (5, None)
+
+
+@only_postgres
+def test_every_append_only_table_has_the_row_and_truncate_triggers(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgenabled = 'O'"
+        )
+        triggers = set(cursor.fetchall())
+    for table in append_only_tables():
+        assert {(table, f"{table}_append_only"), (table, f"{table}_no_truncate")} <= triggers
+
+
+# --- Published heads ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def may(clock, scorer, resident, deed):
+    """Three entries recorded in May 2025; the clock back in June, when May's head is published."""
+    clock.move_to(datetime(2025, 5, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    entries = [record(scorer=scorer, resident=resident, item=deed) for _ in range(3)]
+    clock.move_to(datetime(2025, 6, 16, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    return entries
+
+
+def test_a_month_s_head_is_its_last_entry_with_the_chain_s_length(may, village, scorer, resident, deed):
+    record(scorer=scorer, resident=resident, item=deed)  # June: after May's head
+    head = publish_head(village=village, month=date(2025, 5, 1))
+    assert (head.entry_id, head.chain_hash, head.entries) == (may[-1].pk, may[-1].chain_hash, 3)
+    # Published once: asking again returns what was printed.
+    assert publish_head(village=village, month=date(2025, 5, 9)).pk == head.pk
+    with pytest.raises(ValueError, match="has not ended"):
+        publish_head(village=village, month=date(2025, 6, 1))
+
+
+def test_chain_heads_exports_every_ended_month_as_csv(may, village, tmp_path):
+    out = tmp_path / "heads.csv"
+    call_command("chain_heads", "--output", str(out))
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert rows == [
+        ["village", "month", "entry", "chain_hash", "entries"],
+        ["DDLJ", "2025-05", str(may[-1].pk), may[-1].chain_hash, "3"],
+    ]
+    assert PublishedHead.objects.get().month == date(2025, 5, 1)
+
+
+def test_the_beat_job_publishes_last_month_s_heads_once(may, village):
+    from points.tasks import publish_chain_heads
+
+    assert publish_chain_heads() == 1
+    assert publish_chain_heads() == 1
+    assert PublishedHead.objects.count() == 1
+
+
+def test_verify_ledger_reaches_the_published_heads(may, tmp_path):
+    call_command("chain_heads", "--output", str(tmp_path / "heads.csv"))
+    assert "3 entries checked (every village); 2 published heads reached" in _verify(
+        "--published", str(tmp_path / "heads.csv")
+    )
+
+
+def test_an_unreadable_heads_file_is_an_error(db, tmp_path):
+    (tmp_path / "heads.csv").write_text("village,month\nDDLJ,May\n")
+    with pytest.raises(CommandError, match="line 2 is not a published head"):
+        _verify("--published", str(tmp_path / "heads.csv"))
