@@ -13,14 +13,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from office.dashboard import Dashboard
+from points.heads import Head
 from points.models import Entry
 from villages.models import Resident, Village
 from villages.pdf import FONT, register_font, text_paragraph
 from villages.templatetags.points_format import format_points
 
 
-def monthly_report_pdf(d: Dashboard) -> bytes:
-    """A4, one or two pages: the month's figures as the dashboard shows them, as tables."""
+def monthly_report_pdf(d: Dashboard, *, head: Head, head_final: bool) -> bytes:
+    """A4, one or two pages: the month's figures as the dashboard shows them, as tables, and the
+    ledger's chain head (points.heads), final for an ended month, so far for the current one."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -127,6 +129,24 @@ def monthly_report_pdf(d: Dashboard) -> bytes:
         )
     else:
         story.append(text_paragraph(_("No appeal is waiting."), base))
+    story += [
+        text_paragraph(_("Ledger chain head"), heading),
+        table([_("Last entry"), _("Entries in the chain")], [[head.entry_id or "-", head.entries]]),
+        # Full width: the 64 characters of the hash on one line, to be compared character by character.
+        text_paragraph(_("Chain hash: %(hash)s") % {"hash": head.chain_hash}, base),
+        text_paragraph(
+            _(
+                "Keep this page. `manage.py verify_ledger --published` checks that the ledger still reaches this "
+                "head: a missing entry or another hash means entries were changed or deleted after it was printed."
+            )
+            if head_final
+            else _(
+                "The month has not ended: this is the head so far. The head at the end of the month is published "
+                "on the first day of the next month; print the report again then."
+            ),
+            small,
+        ),
+    ]
     generated = date_format(timezone.localtime(timezone.now(), d.village.tzinfo), "DATETIME_FORMAT")
 
     def footer(canvas, doc) -> None:

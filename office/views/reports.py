@@ -8,6 +8,7 @@ from django.shortcuts import render
 from office.dashboard import build_dashboard
 from office.forms import MonthForm
 from office.reports import ledger_header, ledger_rows, monthly_report_pdf
+from points.services import report_head
 from villages.access import get_resident_for_office, require_office
 from villages.exports import csv_response, xlsx_response
 
@@ -21,10 +22,13 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def monthly_pdf(request: HttpRequest) -> HttpResponse:
-    """The dashboard's figures for ?month=YYYY-MM as a printable A4 PDF. Queries first, then drawing."""
+    """The dashboard's figures for ?month=YYYY-MM as a printable A4 PDF, with the ledger's chain head
+    at the end of the month (published the first time an ended month is printed; points.heads).
+    Queries first, then drawing."""
     village = require_office(request)
     month = MonthForm(request.GET or None, village=village).month_or_current()
-    pdf = monthly_report_pdf(build_dashboard(village=village, month=month))
+    head, final = report_head(village=village, month=month)
+    pdf = monthly_report_pdf(build_dashboard(village=village, month=month), head=head, head_final=final)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{village.code}-report-{month:%Y-%m}.pdf"'
     return response

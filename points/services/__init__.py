@@ -8,7 +8,7 @@ and tests call these; nothing else writes the ledger.
 - reviews: request_review, decide_review (the township's second level)
 - claims: file_claim, confirm_claim, decline_claim (deeds residents declare)
 - warnings: check_warning_given (called by record_entry)
-- heads: publish_head, publish_heads (each month's chain head, points.heads)
+- heads: publish_head, publish_heads, report_head (each month's chain head, points.heads)
 - issuing: issue_certificate, revoke_certificate, start_batch, resume_batch, run_certificate_batch
 """
 
@@ -29,7 +29,7 @@ from points.services.entries import (
     write_reversal,
 )
 from points.services.groups import GroupOutcome, member_key, record_group
-from points.services.heads import publish_head, publish_heads
+from points.services.heads import publish_head, publish_heads, report_head
 from points.services.issuing import (
     batch_pdf_path,
     discard_old_batch_pdfs,
@@ -68,6 +68,7 @@ __all__ = [
     "record_paper_appeal",
     "record_paper_entries",
     "refuse",
+    "report_head",
     "request_review",
     "resume_batch",
     "resume_stalled_batches",

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 
-from points.heads import head_at
+from points.heads import Head, head_at
 from points.models import Entry, PublishedHead
 from villages.models import Village
 
@@ -46,3 +46,13 @@ def publish_heads(*, village: Village | None = None) -> list[PublishedHead]:
             month += relativedelta(months=1)
     heads = PublishedHead.objects.filter(village__in=villages).select_related("village")
     return list(heads.order_by("village__code", "month"))
+
+
+def report_head(*, village: Village, month: date) -> tuple[Head, bool]:
+    """The head the monthly report prints, and whether it is final: an ended month's published
+    head (published now if it was not yet), or the current month's head so far (not stored)."""
+    month = month.replace(day=1)
+    if month >= village.today().replace(day=1):
+        return head_at(village=village, month=month), False
+    head = publish_head(village=village, month=month)
+    return Head(village.code, head.month, head.entry_id, head.chain_hash, head.entries), True

@@ -4,11 +4,14 @@ import csv
 import io
 import shutil
 import subprocess
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from points.models import Entry, PublishedHead
 from points.services import file_appeal
 from tests.factories import record
 
@@ -79,3 +82,38 @@ def test_names_and_titles_in_the_monthly_report_are_printed_as_written_never_as_
     joined = "".join(text.split())  # table cells wrap long words
     assert '<imgsrc="/etc/passwd"/>' in joined
     assert "a<br>b" in joined
+
+
+def _pdf_text(response, tmp_path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())  # table cells wrap long words
+
+
+def test_the_monthly_report_prints_the_ledger_s_chain_head_at_the_end_of_an_ended_month(
+    client, clock, head, scorer, resident, deed, tmp_path
+):
+    clock.move_to(datetime(2025, 5, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    may = [record(scorer=scorer, resident=resident, item=deed) for _ in range(2)]
+    clock.move_to(datetime(2025, 6, 16, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    record(scorer=scorer, resident=resident, item=deed)  # June's: not in May's head
+    client.force_login(head)
+
+    text = _pdf_text(client.get(reverse("office:report_monthly"), {"month": "2025-05"}), tmp_path)
+
+    assert "Ledgerchainhead" in text and may[-1].chain_hash in text
+    assert "Keepthispage" in text
+    published = PublishedHead.objects.get(village=resident.village)
+    assert (published.month, published.entry_id, published.entries) == (date(2025, 5, 1), may[-1].pk, 2)
+    # Printed again, the same head: the first publication stands.
+    client.get(reverse("office:report_monthly"), {"month": "2025-05"})
+    assert PublishedHead.objects.count() == 1
+
+
+def test_the_current_month_s_report_prints_the_head_so_far_and_publishes_nothing(client, head, ledger, tmp_path):
+    client.force_login(head)
+    text = _pdf_text(client.get(reverse("office:report_monthly"), {"month": "2025-06"}), tmp_path)
+    newest = Entry.objects.order_by("-pk").first()
+    assert newest.chain_hash in text and "thisistheheadsofar" in text
+    assert not PublishedHead.objects.exists()
