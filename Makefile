@@ -30,7 +30,8 @@ dev: $(VENV)/.runtime fonts
 	$(PY) manage.py loaddemo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# PostgreSQL + Redis + Celery worker and beat + gunicorn on 127.0.0.1:8000 (see scripts/stack).
+# PostgreSQL (the owner migrates, the app runs as the restricted village_app) + Redis + Celery
+# worker and beat + gunicorn on 127.0.0.1:8000 (see scripts/stack).
 stack: $(VENV)/.runtime stack-packages fonts
 	scripts/stack start
 
