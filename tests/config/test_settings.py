@@ -17,7 +17,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://village@127.0.0.1:5432/village_points",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SITE_URL": "https://points.example.org",
-    "LEDGER_CHAIN_KEYS": "2026a:" + "q4R!z8" * 6,
+    "LEDGER_CHAIN_KEYS": "2026a:q4R!z8xK2mP9vL7tW3nB5cY1hJ6dF0gS",
 }
 
 
