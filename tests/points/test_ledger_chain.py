@@ -320,3 +320,21 @@ def test_an_unreadable_heads_file_is_an_error(db, tmp_path):
     (tmp_path / "heads.csv").write_text("village,month\nDDLJ,May\n")
     with pytest.raises(CommandError, match="line 2 is not a published head"):
         _verify("--published", str(tmp_path / "heads.csv"))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_writers_at_the_same_instant_never_link_to_the_same_head(round_, village, scorer, other_scorer, deed):
+    """Each recording takes the village's lock only around reading the head, sealing and the INSERT;
+    eight of them at once still make one unbroken chain."""
+    from tests.points.test_concurrency import at_the_same_instant
+
+    residents = [ResidentFactory(village=village) for _ in range(8)]
+    calls = [
+        (lambda r=r, by=by: record(scorer=by, resident=r, item=deed))
+        for r, by in zip(residents, [scorer, other_scorer] * 4, strict=True)
+    ]
+    outcomes = at_the_same_instant(*calls)
+    assert all(isinstance(outcome, Entry) for outcome in outcomes), outcomes
+    assert chain.verify(village=village) == (8, None)
+    assert len(set(Entry.objects.values_list("chain_hash", flat=True))) == 8
