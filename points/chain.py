@@ -165,15 +165,16 @@ def verify(*, village: Village | None = None, chunk_size: int = 5000) -> tuple[i
 
 def _walk(rows: Iterable[tuple]) -> tuple[int, Break | None]:
     heads: dict[int, str] = {}
+    configured = keys()
     checked = 0
     for pk, stored, *sealed in rows:
         values = dict(zip(SEALED_FIELDS, sealed, strict=True))
         village_id = values["village_id"]
-        try:
-            expected = link(heads.get(village_id, GENESIS), values)
-        except UnknownKey:
-            unknown = values["chain_key"]
-            return checked, Break(pk, village_id, stored, expected="", checked=checked, unknown_key=unknown or "-")
+        key = configured.get(values["chain_key"])
+        if key is None:
+            unknown = values["chain_key"] or "-"
+            return checked, Break(pk, village_id, stored, expected="", checked=checked, unknown_key=unknown)
+        expected = link(heads.get(village_id, GENESIS), values, key=key)
         # compare_digest: the time taken does not tell how much of a forged hash was right.
         if not hmac.compare_digest(stored, expected):
             return checked, Break(entry_id=pk, village_id=village_id, stored=stored, expected=expected, checked=checked)
