@@ -2,7 +2,8 @@
 
 With no variables set this is the *embedded default*: SQLite in ./var, Celery tasks run
 eagerly, a secret key generated once into ./var. PRODUCTION=1 switches on the strict
-checks: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL must be given, cookies are secure.
+checks: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and LEDGER_CHAIN_KEYS must be given,
+cookies are secure.
 """
 
 import hashlib

@@ -32,3 +32,19 @@ def static_files_collected(app_configs, **kwargs) -> list[checks.CheckMessage]:
     """`manage.py check --deploy` says so too."""
     problem = static_problem()
     return [checks.Error(problem, id="config.E001")] if problem else []
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def app_role_separate(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check --deploy` warns when the app would connect as the tables' owner."""
+    if not settings.PRODUCTION or settings.DATABASE_APP_ROLE:
+        return []
+    return [
+        checks.Warning(
+            "DATABASE_OWNER_URL is not set (or names the same user as DATABASE_URL): the app connects as the role "
+            "that owns the tables, which may change, delete or empty the ledger and switch its triggers off.",
+            hint="Give the app a login of its own (manage.py grant_app_role --create) and run migrate as the owner; "
+            "see the README, Production.",
+            id="config.W002",
+        )
+    ]

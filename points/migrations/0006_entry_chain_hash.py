@@ -39,7 +39,7 @@ def link(previous, values):
 
 # PostgreSQL refuses any UPDATE or DELETE of a ledger entry or an audit event, whoever asks: the
 # application never does either, so a row changed behind its back must come from outside it.
-# (TRUNCATE, used by test teardown, fires no row triggers.) A future migration that must rewrite
+# (TRUNCATE fires no row triggers; points 0015 adds a statement trigger for it.) A future migration that must rewrite
 # rows disables the trigger around it, visibly: ALTER TABLE ... DISABLE TRIGGER ...
 APPEND_ONLY_TABLES = ("points_entry", "villages_auditevent")
 INSTALL = """

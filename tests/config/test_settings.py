@@ -14,7 +14,8 @@ PRODUCTION = {
     "PRODUCTION": "1",
     "SECRET_KEY": "x7!k2p" * 10,
     "ALLOWED_HOSTS": "points.example.org",
-    "DATABASE_URL": "postgres://village@127.0.0.1:5432/village_points",
+    "DATABASE_URL": "postgres://village_app@127.0.0.1:5432/village_points",
+    "DATABASE_OWNER_URL": "postgres://village@127.0.0.1:5432/village_points",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SITE_URL": "https://points.example.org",
     "LEDGER_CHAIN_KEYS": "2026a:q4R!z8xK2mP9vL7tW3nB5cY1hJ6dF0gS",
@@ -27,7 +28,6 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         "DEBUG",
         "VAR_DIR",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
-        "DATABASE_OWNER_URL",
         "DATABASE_AS_OWNER",
     }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
@@ -131,3 +131,12 @@ def test_production_refuses_a_weak_or_malformed_ledger_chain_key(tmp_path, keys,
     result = _manage("check", env={**PRODUCTION, "LEDGER_CHAIN_KEYS": keys, "VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert problem in result.stderr
+
+
+def test_the_deploy_check_warns_when_the_app_would_run_as_the_tables_owner(tmp_path):
+    _collected(tmp_path)
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    del env["DATABASE_OWNER_URL"]
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "config.W002" in result.stderr + result.stdout
