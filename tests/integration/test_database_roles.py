@@ -3,6 +3,8 @@ every migrate grants it its rights, villages.dbroles) reads and adds to the ledg
 trail but cannot change, delete or empty them, cannot alter a table or switch off a trigger, and
 cannot tell PostgreSQL to skip triggers. The app itself runs fine as that login."""
 
+from io import StringIO
+
 import psycopg
 import pytest
 from django.conf import settings
@@ -123,3 +125,24 @@ def test_granting_again_is_harmless_and_a_superuser_is_refused_as_the_app_s_logi
     settings.DATABASE_APP_ROLE = connection.settings_dict["USER"]  # the owner, a superuser here
     with pytest.raises(CommandError, match="is a superuser"):
         call_command("grant_app_role")
+
+
+def test_grant_app_role_creates_a_missing_login_with_the_app_s_rights_only(db, settings):
+    settings.DATABASE_APP_ROLE = "village_app_new"
+    try:
+        call_command("grant_app_role", "--create", stdout=StringIO())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = %s",
+                ["village_app_new"],
+            )
+            assert cursor.fetchone() == (True, False, False, False)
+            cursor.execute(
+                "SELECT privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = 'village_app_new' AND table_name = 'points_entry'"
+            )
+            assert sorted(row[0] for row in cursor.fetchall()) == ["INSERT", "SELECT"]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP OWNED BY village_app_new")
+            cursor.execute("DROP ROLE IF EXISTS village_app_new")
