@@ -51,7 +51,7 @@ def _not_scorable() -> Q:
 def _my_last_entries(village: Village | int, scorer: AbstractBaseUser) -> QuerySet[Entry]:
     """The ids of the scorer's last RECENT_WINDOW entries in the village, newest first: what
     "recent residents" and "most used" are counted over, so both cost the same in year three as
-    on day one. Served by the entry_scorer_recent index."""
+    on day one. Served by the entry_scorer_latest index."""
     return (
         Entry.objects.filter(village=village, recorded_by=scorer)
         .order_by("-recorded_at", "-pk")
@@ -127,7 +127,7 @@ class ItemPick:
 def most_used_codes(*, village: Village | int, scorer: AbstractBaseUser) -> dict[str, int]:
     """How often `scorer` used each item code among their last entries (code → count), reversals
     not counted. Counted by code, so the scorer's habits carry over to a new edition of the
-    handbook. One query, no grouping: the window is RECENT_WINDOW rows of the entry_scorer_recent
+    handbook. One query, no grouping: the window is RECENT_WINDOW rows of the entry_scorer_latest
     index, counted here."""
     last = (
         Entry.objects.filter(village=village, recorded_by=scorer)
