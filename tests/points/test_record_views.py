@@ -492,3 +492,21 @@ def test_the_item_picker_offers_a_newly_published_edition_at_once(scorer_client,
     html = scorer_client.get(url, params, **HTMX).content.decode()
     assert "扶老人过马路" in html
     assert deed.title not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["page 1", "fine ¥200", "often used", "1 of 2 left this month"]),
+        ("zh-hans", ["第 1 页", "罚款 ¥200", "常用", "本月还剩 1 次（共 2 次）"]),
+    ],
+)
+def test_the_item_picker_says_page_fine_use_and_cap_in_both_languages(
+    scorer_client, scorer, resident, capped_deed, infraction, settings, language, expected
+):
+    settings.LANGUAGE_CODE = language
+    record(scorer=scorer, resident=resident, item=capped_deed)
+    html = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "iq": "1"}, **HTMX)
+    html = html.content.decode()
+    for text in expected:
+        assert text in html
