@@ -1,4 +1,5 @@
-"""Filters for the scorer's item picker, whose results are rendered on every keystroke."""
+"""How a handbook item is described on the scorer's screens: the item picker, whose results are
+rendered on every keystroke, the Record form and group recording."""
 
 from django import template
 from django.utils.html import format_html
