@@ -110,7 +110,7 @@ def find_residents(
 @dataclass
 class ItemPick:
     edition: Edition | None
-    pages: "QuerySet[Page] | list[Page]"
+    pages: list[Page]
     items: list[Item]
     query: str = ""
     page_number: int | None = None
