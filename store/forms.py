@@ -57,6 +57,17 @@ class BasketForm(forms.Form):
         return self.cleaned_data.get("idempotency_key") or uuid.uuid4()
 
 
+class CardForm(forms.Form):
+    """What the resident's card carries, as the counter receives it: the QR's address (read by the
+    camera, or typed by a barcode scanner acting as a keyboard) or the 12-character typed code."""
+
+    card = forms.CharField(
+        label=_("Card address or code"),
+        max_length=300,  # the page writes the field itself: a scanner's keystrokes go straight in
+        error_messages={"required": _("Scan the card, or type the code printed on it.")},
+    )
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are the goods coming back?"),

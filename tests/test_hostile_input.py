@@ -160,6 +160,7 @@ PARAMS: dict[str, tuple[list[str], list[str]]] = {
                                         ["item", "r", "household", "q", "do", "idempotency_key", "occurred_on",
                                          "note", "witness"]),
     "store:counter":                   (["q"], []),
+    "store:counter_card":              ([], ["card"]),
     "store:serve":                     (["review", "q1"], ["idempotency_key", "q1"]),
     "store:receipt":                   ([], []),
     "store:receipt_return":            ([], ["reason"]),
