@@ -26,7 +26,7 @@ class PermissionsPolicyMiddleware:
 def permits(*features: str) -> Callable:
     """A view whose page uses these browser features (the store counter's camera): its response lets
     this site use them; every other page keeps them switched off."""
-    header = permissions_policy({**settings.PERMISSIONS_POLICY, **dict.fromkeys(features, ["self"])})
+    header = permissions_policy({**settings.PERMISSIONS_POLICY, **{feature: ["self"] for feature in features}})
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
