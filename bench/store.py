@@ -40,6 +40,8 @@ def measure_redemption(county, n: int):
     from django.urls import reverse
 
     from bench.run import GOALS, Measurement, _floor_insert, count_queries, expect, interleaved
+    from store.models import Receipt
+    from store.services import return_receipt
 
     keeper, goods = open_store(county.village, county.head)
     tiny_keeper, tiny_goods = open_store(county.tiny_village, county.tiny_head)
@@ -58,6 +60,11 @@ def measure_redemption(county, n: int):
         n,
     )
     tiny = county.client(tiny_keeper)
+    # The tiny village's resident has a few deeds only: give back what earlier runs counted.
+    taken = Receipt.objects.filter(resident=county.tiny_resident, reverses__isnull=True, reversal__isnull=True)
+    for receipt in taken:
+        return_receipt(receipt=receipt, author=tiny_keeper, reason="bench: counted only")
+    queries_small = count_queries(lambda: confirm(tiny, county.tiny_resident, tiny_goods))
     return Measurement(
         name="redeem at the store counter (keeper's Confirm POST)",
         unit="request",
@@ -65,6 +72,6 @@ def measure_redemption(county, n: int):
         floor_name="bare view, one INSERT (the record-entry floor)",
         floor_times=floor,
         queries=count_queries(lambda: confirm(client, picks[0], goods)),
-        queries_small=count_queries(lambda: confirm(tiny, county.tiny_resident, tiny_goods)),
+        queries_small=queries_small,
         goal=GOALS["redeem"],
     )

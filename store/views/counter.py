@@ -16,7 +16,7 @@ from store.access import STOCK, get_receipt_for, get_resident_to_serve, require_
 from store.balance import store_balance
 from store.catalogue import goods_on_offer
 from store.forms import BasketForm, CardForm, ReturnForm
-from store.models import Goods, Receipt
+from store.models import Receipt
 from villages import cards
 from villages.access import get_acting
 from villages.models import Resident
@@ -85,8 +85,8 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
     (beyond the balance or the stock) is shown with its reason, and nothing is written."""
     resident = get_resident_to_serve(request, pk)
     if request.method == "POST":
-        # The form needs the articles only; their stock and the store's settings are redeem's to check.
-        form = BasketForm(request.POST, goods=list(Goods.objects.filter(village=resident.village, active=True)))
+        # The articles are redeem's to fetch (with their lock) and check, with their stock and the store's settings.
+        form = BasketForm(request.POST, goods=None)
     else:
         form = BasketForm(request.GET if "review" in request.GET else None, goods=goods_on_offer(resident.village))
     status = 200
@@ -106,7 +106,7 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
     config = store_settings(resident.village)
     goods = goods_on_offer(resident.village)
     if request.method == "POST":
-        form.goods = goods  # shown again with their stock
+        form.show(goods)  # shown again with their stock
     context = {
         "resident": resident,
         "config": config,
