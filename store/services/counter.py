@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,11 +41,11 @@ def redeem(
     store points of one resident, at the same moment, the second sees what the first took and is
     refused. Never writes the points ledger.
 
-    Eight statements in its transaction whatever the number of lines: the resident's lock (with the
-    village, its store settings, the keeper's role and a receipt already made with this key), the
-    goods' lock, their stock with the resident's credits and spending (read after both locks, so a
-    PostgreSQL statement that waited for a lock still sees what the other counter wrote), and one
-    INSERT each for the receipt, its lines and the stock movements.
+    The same statements whatever the number of lines: the resident's lock (with the village, its
+    store settings, the keeper's role and a receipt already made with this key), the goods' lock
+    (PostgreSQL only), their stock with the resident's credits and spending (read after both locks,
+    so a PostgreSQL statement that waited for a lock still sees what the other counter wrote), and
+    one INSERT each for the receipt, its lines and the stock movements.
 
     `served_at` (default now) is for transcribing past receipts in order (the demo's history): the
     balance is then taken at that moment.
@@ -76,17 +76,19 @@ def redeem(
                 raise refuse(_("Pick at least one article."), "empty_basket")
             if any(quantity < 0 for quantity in wanted.values()):
                 raise refuse(_("Quantities cannot be negative; take goods back with a return."), "negative")
-            # Locked first, read after: see the docstring.
-            mine = Goods.objects.select_for_update().filter(pk__in=wanted, village=village).order_by("pk")
-            if len(list(mine.values_list("pk", flat=True))) != len(wanted):
-                raise refuse(_("An article is not in this village's catalogue. Pick it again."), "unknown_goods")
+            if connection.features.has_select_for_update:
+                # Locked first, read after (see the docstring). SQLite has no row locks and needs none:
+                # its IMMEDIATE transaction already keeps every other writer out.
+                list(Goods.objects.select_for_update().filter(pk__in=wanted).order_by("pk").values_list("pk"))
             now = served_at or timezone.now()
             _period, credited, spent = spendable_sums(resident=resident.pk, config=config, now=now)
             goods = list(
-                Goods.objects.filter(pk__in=wanted)
+                Goods.objects.filter(pk__in=wanted, village=village)
                 .annotate(stock=stock_on_hand(OuterRef("pk")), credited=credited, spent=spent)
                 .order_by("pk")
             )
+            if len(goods) != len(wanted):
+                raise refuse(_("An article is not in this village's catalogue. Pick it again."), "unknown_goods")
             for article in goods:
                 if not article.active:
                     raise refuse(_("“%(goods)s” is no longer on offer."), "inactive_goods", goods=str(article))
