@@ -184,7 +184,7 @@ WRITTEN = [Entry, Appeal, Certificate, CertificateBatch, Resident, Household, Me
 WRITTEN_HANDBOOK = [Edition, Page, Item]
 WRITTEN_STORE = [Receipt, StockMovement, Goods, StoreSettings, Benefit]
 world = matrix.world  # the permission matrix's objects and personas
-PREFERRED = ["admin", "head", "scorer", "resident_a", "anonymous"]
+PREFERRED = ["admin", "head", "scorer", "resident_a", "store_keeper", "anonymous"]
 
 
 def _persona(name: str) -> str | None:
