@@ -79,7 +79,8 @@ def redeem(
             if connection.features.has_select_for_update:
                 # Locked first, read after (see the docstring). SQLite has no row locks and needs none:
                 # its IMMEDIATE transaction already keeps every other writer out.
-                list(Goods.objects.select_for_update().filter(pk__in=wanted).order_by("pk").values_list("pk"))
+                mine = Goods.objects.select_for_update().filter(pk__in=wanted, village=village).order_by("pk")
+                list(mine.values_list("pk"))
             now = served_at or timezone.now()
             _period, credited, spent = spendable_sums(resident=resident.pk, config=config, now=now)
             goods = list(
