@@ -1,17 +1,21 @@
-"""Real servers on 127.0.0.1 for integration tests: redis-server and Celery workers.
+"""Real servers on 127.0.0.1 for integration tests: redis-server, Celery workers, gunicorn and
+reverse proxies in front of it.
 
 The worker runs as a subprocess against the test database (committed data: use
 `django_db(transaction=True)`), so what it does is what production does.
 """
 
+import http.client
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from django.db import connection
@@ -164,3 +168,137 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 self.kill()
             self.process = None
+
+
+class Gunicorn:
+    """The app under gunicorn (2 workers, 2 threads each) on a free loopback port, with `env` on
+    top of the inherited environment; its log (errors and the access log) goes to `log`."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.port = free_port()
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("gunicorn")),
+                    "config.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "2",
+                    "--access-logfile",
+                    "-",
+                ],
+                cwd=ROOT,  # reads gunicorn.conf.py, as `make run` and scripts/stack do
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(self._answers, timeout=60, what=f"gunicorn (see {self.log})")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+            self.process = None
+
+    def _answers(self) -> bool:
+        assert self.process.poll() is None, f"gunicorn exited: {self.log.read_text()}"
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+
+# Headers that describe one connection, not the request: a proxy never passes them on.
+HOP_BY_HOP = frozenset(
+    (
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    )
+)
+
+
+class ReverseProxy:
+    """A reverse proxy on a free loopback port in front of `upstream_port`, configured like nginx
+    with `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`: it appends the address of
+    the connection the request came in on (never anything the request says) to X-Forwarded-For.
+    `https=True` also sets X-Forwarded-Proto as a proxy that ends TLS would."""
+
+    def __init__(self, upstream_port: int, *, https: bool = False):
+        self.upstream_port = upstream_port
+        self.https = https
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"  # one request per connection: no keep-alive bookkeeping
+
+            def do_GET(self) -> None:
+                self._forward()
+
+            do_POST = do_HEAD = do_GET
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
+                # $proxy_add_x_forwarded_for: what came in (every such header, joined), then the peer.
+                forwarded = [v for k, v in headers if k.lower() == "x-forwarded-for"] + [self.client_address[0]]
+                headers = [(k, v) for k, v in headers if k.lower() not in ("x-forwarded-for", "x-forwarded-proto")]
+                headers.append(("X-Forwarded-For", ", ".join(forwarded)))
+                if proxy.https:
+                    headers.append(("X-Forwarded-Proto", "https"))
+                elif "X-Forwarded-Proto" in self.headers:
+                    headers.append(("X-Forwarded-Proto", self.headers["X-Forwarded-Proto"]))
+                upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
+                try:
+                    upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+                    for key, value in headers:
+                        upstream.putheader(key, value)
+                    upstream.endheaders(body or None)
+                    response = upstream.getresponse()
+                    content = response.read()
+                finally:
+                    upstream.close()
+                self.send_response_only(response.status, response.reason)
+                for key, value in response.getheaders():
+                    if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(content)
+
+            def log_message(self, format: str, *args) -> None:
+                pass  # gunicorn's access log is enough
+
+        return Handler
