@@ -95,10 +95,10 @@ def database_url() -> str:
     return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
-def run_django(code: str, redis: RedisServer, *, timeout: float = 60) -> str:
+def run_django(code: str, redis: RedisServer, *, timeout: float = 60, **extra: str) -> str:
     """Run Python `code` in a fresh Django process configured like production (Redis broker, the
-    test database), as a web request or a beat tick would; return what it printed."""
-    env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": database_url(), "DB_CONN_MAX_AGE": "0"}
+    test database, `extra` environment), as a web request or a beat tick would; return what it printed."""
+    env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": database_url(), "DB_CONN_MAX_AGE": "0", **extra}
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
         cwd=ROOT,
@@ -130,28 +130,31 @@ class CeleryWorker:
         }
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool",
-                    "prefork",
-                    "--concurrency",
-                    "1",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel",
-                    "INFO",
-                ],
+                self.command(),
                 cwd=ROOT,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ]
 
     def kill(self) -> None:
         """SIGKILL the whole worker (parent and pool child), as a crash or an OOM kill would."""
@@ -168,6 +171,26 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 self.kill()
             self.process = None
+
+
+class CeleryBeat(CeleryWorker):
+    """`celery beat` as a subprocess: the periodic jobs of settings.CELERY_BEAT_SCHEDULE, sent to
+    the given Redis on production's schedule (every interval job runs at once on start, then on time)."""
+
+    def command(self) -> list[str]:
+        schedule = self.log.with_name(f"{self.log.stem}-schedule")
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--schedule",
+            str(schedule),
+            "--loglevel",
+            "INFO",
+        ]
 
 
 class Gunicorn:
