@@ -7,7 +7,6 @@ The worker runs as a subprocess against the test database (committed data: use
 
 import http.client
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,15 +17,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from django.db import connection
+from bench.redis_down import RedisServer, database_url, free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float = 30, what: str = "condition") -> object:
@@ -38,61 +31,6 @@ def wait_for(condition: Callable[[], object], *, timeout: float = 30, what: str 
             return result
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-class RedisServer:
-    """redis-server on a free loopback port, which can be stopped and started again on that port."""
-
-    def __init__(self, directory: Path):
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--dir",
-                str(self.directory),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for(self._answers, timeout=10, what="redis-server")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-
-def database_url() -> str:
-    """The test database as a DATABASE_URL, for subprocesses."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
 def run_django(code: str, redis: RedisServer, *, timeout: float = 60, **extra: str) -> str:
