@@ -167,8 +167,8 @@ def _standings(
     grouped query. The month still running, a month entries may still be backdated into, and a
     month without snapshots (before the job first ran) is tallied live for the residents living in
     the village now: points.standing.grade_tally, one grouped query each. Sums stay in integer
-    halves until the average. A snapshot is taken on the 1st, so an entry backdated into its month
-    after that is not in it: a property of the snapshot job (BENCHMARKS.md, "What next")."""
+    halves until the average. The snapshot job takes a month once it is settled in the same sense
+    (points.snapshots.settled_month), so no entry can be backdated into a month after its snapshot."""
     # Settled: the month is over and no entry can be backdated into it any more.
     settled = today - timedelta(days=village.backdate_days)
     closed = [m for m, on in zip(months, days, strict=True) if on < settled]
