@@ -167,13 +167,14 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 # Least privilege (villages.dbroles): DATABASE_URL is the login the app runs as; DATABASE_OWNER_URL,
 # when given, the role that owns the tables. `manage.py migrate` and `grant_app_role` connect as the
-# owner (manage.py sets DATABASE_AS_OWNER for them; so does scripts/with-postgres for the test
-# runner, which creates, migrates and empties test databases) and grant the app's role what it
-# needs: it may read and add to the ledger and audit tables, never change, delete or empty them.
+# owner (manage.py sets DATABASE_AS_OWNER for them) and grant the app's role what it needs: it may
+# read and add to the ledger and audit tables, never change, delete or empty them.
+# DATABASE_APP_ROLE names that role outright where DATABASE_URL is the owner's own: the test runner,
+# which creates, migrates and empties test databases (scripts/with-postgres).
 DATABASE_URL = env_str("DATABASE_URL")
 DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
 DATABASE_AS_OWNER = env_bool("DATABASE_AS_OWNER", False)
-DATABASE_APP_ROLE = ""  # the app's login role, to be granted its rights; "" when there is no separate owner
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE")  # the app's login role, to be granted its rights
 if PRODUCTION and not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when PRODUCTION=1.")
 
@@ -190,7 +191,7 @@ if DATABASE_URL:
     if DATABASE_OWNER_URL:
         owner = _database("DATABASE_OWNER_URL", DATABASE_OWNER_URL)
         if DATABASES["default"]["USER"] != owner["USER"]:
-            DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+            DATABASE_APP_ROLE = DATABASE_APP_ROLE or DATABASES["default"]["USER"]
         if DATABASE_AS_OWNER:
             DATABASES["default"] = owner
 else:

@@ -37,7 +37,8 @@ def static_files_collected(app_configs, **kwargs) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.database, deploy=True)
 def app_role_separate(app_configs, **kwargs) -> list[checks.CheckMessage]:
     """`manage.py check --deploy` warns when the app would connect as the tables' owner."""
-    if not settings.PRODUCTION or settings.DATABASE_APP_ROLE:
+    app_login = settings.DATABASES["default"].get("USER")
+    if not settings.PRODUCTION or settings.DATABASE_AS_OWNER or app_login == settings.DATABASE_APP_ROLE:
         return []
     return [
         checks.Warning(

@@ -29,6 +29,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         "VAR_DIR",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
         "DATABASE_AS_OWNER",
+        "DATABASE_APP_ROLE",
     }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(

@@ -14,7 +14,7 @@ from django.db import connection
 from points import chain
 from points.models import Entry
 from tests.factories import record
-from tests.integration.servers import database_url, run_django
+from tests.integration.servers import app_database_url, run_django
 from villages.audit import record_audit
 from villages.dbroles import append_only_tables
 from villages.models import AuditEvent
@@ -51,7 +51,7 @@ REFUSED = [
 
 def as_app() -> psycopg.Connection:
     """A connection to the test database as the app's login, as gunicorn and Celery make it."""
-    return psycopg.connect(database_url(), autocommit=True)
+    return psycopg.connect(app_database_url(), autocommit=True)
 
 
 @pytest.fixture

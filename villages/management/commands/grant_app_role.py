@@ -26,7 +26,8 @@ class Command(BaseCommand):
             )
         import dj_database_url
 
-        password = dj_database_url.parse(env_str("DATABASE_URL"))["PASSWORD"] or ""
+        app_login = dj_database_url.parse(env_str("DATABASE_URL"))
+        password = (app_login["PASSWORD"] or "") if app_login["USER"] == role else ""
         try:
             grant_app_role(connection, role, create=create, password=password)
         except ImproperlyConfigured as error:
