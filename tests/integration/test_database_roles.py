@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(
         connection.vendor != "postgresql" or not settings.DATABASE_APP_ROLE,
-        reason="database roles are PostgreSQL's; scripts/with-postgres makes the app's (DATABASE_OWNER_URL set)",
+        reason="database roles are PostgreSQL's; scripts/with-postgres names the app's (DATABASE_APP_ROLE)",
     ),
     pytest.mark.django_db(transaction=True),
 ]
