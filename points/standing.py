@@ -4,6 +4,7 @@ The one home of the standing rule. Every page and job that needs a balance uses 
 
 - `counting(on)`: whether an entry counts on a day (a Q, for a filter or a filtered SUM);
 - `counted_halves(on)`: the SUM of the points (in integer halves) of the entries that count;
+- `counted_halves_by_day(entries, days)`: the same SUM on each of several days, one grouped query;
 - `village_standings(village, on)`: every resident's balance on a day, in one grouped query;
 - `balance_halves(capital=…, counted=…)`: starting capital plus counted halves (`in_points`).
 
@@ -40,6 +41,48 @@ def counting(on: date, *, via: str = "") -> Q:
 def counted_halves(on: date, *, via: str = "") -> Sum:
     """The points, in integer halves, of the entries that count on `on` (0 without any)."""
     return Sum(f"{via}points_halves", filter=counting(on, via=via), default=0)
+
+
+def counted_halves_by_day(entries: QuerySet, days: list[date]) -> list[int]:
+    """`counted_halves(on)` of `entries` on each of `days` (ascending), in one grouped query.
+
+    The same rule as `counting`, read as an interval: an entry counts on every day from its
+    `counts_from` up to the day before `expires_on`. Each entry is grouped by the index of the
+    first of `days` on which it counts (`counts_from` ≤ day) and the first on which it no longer
+    does (`expires_on` ≤ day; none: never), so at most (n+1)² rows come back whatever the number
+    of entries, and an entry's points are added to the days between the two here. Cheaper than a
+    filtered SUM per day: the database compares each date once per day instead of three times,
+    and Django builds two CASEs instead of n filters. tests/points/test_one_standing_rule.py
+    checks that both spellings agree."""
+    if not days:
+        return []
+    # Written as SQL around the entries' query: Django would resolve 2n When(…) lookups a
+    # request (about 2.5 ms on the standing page, twice what the query itself costs).
+    inner, params = (
+        entries.filter(counts_from__lte=days[-1])
+        .order_by()
+        .values("counts_from", "expires_on", "points_halves")
+        .query.sql_with_params()
+    )
+    adapted = [connection.ops.adapt_datefield_value(day) for day in days]
+
+    def first_day(column: str) -> str:
+        # NULL compares false: an entry without an expiry lands on ELSE, "never".
+        whens = " ".join(f"WHEN t.{column} <= %s THEN {i}" for i in range(len(days)))
+        return f"CASE {whens} ELSE {len(days)} END"
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {first_day('counts_from')}, {first_day('expires_on')}, SUM(t.points_halves) "
+            f"FROM ({inner}) t GROUP BY 1, 2",
+            [*adapted, *adapted, *params],
+        )
+        rows = cursor.fetchall()
+    totals = [0] * len(days)
+    for start, stop, halves in rows:
+        for i in range(start, stop):
+            totals[i] += halves
+    return totals
 
 
 def balance_halves(*, capital: int, counted: int | None) -> int:
