@@ -87,26 +87,30 @@ def get_entry_recorded_by(request: HttpRequest, pk: int) -> Entry:
 def get_entry_photo_for(request: HttpRequest, pk: int) -> Entry:
     """An entry with a photo that the user may see: the resident themself, the village's head and
     administrators, and the scorer who recorded it. 404 for everyone else."""
+    return _with_photo(
+        request,
+        Entry.objects.filter(pk=pk),
+        allowed=lambda entry, acting: acting.has(*OFFICE) or entry.recorded_by_id == request.user.pk,
+    )
+
+
+def _with_photo(request: HttpRequest, rows, *, allowed):
+    """The one row of `rows` (entries or claims) that has a photo and is about the card holder or
+    the signed-in user's own resident record, or that `allowed(row, acting)` lets the user see in
+    the village they act in; 404 otherwise."""
+    rows = rows.exclude(photo="")
     card = current_card(request)
     if card is not None:
-        entry = Entry.objects.filter(pk=pk, resident=card.resident).exclude(photo="").first()
-        if entry is None:
-            raise Http404
-        return entry
-    acting = get_acting(request)
-    if acting is None:
+        row = rows.filter(resident=card.resident).first()
+    else:
+        acting = get_acting(request)
+        row = None if acting is None else rows.filter(village=acting.village).select_related("resident").first()
+        own = row is not None and row.resident.user_id is not None and row.resident.user_id == request.user.pk
+        if row is not None and not (own or allowed(row, acting)):
+            row = None
+    if row is None:
         raise Http404
-    entry = Entry.objects.filter(pk=pk, village=acting.village).exclude(photo="").select_related("resident").first()
-    if entry is None:
-        raise Http404
-    allowed = (
-        acting.has(*OFFICE)
-        or entry.recorded_by_id == request.user.pk
-        or (entry.resident.user_id is not None and entry.resident.user_id == request.user.pk)
-    )
-    if not allowed:
-        raise Http404
-    return entry
+    return row
 
 
 # --- Certificates ---------------------------------------------------------------------------
@@ -365,19 +369,4 @@ def get_claim_for_confirmer(request: HttpRequest, pk: int) -> Claim:
 def get_claim_photo_for(request: HttpRequest, pk: int) -> Claim:
     """A claim with a photo, for the resident who claimed it (signed in or from their card) and the
     village's scorers and heads; 404 otherwise."""
-    card = current_card(request)
-    if card is not None:
-        claim = Claim.objects.filter(pk=pk, resident=card.resident).exclude(photo="").first()
-        if claim is None:
-            raise Http404
-        return claim
-    acting = get_acting(request)
-    if acting is None:
-        raise Http404
-    claim = Claim.objects.filter(pk=pk, village=acting.village).exclude(photo="").select_related("resident").first()
-    if claim is None:
-        raise Http404
-    own = claim.resident.user_id is not None and claim.resident.user_id == request.user.pk
-    if not (own or acting.has(*CONFIRMERS)):
-        raise Http404
-    return claim
+    return _with_photo(request, Claim.objects.filter(pk=pk), allowed=lambda _claim, acting: acting.has(*CONFIRMERS))

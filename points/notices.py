@@ -33,19 +33,7 @@ def deductions_expired() -> int:
     village to find them, one insert for all. Returns how many notices were due (new or not)."""
     due = []
     for village in Village.objects.all():
-        today = village.today()
-        rows = (
-            Entry.objects.originals()
-            .not_reversed(on=today)
-            .filter(
-                village=village,
-                points_halves__lt=0,
-                expires_on__gt=today - EXPIRY_LOOKBACK,
-                expires_on__lte=today,
-                resident__user__isnull=False,
-            )
-            .values_list("pk", "resident__user_id")
-        )
+        rows = _newly_expired(village).filter(resident__user__isnull=False).values_list("pk", "resident__user_id")
         due += [
             Notification(user_id=user_id, kind=Notification.Kind.DEDUCTION_EXPIRED, entry_id=pk) for pk, user_id in rows
         ]
@@ -54,20 +42,27 @@ def deductions_expired() -> int:
     return len(due)
 
 
+def _newly_expired(village: Village):
+    """The village's deductions (not reversed) that stopped counting within the last EXPIRY_LOOKBACK."""
+    today = village.today()
+    return (
+        Entry.objects.originals()
+        .not_reversed(on=today)
+        .filter(
+            village=village,
+            points_halves__lt=0,
+            expires_on__gt=today - EXPIRY_LOOKBACK,
+            expires_on__lte=today,
+        )
+    )
+
+
 def _texts_for_expired_deductions() -> None:
     """A text message to each resident who opted in, about each deduction that stopped counting."""
     for village in Village.objects.all():
-        today = village.today()
         expired = (
-            Entry.objects.originals()
-            .not_reversed(on=today)
-            .filter(
-                village=village,
-                points_halves__lt=0,
-                expires_on__gt=today - EXPIRY_LOOKBACK,
-                expires_on__lte=today,
-                resident__sms_opted_in_on__isnull=False,
-            )
+            _newly_expired(village)
+            .filter(resident__sms_opted_in_on__isnull=False)
             .exclude(pk__in=SmsNotice.objects.filter(kind=SmsNotice.Kind.DEDUCTION_EXPIRED).values("entry"))
         )
         with transaction.atomic():

@@ -1,7 +1,7 @@
 """Residents claim deeds; a scorer or head of the village confirms (recording the entry) or declines."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import IO
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
 from points.models import Claim, Notification
-from points.services.entries import record_entry, refuse
+from points.services.entries import check_current_and_recent, record_entry, refuse
 from points.validators import CleanPhoto, clean_photo
 from villages.access import has_role
 from villages.models import Membership, Resident, ResidentCard
@@ -51,18 +51,7 @@ def file_claim(
     village = resident.village
     if item.kind != Item.Kind.DEED:
         raise refuse(_("Only deeds can be claimed; infractions and warnings are for the scorers."), "not_a_deed")
-    today = village.today()
-    edition = Edition.objects.in_force(village=village, on=today)
-    if edition is None or item.edition_id != edition.pk:
-        raise refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
-    if occurred_on > today:
-        raise refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")
-    if occurred_on < today - timedelta(days=village.backdate_days):
-        raise refuse(
-            _("The date is more than %(days)d days ago; deeds that old can no longer be recorded."),
-            "too_old",
-            days=village.backdate_days,
-        )
+    check_current_and_recent(village=village, item=item, occurred_on=occurred_on)
     words = words.strip()
     if not words:
         raise refuse(_("Say in a few words what you did."), "words_required")
@@ -71,7 +60,7 @@ def file_claim(
     name = ""
     if photo is not None:
         name = default_storage.save(
-            f"claims/{village.code}/{today:%Y/%m}/{uuid.uuid4().hex}.jpg", ContentFile(photo.jpeg)
+            f"claims/{village.code}/{village.today():%Y/%m}/{uuid.uuid4().hex}.jpg", ContentFile(photo.jpeg)
         )
     try:
         with transaction.atomic():

@@ -220,6 +220,22 @@ def _check_recordable(
             name=resident.name,
             date=resident.consent_given_on.isoformat(),
         )
+    check_current_and_recent(village=village, item=item, occurred_on=occurred_on)
+    if item.cap_count is not None and cap_used(resident=resident, item=item, occurred_on=occurred_on) >= item.cap_count:
+        if item.cap_period == Item.Period.YEAR:
+            message = _(
+                "“%(item)s” may be recorded at most %(count)d times a year for one resident; this year's are used up."
+            )
+        else:
+            message = _(
+                "“%(item)s” may be recorded at most %(count)d times a month for one resident; this month's are used up."
+            )
+        raise refuse(message, "cap_reached", item=item.title, count=item.cap_count)
+
+
+def check_current_and_recent(*, village: Village, item: Item, occurred_on: date) -> None:
+    """Refuse an item that is not in the handbook in force today, and a day in the future or
+    further back than the village lets anything be recorded (entries and claims alike)."""
     today = village.today()
     edition = Edition.objects.in_force(village=village, on=today)
     if edition is None or item.edition_id != edition.pk:
@@ -232,16 +248,6 @@ def _check_recordable(
             "too_old",
             days=village.backdate_days,
         )
-    if item.cap_count is not None and cap_used(resident=resident, item=item, occurred_on=occurred_on) >= item.cap_count:
-        if item.cap_period == Item.Period.YEAR:
-            message = _(
-                "“%(item)s” may be recorded at most %(count)d times a year for one resident; this year's are used up."
-            )
-        else:
-            message = _(
-                "“%(item)s” may be recorded at most %(count)d times a month for one resident; this month's are used up."
-            )
-        raise refuse(message, "cap_reached", item=item.title, count=item.cap_count)
 
 
 def reverse_entry(*, entry: Entry, author: AbstractBaseUser, reason: str) -> Entry:
