@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest
 
 from villages.models import Membership, Resident, Village
@@ -61,6 +61,12 @@ def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.
     rather than a request; views use `require_role` or an access fetch."""
     village_id = village if isinstance(village, int) else village.pk
     return Membership.objects.filter(user=user, village_id=village_id, role__in=roles).exists()
+
+
+def holds_role(user: AbstractBaseUser, village: OuterRef, *roles: Membership.Role) -> Exists:
+    """`has_role` as an expression, to fold the check into the query that fetches the village's
+    object anyway (e.g. `OuterRef("village_id")`)."""
+    return Exists(Membership.objects.filter(user=user, village_id=village, role__in=roles))
 
 
 def require_role(request: HttpRequest, *roles: Membership.Role) -> Village:
