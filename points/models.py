@@ -410,6 +410,34 @@ class MonthlySnapshot(models.Model):
         return f"{self.resident} {self.month:%Y-%m} {self.grade}"
 
 
+class MonthlyPageTally(models.Model):
+    """How many entries that stand (originals, not reversed) a village recorded in a month, per
+    handbook page and kind of item, by the day of the deed: the head's dashboard reads settled
+    months from here instead of counting the ledger again. Written with the monthly snapshots
+    (points.snapshots); one row per village, month, page number and kind."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    page_number = models.PositiveSmallIntegerField(_("page"))
+    page_title = models.CharField(_("title"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10)
+    entries = models.IntegerField(_("entries"))
+    points_halves = models.IntegerField(_("points (halves)"))
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("monthly page tally")
+        verbose_name_plural = _("monthly page tallies")
+        ordering = ["village", "month", "page_number", "kind"]
+        constraints = [
+            # Also the index of the dashboard's read (a village's months).
+            models.UniqueConstraint(fields=["village", "month", "page_number", "kind"], name="tally_once_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.month:%Y-%m} {self.page_number} {self.kind} {self.entries}"
+
+
 class OutboxMessage(models.Model):
     """A task to run once the transaction that wrote it has committed. Published right after the
     commit; if the broker is down then, the sweeper (points.tasks.send_outbox) publishes it later.
