@@ -222,3 +222,25 @@ def parse_ids(values: list[str]) -> list[int]:
     if any(not 0 < pk <= MAX_ID for pk in ids):
         raise ValueError("not a row id")
     return ids
+
+
+class CardCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Card code"),
+        max_length=30,
+        help_text=_("The 12 letters and digits printed under the QR code, e.g. 4K7M-2Q9X-TR8C."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+class ActivateForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    code = forms.CharField(label=_("Activation code"), max_length=30)
+    password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("The new password again"), widget=forms.PasswordInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

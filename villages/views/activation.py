@@ -1,7 +1,6 @@
 """Logins for many residents at once (activation slips to print) and the page where a resident
 activates theirs with the code on the slip."""
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -11,14 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from villages import cards
 from villages.access import require_admin
 from villages.activation_pdf import Slip, render_slips
-from villages.forms import parse_ids
+from villages.forms import ActivateForm, parse_ids
 from villages.models import Resident
 from villages.services.activation import activate_login, create_resident_logins
 
@@ -54,19 +52,6 @@ def logins_for_selected(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{village.code}-logins.pdf"'
     return response
-
-
-class ActivateForm(forms.Form):
-    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
-    code = forms.CharField(label=gettext_lazy("Activation code"), max_length=30)
-    password1 = forms.CharField(label=gettext_lazy("New password"), widget=forms.PasswordInput)
-    password2 = forms.CharField(label=gettext_lazy("The new password again"), widget=forms.PasswordInput)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
-        return data
 
 
 @never_cache

@@ -1,23 +1,13 @@
 """Opening a resident card: its QR address, the "enter your card code" page, and closing it."""
 
-from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from villages import cards
-
-
-class CardCodeForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("Card code"),
-        max_length=30,
-        help_text=gettext_lazy("The 12 letters and digits printed under the QR code, e.g. 4K7M-2Q9X-TR8C."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
-    )
+from villages.forms import CardCodeForm
 
 
 @never_cache
