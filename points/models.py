@@ -112,6 +112,13 @@ class Entry(AppendOnlyModel):
             models.Index(fields=["village", "id"], name="entry_village_chain"),
             # A scorer's last entries: their recent residents and most used items (points.pickers), My entries.
             models.Index(fields=["recorded_by", "village", "-recorded_at"], name="entry_scorer_recent"),
+            # The dashboard's deeds per handbook page of the months still open (office.dashboard):
+            # their days only, and on SQLite without reading the table.
+            models.Index(
+                fields=["village", "occurred_on", "item", "points_halves", "reverses"], name="entry_village_day"
+            ),
+            # The dashboard's scorer activity: what a village recorded in a month.
+            models.Index(fields=["village", "recorded_at"], name="entry_village_recorded"),
         ]
         constraints = [
             # Zero points only for a warning (and its withdrawal), which never carries a fine.
@@ -402,8 +409,9 @@ class MonthlySnapshot(models.Model):
         ordering = ["resident", "month"]
         constraints = [models.UniqueConstraint(fields=["resident", "month"], name="snapshot_once_per_month")]
         indexes = [
-            # Village-wide history (dashboards): one month of a village.
-            models.Index(fields=["village", "month"], name="snapshot_village_month"),
+            # Village-wide history (dashboards): one month of a village, its grades and balances
+            # summed from the index alone.
+            models.Index(fields=["village", "month", "grade", "balance_halves"], name="snapshot_village_month_grade"),
         ]
 
     def __str__(self) -> str:
