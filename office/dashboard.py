@@ -8,8 +8,8 @@ computed in Python per resident or per entry:
 2. the settled months (over, and past the backdating window) from their monthly snapshots:
    residents and summed balances per month and grade, ONE query;
 3. the month still running and the one entries may still be backdated into (and a month the
-   snapshot job has not covered), tallied per grade by points.standing.grade_tally over the
-   residents living in the village now: one grouped query each;
+   snapshot job has not covered), tallied per grade by points.standing.grade_tallies over the
+   residents living in the village now: one grouped query for all of them;
 4. deeds and infractions per month and handbook page: the settled months from their monthly
    tallies (one query), the others grouped in SQL over their entries only (one query);
 5. scorer activity in the month, grouped by who recorded;
@@ -32,7 +32,7 @@ from handbook.models import Item
 from office import charts as shapes
 from points.models import Appeal, Entry, MonthlyPageTally, MonthlySnapshot
 from points.snapshots import page_tallies
-from points.standing import grade_tally, in_points
+from points.standing import grade_tallies, in_points
 from villages.grades import scale_history, scale_on
 from villages.models import Resident, Village
 
@@ -171,7 +171,7 @@ def _standings(
     snapshots (points.snapshots: the scheme's residents as they stood that day), all of them in one
     grouped query. The month still running, a month entries may still be backdated into, and a
     month without snapshots (before the job first ran) is tallied live for the residents living in
-    the village now: points.standing.grade_tally, one grouped query each. Sums stay in integer
+    the village now: points.standing.grade_tallies, one grouped query for all of them. Sums stay in integer
     halves until the average. A snapshot is taken on the 1st, so an entry backdated into its month
     after that is not in it: a property of the snapshot job (BENCHMARKS.md, "What next")."""
     taken: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
@@ -184,14 +184,18 @@ def _standings(
         )
         for row in rows:
             taken[row["month"]][row["grade"]] = (row["n"], row["halves"])
+    live = [(month, on) for month, on in zip(months, days, strict=True) if month not in taken]
+    tallies = grade_tallies(
+        village=village, days=[on for _, on in live], bands=[scale_on(scales, on) for _, on in live], residents=active
+    )
+    counted = {month: (tally.residents, tally.total_halves) for (month, _), tally in zip(live, tallies, strict=True)}
     trend = []
     for month, on in zip(months, days, strict=True):
         if month in taken:
             residents = {grade: n for grade, (n, _) in taken[month].items()}
             total = sum(halves for _, halves in taken[month].values())
         else:
-            tally = grade_tally(village=village, on=on, bands=scale_on(scales, on), residents=active)
-            residents, total = tally.residents, tally.total_halves
+            residents, total = counted[month]
         count = sum(residents.values())
         average = (in_points(total) / count).quantize(Decimal("0.1")) if count else Decimal(village.starting_capital)
         trend.append(MonthTrend(month=month, on=on, average=average, grades=residents))

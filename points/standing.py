@@ -215,9 +215,42 @@ class GradeTally:
 def grade_tally(*, village: Village, on: date, bands: list[Band], residents: QuerySet | None = None) -> GradeTally:
     """village_standings grouped by grade, in the database: one query, two integers per grade come
     back whatever the number of residents (no balance is computed in Python)."""
-    standings = village_standings(village=village, on=on, residents=residents).annotate(grade=grade_expression(bands))
+    return grade_tallies(village=village, days=[on], bands=[bands], residents=residents)[0]
+
+
+def grade_tallies(
+    *, village: Village, days: list[date], bands: list[list[Band]], residents: QuerySet | None = None
+) -> list[GradeTally]:
+    """`grade_tally` on each of `days` (with the scale in force that day, `bands[i]`), in ONE query:
+    each resident's balance on every day is a filtered SUM (`counted_halves`) over one LEFT JOIN
+    of their entries, and the residents are grouped by their grades on all the days at once, so
+    at most (grades)^days rows come back, and never more than residents. The dashboard's running
+    month and the month still open to backdating read the village's entries once, not twice."""
+    if not days:
+        return []
+    rows = residents if residents is not None else Resident.objects.filter(village=village)
+    capital = Value(balance_halves(capital=village.starting_capital, counted=0), output_field=IntegerField())
+    # Entries that may count on one of the days; each day's SUM keeps those that count on it.
+    joined = FilteredRelation("entries", condition=Q(entries__counts_from__lte=max(days)))
+    balances = {f"b{i}": capital + counted_halves(day, via="early_entries__") for i, day in enumerate(days)}
+    standings = (
+        rows.annotate(early_entries=joined)
+        .order_by()
+        .values("id")
+        .annotate(**balances)
+        .annotate(**{f"g{i}": grade_expression(bands[i], halves=f"b{i}") for i in range(len(days))})
+    )
     select, params = standings.query.sql_with_params()
+    grades = ", ".join(f"t.g{i}" for i in range(len(days)))
+    sums = ", ".join(f"SUM(t.b{i})" for i in range(len(days)))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT t.grade, COUNT(*), SUM(t.balance_halves) FROM ({select}) t GROUP BY t.grade", params)
-        rows = cursor.fetchall()
-    return GradeTally(residents={grade: n for grade, n, _ in rows}, total_halves=sum(int(h) for _, _, h in rows))
+        cursor.execute(f"SELECT {grades}, COUNT(*), {sums} FROM ({select}) t GROUP BY {grades}", params)
+        found = cursor.fetchall()
+    n = len(days)
+    tallies = []
+    for i in range(n):
+        counts: dict[str, int] = {}
+        for row in found:
+            counts[row[i]] = counts.get(row[i], 0) + row[n]
+        tallies.append(GradeTally(residents=counts, total_halves=sum(int(row[n + 1 + i]) for row in found)))
+    return tallies
