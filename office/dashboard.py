@@ -171,9 +171,10 @@ def _standings(
     snapshots (points.snapshots: the scheme's residents as they stood that day), all of them in one
     grouped query. The month still running, a month entries may still be backdated into, and a
     month without snapshots (before the job first ran) is tallied live for the residents living in
-    the village now: points.standing.grade_tallies, one grouped query for all of them. Sums stay in integer
-    halves until the average. A snapshot is taken on the 1st, so an entry backdated into its month
-    after that is not in it: a property of the snapshot job (BENCHMARKS.md, "What next")."""
+    the village now: points.standing.grade_tallies, one grouped query for all of them. Sums stay
+    in integer halves until the average. The snapshot job takes a month once it is settled in the
+    same sense (points.snapshots.settled_month), so no entry can be backdated into a month after
+    its snapshot."""
     taken: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
     if closed:
         rows = (

@@ -1,6 +1,7 @@
 """Monthly snapshots, written set-based, one transaction: every resident's standing (one INSERT …
 SELECT per village) and the village's entries per handbook page and kind (a grouped query)."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -16,6 +17,20 @@ from villages.models import Resident, Village
 
 def previous_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def settled_month(village: Village) -> date:
+    """The latest month (its first day) that is over and past the village's backdating window:
+    nothing can be recorded into it any more, so its snapshot is final."""
+    return previous_month(village.today() - timedelta(days=village.backdate_days))
+
+
+def take_settled_snapshots() -> int:
+    """Snapshot each village's settled month; a no-op once done. Returns rows written."""
+    villages_by_month: dict[date, list[Village]] = defaultdict(list)
+    for village in Village.objects.all():
+        villages_by_month[settled_month(village)].append(village)
+    return sum(take_monthly_snapshots(month=month, villages=villages) for month, villages in villages_by_month.items())
 
 
 def take_monthly_snapshots(*, month: date, villages: Iterable[Village] | None = None) -> int:

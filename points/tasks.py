@@ -121,8 +121,9 @@ def discard_old_batch_pdfs() -> int:
 
 @shared_task
 def take_monthly_snapshots() -> int:
-    """Beat, daily: snapshot last month for every resident (a no-op once done for that month)."""
-    return snapshots.take_monthly_snapshots(month=snapshots.previous_month(timezone.localdate()))
+    """Beat, daily: snapshot each village's settled month, once entries can no longer be backdated
+    into it (a no-op once done for that month)."""
+    return snapshots.take_settled_snapshots()
 
 
 @shared_task

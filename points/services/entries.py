@@ -12,14 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
 from points import chain, outbox, sms
 from points.models import Entry, Notification
-from points.services.warnings import check_warning_given
+from points.services.warnings import check_warning_given, warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
 from villages.access import OFFICE, has_role, holds_role
@@ -69,6 +69,23 @@ def caps_left(*, resident: Resident, items: list[Item], occurred_on: date) -> di
         used = sum(1 for code, on in rows if code == item.code and start <= on <= end)
         left[item.pk] = max(item.cap_count - used, 0)
     return left
+
+
+def capped_out(*, residents: list[Resident], item: Item, occurred_on: date) -> set[int]:
+    """The pks of `residents` for whom `item`'s cap is used up in the period holding `occurred_on`
+    (a group recording shows them before anyone is ticked). Same rule as cap_used, in one query."""
+    if item.cap_count is None or not residents:
+        return set()
+    start, end = cap_period_bounds(item, occurred_on)
+    used = (
+        Entry.objects.originals()
+        .not_reversed()
+        .filter(resident__in=residents, item__code=item.code, occurred_on__range=(start, end))
+        .values("resident")
+        .annotate(used=Count("pk"))
+        .filter(used__gte=item.cap_count)
+    )
+    return set(used.values_list("resident", flat=True))
 
 
 def refuse(message: str, code: str, **params) -> ValidationError:
@@ -358,7 +375,8 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
 
     Each line is checked like a live recording, against the edition in force on the day of the
     deed instead of today and without the backdating window: the resident lives in the village
-    and has consented, the scorer scores there, the date is not in the future, caps hold.
+    and has consented, the scorer scores there, the date is not in the future, caps hold, and a
+    deduction that needs a warning has one (on paper in the same ledger, or already recorded).
     Only an administrator of the village may transcribe.
     """
     if not has_role(transcribed_by, village, Membership.Role.ADMIN):
@@ -368,6 +386,10 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
         Membership.objects.filter(village=village, role=Membership.Role.SCORER).values_list("user_id", flat=True)
     )
     editions = list(Edition.objects.published().filter(village=village).order_by("effective_from", "number"))
+    warned_on: dict[tuple[int, str], list[date]] = {}
+    for line in entries:
+        if line.item.kind == Item.Kind.WARNING:
+            warned_on.setdefault((line.resident.pk, line.item.warns_for), []).append(line.occurred_on)
     with transaction.atomic():
         used: dict[tuple[int, str, date], int] = {}
         rows = []
@@ -384,6 +406,12 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
             )
             if problem:
                 raise refuse(_("Line %(line)d cannot be recorded; nothing was written."), "bad_line", line=number)
+            if _needs_a_warning(line, on_paper=warned_on.get((line.resident.pk, line.item.code), [])):
+                raise refuse(
+                    _("Line %(line)d is a deduction that needs a warning first, and has none; nothing was written."),
+                    "warning_required",
+                    line=number,
+                )
             if line.item.cap_count is not None:
                 key = (line.resident.pk, line.item.code, cap_period_bounds(line.item, line.occurred_on)[0])
                 if key not in used:
@@ -411,3 +439,15 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
         chain.seal(rows, village_id=village.pk)  # bulk_create inserts in list order: the chain's order
         Entry.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def _needs_a_warning(line: PaperEntry, *, on_paper: list[date]) -> bool:
+    """Whether the line is a deduction whose warning is neither among the paper ledger's warnings
+    (`on_paper`: their dates) nor recorded, within the item's warning days before it."""
+    item = line.item
+    if item.kind != Item.Kind.INFRACTION or not item.warning_days:
+        return False
+    since = line.occurred_on - timedelta(days=item.warning_days)
+    if any(since <= day <= line.occurred_on for day in on_paper):
+        return False
+    return not warning_given(resident=line.resident, item=item, occurred_on=line.occurred_on)

@@ -88,13 +88,15 @@ def record_group(request: HttpRequest) -> HttpResponse:
         village=village, scorer=request.user, query=data.get("q", ""), recent_limit=RECENT_FOR_GROUPS
     )
     picked = {resident.pk for resident in chosen}
+    offered = [resident for resident in search.matches if resident.pk not in picked]
     context = {
         "village": village,
         "item": item,
         "form": form,
         "chosen": chosen,
         "search": search,
-        "offered": [resident for resident in search.matches if resident.pk not in picked],
+        "offered": offered,
+        "capped_out": services.capped_out(residents=chosen + offered, item=item, occurred_on=village.today()),
         "households": list(dict.fromkeys(resident.household.number for resident in search.matches))[:5],
     }
     return render(request, "points/record_group.html", context)

@@ -147,7 +147,7 @@ def record_done(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "entry": entry,
         "standing": compute_standing(resident=entry.resident),
-        "withdraw_form": WithdrawForm() if _withdrawable(entry, request) else None,
+        "can_undo": _withdrawable(entry, request),
         "withdraw_minutes": settings.SCORER_WITHDRAW_MINUTES,
     }
     return render(request, "points/record_done.html", context)

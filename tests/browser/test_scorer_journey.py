@@ -4,6 +4,7 @@ import re
 import uuid
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from points.models import Entry
@@ -65,33 +66,37 @@ def test_a_scorer_records_once_and_withdraws_within_the_window(
     assert Entry.objects.filter(item=deed).count() == 1
     entry = Entry.objects.get(item=deed)
 
-    # Withdraw within the window, with a reason.
-    page.locator("details.withdraw summary").click()
-    page.fill("textarea[name=reason]", "记错了人")
-    page.screenshot(path=artifacts / "06-withdraw.png", full_page=True)
-    page.click("details.withdraw button[type=submit]")
+    # Undo within the window: one tap, and the scorer is back at 李伟's items.
+    page.click("button.undo-button")
     expect(page.locator(".messages")).to_contain_text("withdrawn")
-    expect(page.locator("h1#done-title")).to_contain_text("Withdrawn")
-    page.screenshot(path=artifacts / "07-withdrawn.png", full_page=True)
-    assert Entry.objects.get(reverses=entry).reason == "记错了人"
+    page.screenshot(path=artifacts / "06-undone.png", full_page=True)
+    assert Entry.objects.get(reverses=entry).reason == "Undone by the scorer right after recording"
 
     # Record again for 李伟 (the recent resident comes first), then let the window pass.
-    page.click("text=Record another")
+    page.goto(f"{live_server.url}{reverse('points:record')}")
     expect(page.locator("#resident-results a.pick").first).to_contain_text("李伟")
     page.locator("#resident-results a.pick").first.click()
     pick_item(page, "1.1")
     page.click("#record-form button[type=submit]")
     page.wait_for_url(re.compile(r"/record/\d+/done/$"))
     second = Entry.objects.filter(item=deed, reverses__isnull=True).exclude(pk=entry.pk).get()
-    page.locator("details.withdraw summary").click()
-    page.fill("textarea[name=reason]", "记错了日期")
     settings.SCORER_WITHDRAW_MINUTES = 0  # the window has passed while the page was open
-    page.click("details.withdraw button[type=submit]")
+    page.click("button.undo-button")
     expect(page.locator(".refusal")).to_contain_text("can be withdrawn for 0 minutes")
-    page.screenshot(path=artifacts / "08-withdraw-too-late.png", full_page=True)
+    page.screenshot(path=artifacts / "08-undo-too-late.png", full_page=True)
     assert not Entry.objects.filter(reverses=second).exists()
     page.goto(f"{live_server.url}/record/{second.pk}/done/")
-    expect(page.locator("details.withdraw")).to_have_count(0)
+    expect(page.locator("button.undo-button")).to_have_count(0)
+
+    # Withdrawing with a reason stays possible from My entries while the window is open.
+    settings.SCORER_WITHDRAW_MINUTES = 10
+    page.goto(f"{live_server.url}{reverse('points:my_entries')}?when=today")
+    page.locator("details.withdraw summary").first.click()
+    page.locator("details.withdraw textarea[name=reason]").first.fill("记错了日期")
+    page.screenshot(path=artifacts / "08b-withdraw-with-reason.png", full_page=True)
+    page.locator("details.withdraw button[type=submit]").first.click()
+    expect(page.locator(".messages")).to_contain_text("withdrawn")
+    assert Entry.objects.get(reverses=second).reason == "记错了日期"
 
     # The capped deed: none left this month, shown disabled with the reason before any details are
     # typed; a details form opened anyway (an old link) says so and cannot be sent.

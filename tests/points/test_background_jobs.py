@@ -2,7 +2,7 @@
 run twice. (With real Redis and a real worker: tests/integration/test_outbox_and_jobs.py.)"""
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -12,7 +12,7 @@ from django.urls import reverse
 from points import notices, outbox
 from points.models import Appeal, MonthlyPageTally, MonthlySnapshot, Notification, OutboxMessage
 from points.services import decide_appeal, file_appeal, reverse_entry
-from points.snapshots import previous_month, take_monthly_snapshots
+from points.snapshots import previous_month, take_monthly_snapshots, take_settled_snapshots
 from points.standing import compute_standing
 from points.tasks import remind_overdue_appeals
 from tests.factories import ResidentFactory, record
@@ -135,6 +135,24 @@ def test_monthly_snapshots_match_the_standing_at_the_end_of_the_month(
         standing = compute_standing(resident=snapshot.resident, on=date(2025, 6, 30))
         assert (snapshot.balance_halves, snapshot.grade) == (standing.balance * 2, standing.grade)
     assert MonthlySnapshot.objects.filter(resident=other_resident).get().grade == "B"
+
+
+def test_the_daily_job_snapshots_a_month_only_once_nothing_can_be_backdated_into_it(
+    village, resident, scorer, deed, clock
+):
+    assert village.backdate_days == 30
+    record(scorer=scorer, resident=resident, item=deed)  # June 2025
+    june = village.today().replace(day=1)
+    clock.move_to(datetime(2025, 7, 30, 12, tzinfo=village.tzinfo))  # June 30 is still within 30 days
+    take_settled_snapshots()
+    assert not MonthlySnapshot.objects.filter(month=june).exists()
+    record(scorer=scorer, resident=resident, item=deed, occurred_on=date(2025, 6, 30))  # backdated: allowed
+
+    clock.move_to(datetime(2025, 7, 31, 12, tzinfo=village.tzinfo))  # June is settled now
+    assert take_settled_snapshots() == 1
+    snapshot = MonthlySnapshot.objects.get(month=june)
+    assert snapshot.balance_halves == compute_standing(resident=resident, on=date(2025, 6, 30)).balance * 2 == 2004
+    assert take_settled_snapshots() == 0
 
 
 def test_a_resident_without_consent_has_no_snapshot(village, resident, clock):

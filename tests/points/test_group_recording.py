@@ -144,3 +144,25 @@ def test_the_group_page_runs_a_constant_number_of_queries(
         scorer_client.get(reverse("points:record_group"), {"item": deed.pk})
     with django_assert_max_num_queries(12):
         scorer_client.get(reverse("points:record_group"))
+
+
+def test_residents_whose_cap_is_used_up_are_shown_before_anyone_is_ticked(scorer_client, scorer, team, capped_deed):
+    for _ in range(2):  # team[0] has had the deed twice this month: none left
+        record(scorer=scorer, resident=team[0], item=capped_deed)
+    record(scorer=scorer, resident=team[1], item=capped_deed)  # one left
+    response = scorer_client.get(reverse("points:record_group"), {"item": capped_deed.pk})  # recent residents
+    html = response.content.decode()
+    assert {team[0], team[1]} <= set(response.context["offered"])
+    assert response.context["capped_out"] == {team[0].pk}
+    assert f'value="{team[0].pk}" disabled' in html
+    assert f'value="{team[1].pk}">' in html
+    assert html.count("none of 2 left this month") == 1
+
+
+def test_the_group_page_with_a_capped_deed_runs_a_constant_number_of_queries(
+    scorer_client, scorer, village, capped_deed, django_assert_max_num_queries
+):
+    for _ in range(30):
+        record(scorer=scorer, resident=ResidentFactory(village=village), item=capped_deed)
+    with django_assert_max_num_queries(13):
+        scorer_client.get(reverse("points:record_group"), {"item": capped_deed.pk})

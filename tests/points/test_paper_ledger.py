@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from handbook.models import Item
 from points.models import Entry
 from points.services import PaperEntry, record_paper_entries
-from tests.factories import ResidentFactory, refused
+from tests.factories import ResidentFactory, make_item, refused
 from villages.services import withdraw_consent
 
 
@@ -60,3 +61,21 @@ def test_it_refuses_a_line_that_no_live_recording_would_accept(
     }[problem]
     error = refused(lambda: record_paper_entries(village=village, transcribed_by=admin, entries=[line]))
     assert error.code == "bad_line"
+
+
+def test_it_refuses_a_deduction_whose_warning_is_not_on_the_page_nor_recorded(
+    clock, village, admin, scorer, resident, page
+):
+    littering = make_item(page, code="2.1", title="乱扔垃圾", kind=Item.Kind.INFRACTION, points=2, warning_days=30)
+    warning = make_item(
+        page, code="2.0", title="乱扔垃圾：提醒", kind=Item.Kind.WARNING, points=0, warning_days=30, warns_for="2.1"
+    )
+    too_early = _line(resident, warning, scorer, days_ago=50)  # 40 days before the deduction: too long ago
+    deduction = _line(resident, littering, scorer, days_ago=10)
+    error = refused(lambda: record_paper_entries(village=village, transcribed_by=admin, entries=[too_early, deduction]))
+    assert (error.code, error.params) == ("warning_required", {"line": 2})
+    assert not Entry.objects.exists()
+
+    # The warning on the same page, in time (listed after the deduction: the order of lines does not matter).
+    in_time = _line(resident, warning, scorer, days_ago=20)
+    assert record_paper_entries(village=village, transcribed_by=admin, entries=[deduction, in_time]) == 2

@@ -242,7 +242,7 @@ def test_it_records_and_shows_the_confirmation_with_the_new_standing(scorer_clie
     page = scorer_client.get(response["Location"]).content.decode()
     assert "Recorded" in page
     assert "李伟 now has 1001 points, grade A." in page
-    assert "Withdraw" in page
+    assert ">Undo</button>" in page
     assert (entry.note, entry.witness, entry.recorded_by.username) == ("修剪了三棵树", "王芳", "scorer")
 
 

@@ -64,12 +64,14 @@ def test_it_withdraws_once(entry, scorer):
 # --- Through the screens --------------------------------------------------------------------
 
 
-def test_the_confirmation_offers_withdraw_only_within_the_window(client, entry, scorer, clock):
+def test_the_confirmation_offers_one_undo_only_within_the_window(client, entry, scorer, clock):
     client.force_login(scorer)
     done = reverse("points:record_done", args=[entry.pk])
-    assert "Withdraw this entry" in client.get(done).content.decode()
+    page = client.get(done).content.decode()
+    assert page.count('class="danger big undo-button"') == 1
+    assert "Withdraw this entry" not in page  # the Undo button, not a second withdraw panel
     clock.shift(timedelta(minutes=11))
-    assert "Withdraw this entry" not in client.get(done).content.decode()
+    assert "undo-button" not in client.get(done).content.decode()
 
 
 def test_the_withdraw_form_records_the_reversal_and_returns(client, entry, scorer):
