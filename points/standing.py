@@ -52,8 +52,9 @@ def counted_halves_by_day(entries: QuerySet, days: list[date]) -> list[int]:
     does (`expires_on` ≤ day; none: never), so at most (n+1)² rows come back whatever the number
     of entries, and an entry's points are added to the days between the two here. Cheaper than a
     filtered SUM per day: the database compares each date once per day instead of three times,
-    and Django builds two CASEs instead of n filters. tests/points/test_one_standing_rule.py
-    checks that both spellings agree."""
+    and Django builds two CASEs instead of n filters. tests/points/test_ledger_properties.py checks
+    it against compute_standing on every day an entry starts, stops or is reversed, and the day
+    before; tests/points/test_chart.py against the ledger's lines."""
     if not days:
         return []
     # Written as SQL around the entries' query: Django would resolve 2n When(…) lookups a
@@ -213,8 +214,9 @@ class GradeTally:
 
 
 def grade_tally(*, village: Village, on: date, bands: list[Band], residents: QuerySet | None = None) -> GradeTally:
-    """village_standings grouped by grade, in the database: one query, two integers per grade come
-    back whatever the number of residents (no balance is computed in Python)."""
+    """Every resident's balance on `on` (as village_standings) grouped by grade, in the database:
+    one query, two integers per grade come back whatever the number of residents (no balance is
+    computed in Python)."""
     return grade_tallies(village=village, days=[on], bands=[bands], residents=residents)[0]
 
 
