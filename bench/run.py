@@ -14,7 +14,9 @@ alike and the ratio stays meaningful. Floors (bench/floor_urls.py, served under 
 - search, standing page, village overview ↔ a bare view doing one SELECT by primary key;
 - monthly snapshots ↔ one grouped SUM over every entry of the county (reading the ledger once);
 - certificate PDFs ↔ an empty ReportLab page (bench/certificates.py, shared with the certificates work);
-- a redemption at the store counter ↔ the record-entry floor, one INSERT (bench/store.py).
+- a redemption at the store counter ↔ the record-entry floor, one INSERT (bench/store.py);
+- recording with Redis stopped ↔ recording with Redis up, in a process configured like production
+  (bench/redis_down.py; needs redis-server).
 
 Query counts are shown for the big case and for the tiny village VT (same page, 10 residents, 5
 entries each): equal counts mean the page's queries do not grow with the data.
@@ -61,6 +63,7 @@ GOALS = {
     "batch": 1.3,
     "pages": 2.0,
     "redeem": 2.0,  # a redemption at the store counter ÷ the record-entry floor (bench/store.py)
+    "redis_down": 2.0,  # a recording with Redis stopped ÷ one with Redis up (issue 21, bench/redis_down.py)
 }
 SNAPSHOT_GOAL_SECONDS, SNAPSHOT_GOAL_RESIDENTS = 10.0, 100_000
 LOAD_P95_GOAL, LOAD_THROUGHPUT_GOAL = 2.0, 0.6  # × the bare insert's p95; × its throughput
@@ -615,6 +618,52 @@ def measure_batch(county: County, n: int) -> Measurement:
     )
 
 
+def measure_redis_down(county: County, n: int) -> list[Measurement]:
+    """record_entry with the broker stopped against record_entry with it up: `n` interleaved rounds
+    of 10 recordings each (2 with n ≤ 1, the smoke test) for a resident with a login, so every
+    entry has a notice to publish after commit (bench/redis_down.py). Nothing without redis-server."""
+    import tempfile
+
+    from bench import redis_down
+
+    if not os.path.exists(redis_down.REDIS_SERVER):
+        print("… redis_down skipped: redis-server is not installed", file=sys.stderr)
+        return []
+    per_round = 10 if n > 1 else 2
+    with tempfile.TemporaryDirectory() as directory:
+        redis = redis_down.RedisServer(Path(directory))
+        redis.start()
+        try:
+            rounds = redis_down.measure(
+                redis=redis,
+                scorer=county.scorers[0],
+                resident=_resident_with_login(county),
+                item=county.item,
+                rounds=max(1, n),
+                per_round=per_round,
+            )
+        finally:
+            redis.stop()
+    return [
+        Measurement(
+            name="record with Redis stopped (record_entry)",
+            unit="recording",
+            times=rounds.down,
+            floor_name="record with Redis up",
+            floor_times=rounds.up,
+            goal=GOALS["redis_down"],
+            note=f"{len(rounds.down)} rounds of {per_round} each way, interleaved; left for the sweeper: "
+            f"{sum(rounds.unsent_down)} of {per_round * len(rounds.down)} (down), {sum(rounds.unsent_up)} (up)",
+        )
+    ]
+
+
+def _resident_with_login(county: County):
+    resident = county.residents[1 % len(county.residents)]
+    resident_user(resident)
+    return resident
+
+
 MEASUREMENTS = {
     "record": measure_record,
     "search": measure_search,
@@ -626,6 +675,7 @@ MEASUREMENTS = {
     "certificates": measure_certificates,
     "batch": measure_batch,
     "redeem": measure_redemption,
+    "redis_down": measure_redis_down,
 }
 # The scorer's pages, big village ÷ tiny village, and the item picker against its floor (issue 15).
 MEASUREMENTS.update(scorer.MEASUREMENTS)
@@ -985,6 +1035,7 @@ def main(argv: list[str] | None = None) -> None:
         "batch": 2,
         **dict.fromkeys(scorer.MEASUREMENTS, args.slow_repeat),
         "redeem": args.repeat,
+        "redis_down": 10,
     }
     print("… snapshots of the closed months (untimed, as the monthly job takes them)", file=sys.stderr, flush=True)
     prepare_snapshots(county)

@@ -36,6 +36,16 @@ def open_store(village, head):
     return keeper, goods
 
 
+def give_back(village, keeper) -> None:
+    """Return every redemption of the village not yet returned (untimed): the residents' deeds of
+    the year pay for a few dozen, and every run redeems for the same residents."""
+    from store.models import Receipt
+    from store.services import return_receipt
+
+    for receipt in Receipt.objects.filter(village=village, reverses__isnull=True, reversal__isnull=True):
+        return_receipt(receipt=receipt, author=keeper, reason="bench: given back")
+
+
 def measure_redemption(county, n: int):
     from django.urls import reverse
 
@@ -43,6 +53,7 @@ def measure_redemption(county, n: int):
 
     keeper, goods = open_store(county.village, county.head)
     tiny_keeper, tiny_goods = open_store(county.tiny_village, county.tiny_head)
+    give_back(county.village, keeper)  # what earlier runs took, or the same picks run out of store points
 
     def confirm(client, resident, article):
         data = {"idempotency_key": str(uuid.uuid4()), f"q{article.pk}": "1"}
@@ -58,6 +69,8 @@ def measure_redemption(county, n: int):
         n,
     )
     tiny = county.client(tiny_keeper)
+    give_back(county.tiny_village, tiny_keeper)
+    queries_small = count_queries(lambda: confirm(tiny, county.tiny_resident, tiny_goods))
     return Measurement(
         name="redeem at the store counter (keeper's Confirm POST)",
         unit="request",
@@ -65,6 +78,6 @@ def measure_redemption(county, n: int):
         floor_name="bare view, one INSERT (the record-entry floor)",
         floor_times=floor,
         queries=count_queries(lambda: confirm(client, picks[0], goods)),
-        queries_small=count_queries(lambda: confirm(tiny, county.tiny_resident, tiny_goods)),
+        queries_small=queries_small,
         goal=GOALS["redeem"],
     )

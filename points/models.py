@@ -111,7 +111,9 @@ class Entry(AppendOnlyModel):
             # The head of a village's hash chain at insert, and verify_ledger --village walking it.
             models.Index(fields=["village", "id"], name="entry_village_chain"),
             # A scorer's last entries: their recent residents and most used items (points.pickers), My entries.
-            models.Index(fields=["recorded_by", "village", "-recorded_at"], name="entry_scorer_recent"),
+            # Ascending and ending in the id: read backwards it is "-recorded_at, -id", the order those
+            # queries ask for, tie-break included, so neither database sorts (SQLite did, 0.25 ms a query).
+            models.Index(fields=["recorded_by", "village", "recorded_at", "id"], name="entry_scorer_latest"),
             # The dashboard's deeds per handbook page of the months still open (office.dashboard):
             # their days only, and on SQLite without reading the table.
             models.Index(

@@ -1,16 +1,20 @@
 """Read-only look-ups behind the scorer's Record screen: find a resident, pick a handbook item.
 
 Each function runs a fixed number of queries whatever the size of the village (the tests assert
-it): filtering, ordering and the "recent"/"most used" ranking happen in SQL.
+it). Residents are filtered and ranked in SQL; items are filtered and ordered here, among the
+edition's few hundred, read once per process (handbook.contents: a published edition never changes).
 """
 
+import copy
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
+from handbook.contents import published_contents
 from handbook.models import Edition, Item, Page
 from points.models import Entry
 from points.services import caps_left
@@ -47,7 +51,7 @@ def _not_scorable() -> Q:
 def _my_last_entries(village: Village | int, scorer: AbstractBaseUser) -> QuerySet[Entry]:
     """The ids of the scorer's last RECENT_WINDOW entries in the village, newest first: what
     "recent residents" and "most used" are counted over, so both cost the same in year three as
-    on day one. Served by the entry_scorer_recent index."""
+    on day one. Served by the entry_scorer_latest index."""
     return (
         Entry.objects.filter(village=village, recorded_by=scorer)
         .order_by("-recorded_at", "-pk")
@@ -106,7 +110,7 @@ def find_residents(
 @dataclass
 class ItemPick:
     edition: Edition | None
-    pages: "QuerySet[Page] | list[Page]"
+    pages: list[Page]
     items: list[Item]
     query: str = ""
     page_number: int | None = None
@@ -121,33 +125,51 @@ class ItemPick:
 
 
 def most_used_codes(*, village: Village | int, scorer: AbstractBaseUser) -> dict[str, int]:
-    """How often `scorer` used each item code among their last entries (code → count). Counted by
-    code, so the scorer's habits carry over to a new edition of the handbook. One grouped query."""
-    rows = (
-        Entry.objects.originals()
-        .filter(pk__in=_my_last_entries(village, scorer))
-        .values("item__code")
-        .annotate(n=Count("pk"))
-        .values_list("item__code", "n")
+    """How often `scorer` used each item code among their last entries (code → count), reversals
+    not counted. Counted by code, so the scorer's habits carry over to a new edition of the
+    handbook. One query, no grouping: the window is RECENT_WINDOW rows of the entry_scorer_latest
+    index, counted here."""
+    last = (
+        Entry.objects.filter(village=village, recorded_by=scorer)
+        .order_by("-recorded_at", "-pk")
+        .values_list("item__code", "reverses_id")[:RECENT_WINDOW]
     )
-    return dict(rows)
+    return dict(Counter(code for code, reverses in last if reverses is None))
 
 
-def _in_picker_order(items: QuerySet[Item], uses: dict[str, int], limit: int | None = None) -> list[Item]:
-    """Deeds before infractions, then the scorer's most used, then the handbook's order. Sorted
-    here rather than in SQL: an edition holds at most a few hundred items, and the use counts come
-    from their own grouped query (most_used_codes)."""
-    rows = list(items.select_related("page"))
-    rows.sort(
+def _matching(items: list[Item], *, query: str, page_number: int | None) -> list[Item]:
+    """`items` on handbook page `page_number`, whose code starts with `query` if it is a code, or
+    whose title, description or code hold each of its words, in any case."""
+    if page_number is not None:
+        items = [item for item in items if item.page.number == page_number]
+    if query and CODE.fullmatch(query):
+        return [item for item in items if item.code.startswith(query)]
+    for word in query.split():
+        folded = word.casefold()
+        items = [
+            item
+            for item in items
+            if folded in item.title.casefold() or folded in item.description.casefold() or item.code == word
+        ]
+    return items
+
+
+def _in_picker_order(items: list[Item], uses: dict[str, int], limit: int | None = None) -> list[Item]:
+    """Deeds before infractions, then the scorer's most used, then the handbook's order: copies
+    of the edition's kept items (handbook.contents), for this request to mark. Sorted here rather
+    than in SQL: an edition holds at most a few hundred items, and the use counts come from their
+    own query (most_used_codes)."""
+    rows = sorted(
+        items,
         key=lambda item: (
             item.kind == Item.Kind.INFRACTION,
             -uses.get(item.code, 0),
             item.page.number,
             item.position,
             item.code,
-        )
+        ),
     )
-    return rows if limit is None else rows[:limit]
+    return [copy.copy(item) for item in (rows if limit is None else rows[:limit])]
 
 
 def _mark_availability(items: list[Item], left: dict[int, int], uses: dict[str, int]) -> None:
@@ -169,33 +191,26 @@ def find_items(
     """Items of the edition in force on `on`, deeds before infractions and the scorer's most used
     first, filtered by code prefix (`3.2`), by words in the title or description, or by handbook
     page. With a resident, how many of each capped item remain in the period, and the scorer's most
-    used deeds as `quick`. At most five queries, whatever the size of the ledger."""
+    used deeds as `quick`. Three queries (edition in force, use counts, caps left), whatever the
+    size of the ledger; the edition's pages and items are read once per process."""
     query = clean_query(query)
     edition = Edition.objects.in_force(village=village, on=on)
     if edition is None:
         return ItemPick(edition=None, pages=[], items=[], query=query, page_number=page_number)
-    pages = edition.pages.all()  # read only where the page lists them (browsing)
+    contents = published_contents(edition)
     uses = most_used_codes(village=village, scorer=scorer)
-    everything = Item.objects.filter(edition=edition)
-    items = everything
-    if page_number is not None:
-        items = items.filter(page__number=page_number)
-    if query and CODE.fullmatch(query):
-        items = items.filter(code__startswith=query)
-    elif query:
-        for word in query.split():
-            items = items.filter(Q(title__icontains=word) | Q(description__icontains=word) | Q(code=word))
     browsing = page_number is None and not query  # the page lists the handbook's pages instead
-    rows = [] if browsing else _in_picker_order(items, uses)
-    found = rows[:ITEM_LIMIT]
+    rows = [] if browsing else _matching(contents.items, query=query, page_number=page_number)
+    found = _in_picker_order(rows, uses, ITEM_LIMIT)
     quick = []
     if uses and browsing:
-        quick = _in_picker_order(everything.filter(kind=Item.Kind.DEED, code__in=list(uses)), uses, QUICK_LIMIT)
+        deeds = [item for item in contents.items if item.kind == Item.Kind.DEED and item.code in uses]
+        quick = _in_picker_order(deeds, uses, QUICK_LIMIT)
     left = caps_left(resident=resident, items=found + quick, occurred_on=on) if resident is not None else {}
     _mark_availability(found + quick, left, uses)
     return ItemPick(
         edition=edition,
-        pages=pages,
+        pages=contents.pages,
         items=found,
         query=query,
         page_number=page_number,

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, Min, OuterRef, Sum
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, IntegerField, Min, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from points.models import Entry, EntryQuerySet
@@ -110,15 +111,40 @@ class StoreBalance:
 
 def spendable(*, resident: Resident, config: StoreSettings, now: datetime) -> tuple[Period, int, int]:
     """The store period holding `now`, the store points (halves) credited in it and those spent in it
-    (net of returns). Two queries; callers that must not race (store.services) hold the resident's
+    (net of returns). One query; callers that must not race (store.services) hold the resident's
     row lock."""
+    period, credited, spent = spendable_sums(resident=resident.pk, config=config, now=now)
+    sums = Resident.objects.filter(pk=resident.pk).values_list(credited, spent).first()
+    return period, sums[0] * config.points_per_deed_point, -sums[1]
+
+
+def spendable_sums(
+    *, resident: int | OuterRef, config: StoreSettings, now: datetime
+) -> tuple[Period, Coalesce, Coalesce]:
+    """spendable as expressions, for a query that reads more (the counter's stock): the period, the
+    deed points (halves) recognised in it, to be multiplied by `points_per_deed_point`, and the sum of
+    its receipts (negative: spent)."""
     period = period_on(config, timezone.localdate(now, timezone=config.village.tzinfo))
-    credited = credited_halves(
-        recognised_deeds(config, recognised_from=period.start, until=now).filter(resident=resident), config
+    deeds = (
+        recognised_deeds(config, recognised_from=period.start, until=now)
+        .filter(resident_id=resident)
+        .order_by()
+        .values("resident_id")
+        .annotate(total=Sum("points_halves"))
+        .values("total")
     )
-    receipts = Receipt.objects.filter(resident=resident, served_at__gte=period.start, served_at__lte=now)
-    spent = -(receipts.aggregate(total=Sum("points_halves"))["total"] or 0)
-    return period, credited, spent
+    receipts = (
+        Receipt.objects.filter(resident_id=resident, served_at__gte=period.start, served_at__lte=now)
+        .order_by()
+        .values("resident_id")
+        .annotate(total=Sum("points_halves"))
+        .values("total")
+    )
+    return (
+        period,
+        Coalesce(Subquery(deeds, output_field=IntegerField()), 0),
+        Coalesce(Subquery(receipts, output_field=IntegerField()), 0),
+    )
 
 
 def store_balance(*, resident: Resident, config: StoreSettings, now: datetime | None = None) -> StoreBalance:

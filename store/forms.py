@@ -12,21 +12,40 @@ from store.models import Goods, StockMovement, StoreSettings
 from villages.models import Village
 
 MAX_QUANTITY = 99
+MAX_LINES = 100  # articles on one receipt, far beyond any counter's
+QUANTITY = re.compile(r"^q([1-9][0-9]{0,8})$")  # ids fit any integer column
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class BasketForm(forms.Form):
     """How many of each article (`q<goods id>`), and the idempotency key minted when the
-    confirmation is first shown: a second tap of Confirm sends the same key."""
+    confirmation is first shown: a second tap of Confirm sends the same key.
+
+    With `goods=None` (the Confirm POST) the articles are those named in the data, read without a
+    query: store.services.redeem fetches them anyway, with their lock, and refuses goods that are
+    not the village's. `show(goods)` then gives the form the catalogue to show again."""
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, goods: list[Goods], **kwargs) -> None:
+    def __init__(self, *args, goods: list[Goods] | None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.goods: list[Goods] = []
+        if goods is None:
+            named = (QUANTITY.match(key) for key in self.data)
+            self._add_fields([int(match.group(1)) for match in named if match][:MAX_LINES])
+        else:
+            self.show(goods)
+
+    def show(self, goods: list[Goods]) -> None:
         self.goods = goods
-        for article in goods:
-            self.fields[f"q{article.pk}"] = forms.IntegerField(
-                label=str(article),
+        self._add_fields([article.pk for article in goods], labels={article.pk: str(article) for article in goods})
+
+    def _add_fields(self, ids: list[int], labels: dict[int, str] | None = None) -> None:
+        for pk in ids:
+            if f"q{pk}" in self.fields:
+                continue
+            self.fields[f"q{pk}"] = forms.IntegerField(
+                label=(labels or {}).get(pk, ""),
                 min_value=0,
                 max_value=MAX_QUANTITY,
                 required=False,
@@ -41,7 +60,7 @@ class BasketForm(forms.Form):
     @property
     def basket(self) -> dict[int, int]:
         """goods id → quantity, for the articles picked."""
-        return {a.pk: self.cleaned_data.get(f"q{a.pk}") or 0 for a in self.goods if self.cleaned_data.get(f"q{a.pk}")}
+        return {int(name[1:]): quantity for name, quantity in self.cleaned_data.items() if name[0] == "q" and quantity}
 
     @property
     def lines(self) -> list[tuple[Goods, int, int]]:
@@ -55,6 +74,17 @@ class BasketForm(forms.Form):
     @property
     def key(self) -> uuid.UUID:
         return self.cleaned_data.get("idempotency_key") or uuid.uuid4()
+
+
+class CardForm(forms.Form):
+    """What the resident's card carries, as the counter receives it: the QR's address (read by the
+    camera, or typed by a barcode scanner acting as a keyboard) or the 12-character typed code."""
+
+    card = forms.CharField(
+        label=_("Card address or code"),
+        max_length=300,  # the page writes the field itself: a scanner's keystrokes go straight in
+        error_messages={"required": _("Scan the card, or type the code printed on it.")},
+    )
 
 
 class ReturnForm(forms.Form):

@@ -7,6 +7,7 @@ app_name = "store"
 urlpatterns = [
     # The store keeper at the counter.
     path("store/counter/", counter.counter, name="counter"),
+    path("store/counter/card/", counter.counter_card, name="counter_card"),
     path("store/counter/<int:pk>/", counter.serve, name="serve"),
     path("store/receipts/<int:pk>/", counter.receipt, name="receipt"),
     path("store/receipts/<int:pk>/return/", counter.receipt_return, name="receipt_return"),

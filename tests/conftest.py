@@ -10,6 +10,7 @@ import time_machine
 from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
+from handbook.contents import forget_contents
 from handbook.models import Item
 from tests.factories import (
     EditionFactory,
@@ -170,8 +171,10 @@ hypothesis_settings.load_profile(
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache (counters such as refused requests per minute)."""
+    """Each test starts with an empty cache (counters such as refused requests per minute) and
+    no handbook contents kept from another test (handbook.contents: rolled-back ids come again)."""
     cache.clear()
+    forget_contents()
 
 
 @pytest.fixture(autouse=True)

@@ -160,6 +160,7 @@ PARAMS: dict[str, tuple[list[str], list[str]]] = {
                                         ["item", "r", "household", "q", "do", "idempotency_key", "occurred_on",
                                          "note", "witness"]),
     "store:counter":                   (["q"], []),
+    "store:counter_card":              ([], ["card"]),
     "store:serve":                     (["review", "q1"], ["idempotency_key", "q1"]),
     "store:receipt":                   ([], []),
     "store:receipt_return":            ([], ["reason"]),
@@ -183,7 +184,7 @@ WRITTEN = [Entry, Appeal, Certificate, CertificateBatch, Resident, Household, Me
 WRITTEN_HANDBOOK = [Edition, Page, Item]
 WRITTEN_STORE = [Receipt, StockMovement, Goods, StoreSettings, Benefit]
 world = matrix.world  # the permission matrix's objects and personas
-PREFERRED = ["admin", "head", "scorer", "resident_a", "anonymous"]
+PREFERRED = ["admin", "head", "scorer", "resident_a", "store_keeper", "anonymous"]
 
 
 def _persona(name: str) -> str | None:

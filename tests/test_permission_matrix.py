@@ -203,6 +203,7 @@ MATRIX = {
     "office:audit":           ("get",  None, [302, 403, 403, 403, 403, 200, 403, 403]),
     # --- The points store: the counter (store keepers), catalogue and stock, reports, benefits ---------
     "store:counter":                   ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
+    "store:counter_card":              ("post", {},   [302, 403, 403, 403, 403, 403, 403, 403]),
     "store:serve":                     ("get",  None, [302, 403, 403, 403, 403, 403, 403, 403]),
     "store:receipt":                   ("get",  None, [302, 200, 404, 404, 200, 200, 404, 404]),
     "store:receipt_return":            ("post", {},   [302, 404, 404, 404, 400, 400, 404, 404]),
@@ -322,6 +323,7 @@ COLUMNS["store_keeper"] = Column(
         **dict.fromkeys(_KEEPER_NOT_FOUND, 404),
         **dict.fromkeys(["login", "logout", "set_language", "villages:switch", "villages:card_close"], 302),
         "store:receipt_return": 400,
+        "store:counter_card": 400,  # an empty card field: says what to do
     },
 )
 

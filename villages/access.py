@@ -64,8 +64,8 @@ def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.
 
 
 def holds_role(user: AbstractBaseUser, village: OuterRef, *roles: Membership.Role) -> Exists:
-    """`has_role` as an expression, to fold the check into the query that fetches the village's
-    object anyway (e.g. `OuterRef("village_id")`)."""
+    """has_role as an expression (`village` an OuterRef to a village id), for a service that reads
+    the village in a query anyway and folds the check into it."""
     return Exists(Membership.objects.filter(user=user, village_id=village, role__in=roles))
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import parse_qs, urlsplit
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
@@ -34,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from villages.models import CardCodeAttempts, ResidentCard
+from villages.models import CardCodeAttempts, ResidentCard, Village
 
 SESSION_KEY = "card_id"
 OPENED_KEY = "card_opened_at"
@@ -131,30 +132,58 @@ def _usable() -> "ResidentCard.objects":
     return ResidentCard.objects.usable().select_related("resident__village", "resident__household", "village")
 
 
-def card_for_token(token: str) -> ResidentCard | None:
-    """The usable card whose QR token this is, or None. One query."""
+def card_for_token(token: str, *, village: Village | None = None) -> ResidentCard | None:
+    """The usable card whose QR token this is (of `village` only, if given), or None. One query."""
     if not token or len(token) > 100:
         return None
-    return _usable().filter(token_hash=token_hash(token)).first()
+    found = _usable().filter(token_hash=token_hash(token))
+    return (found.filter(village=village) if village is not None else found).first()
 
 
-def card_for_code(request: HttpRequest, raw: str) -> ResidentCard | None:
-    """The usable card whose typed code this is, or None (a wrong code, counted). Raises CardLocked
-    while this address or this card is locked after CARD_CODE_FAILURE_LIMIT wrong codes in a row,
-    even for the right code. A right code clears the card's count, not the address's: otherwise one
-    valid card would let an address try other cards' codes without end."""
+def card_for_code(request: HttpRequest, raw: str, *, village: Village | None = None) -> ResidentCard | None:
+    """The usable card whose typed code this is (of `village` only, if given), or None (a wrong code,
+    counted; so is a card of another village). Raises CardLocked while this address or this card is
+    locked after CARD_CODE_FAILURE_LIMIT wrong codes in a row, even for the right code. A right code
+    clears the card's count, not the address's: otherwise one valid card would let an address try
+    other cards' codes without end."""
     code = normalise_code(raw)
     lookup = code[:LOOKUP_LENGTH] if len(code) == LOOKUP_LENGTH + SECRET_LENGTH else ""
     keys = [f"address:{get_client_ip_address(request) or 'unknown'}"] + ([f"card:{lookup}"] if lookup else [])
     now = timezone.now()
     check_not_locked(keys, now=now)
-    card = _usable().filter(lookup=lookup).first() if lookup else None
+    found = _usable().filter(village=village) if village is not None else _usable()
+    card = found.filter(lookup=lookup).first() if lookup else None
     if card is not None and code_matches(card.code_hash, code):
         CardCodeAttempts.objects.filter(key=f"card:{lookup}").delete()
         return card
     if count_failure(keys, now=now):
         raise CardLocked
     return None
+
+
+def card_at_counter(request: HttpRequest, raw: str, *, village: Village) -> ResidentCard | None:
+    """The usable card of `village` that someone serving its residents (the store keeper) scanned or
+    typed, or None. `raw` is what the card carries: its QR address (`…/card/?k=<token>`, as a camera
+    reads it or a keyboard-wedge scanner types it, with or without the site's address) or its typed
+    code. Opens no card session: the person at the counter stays who they are.
+
+    The same lookups as the resident's own (`card_for_token`, `card_for_code`): a typed code is
+    counted, so the counter is no way around the lock-out (CardLocked); a card of another village
+    is not found, and its code counts as a wrong one."""
+    token = token_in(raw)
+    if token is not None:
+        return card_for_token(token, village=village)
+    return card_for_code(request, raw, village=village)
+
+
+def token_in(raw: str) -> str | None:
+    """The QR token in a card address (`k` of its query string), or None if `raw` is no address."""
+    try:
+        query = urlsplit(raw.strip()).query
+    except ValueError:  # e.g. "http://[" : not an address, perhaps a mistyped code
+        return None
+    tokens = parse_qs(query).get("k")
+    return tokens[0] if tokens else None
 
 
 def code_matches(stored_hash: str, code: str) -> bool:

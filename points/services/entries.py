@@ -34,16 +34,25 @@ def cap_period_bounds(item: Item, occurred_on: date) -> tuple[date, date]:
     return first, first + relativedelta(months=1) - timedelta(days=1)
 
 
+def _counting_against_caps(*, resident: Resident, codes: set[str], start: date, end: date) -> list[tuple[str, date]]:
+    """(code, day) of each of `resident`'s entries under `codes` (across editions) that occurred
+    from `start` to `end` and count against a cap: originals that were not reversed (withdrawn,
+    upheld on appeal). One query of the resident's few rows, without a subquery: a reversal always
+    has its original's resident, item and day (reverse_entry writes it so), so both are among them."""
+    rows = list(
+        Entry.objects.filter(resident=resident, item__code__in=codes, occurred_on__range=(start, end))
+        .order_by()
+        .values_list("pk", "reverses_id", "item__code", "occurred_on")
+    )
+    reversed_ids = {reverses for _pk, reverses, _code, _on in rows if reverses is not None}
+    return [(code, on) for pk, reverses, code, on in rows if reverses is None and pk not in reversed_ids]
+
+
 def cap_used(*, resident: Resident, item: Item, occurred_on: date) -> int:
     """How many times the item (by code, across editions) counts against its cap in the period
     holding `occurred_on`. Withdrawn and upheld-on-appeal entries free their place."""
     start, end = cap_period_bounds(item, occurred_on)
-    return (
-        Entry.objects.originals()
-        .not_reversed()
-        .filter(resident=resident, item__code=item.code, occurred_on__range=(start, end))
-        .count()
-    )
+    return len(_counting_against_caps(resident=resident, codes={item.code}, start=start, end=end))
 
 
 def caps_left(*, resident: Resident, items: list[Item], occurred_on: date) -> dict[int, int]:
@@ -52,16 +61,11 @@ def caps_left(*, resident: Resident, items: list[Item], occurred_on: date) -> di
     capped = [item for item in items if item.cap_count is not None]
     if not capped:
         return {}
-    year_start, year_end = date(occurred_on.year, 1, 1), date(occurred_on.year, 12, 31)
-    rows = list(
-        Entry.objects.originals()
-        .not_reversed()
-        .filter(
-            resident=resident,
-            item__code__in={item.code for item in capped},
-            occurred_on__range=(year_start, year_end),
-        )
-        .values_list("item__code", "occurred_on")
+    rows = _counting_against_caps(
+        resident=resident,
+        codes={item.code for item in capped},
+        start=date(occurred_on.year, 1, 1),  # holds every cap period: a month or this year
+        end=date(occurred_on.year, 12, 31),
     )
     left = {}
     for item in capped:

@@ -6,14 +6,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from store.balance import period_on, spendable
+from store.balance import period_on, spendable_sums
 from store.models import Goods, Receipt, ReceiptLine, StockMovement, StoreSettings
-from store.services.stock import refuse, stock_of
-from villages.access import OFFICE, has_role
+from store.services.stock import refuse, stock_on_hand
+from villages.access import OFFICE, has_role, holds_role
 from villages.models import Membership, Resident
 from villages.templatetags.points_format import points as format_points
 
@@ -40,52 +41,74 @@ def redeem(
     store points of one resident, at the same moment, the second sees what the first took and is
     refused. Never writes the points ledger.
 
+    The same statements whatever the number of lines: the resident's lock (with the village, its
+    store settings, the keeper's role and a receipt already made with this key), the goods' lock
+    (PostgreSQL only), their stock with the resident's credits and spending (read after both locks,
+    so a PostgreSQL statement that waited for a lock still sees what the other counter wrote), and
+    one INSERT each for the receipt, its lines and the stock movements.
+
     `served_at` (default now) is for transcribing past receipts in order (the demo's history): the
     balance is then taken at that moment.
     """
     wanted = {int(pk): int(quantity) for pk, quantity in basket.items() if int(quantity) != 0}
     try:
         with transaction.atomic():
-            resident = Resident.objects.select_for_update().select_related("village").get(pk=resident.pk)
-            existing = Receipt.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return _replayed(existing, keeper=keeper, resident=resident)
-            village = resident.village
-            if not has_role(keeper, village, *COUNTER_ROLES):
+            locked = (
+                Resident.objects.select_for_update(of=("self",))
+                .select_related("village__store_settings")
+                .annotate(
+                    is_keeper=holds_role(keeper, OuterRef("village_id"), *COUNTER_ROLES),
+                    replayed=Subquery(Receipt.objects.filter(idempotency_key=idempotency_key).values("pk")[:1]),
+                )
+                .get(pk=resident.pk)
+            )
+            if locked.replayed is not None:
+                return _replayed(Receipt.objects.get(pk=locked.replayed), keeper=keeper, resident=locked)
+            resident, village = locked, locked.village
+            if not locked.is_keeper:
                 raise refuse(_("You are not a store keeper in %(village)s."), "not_allowed", village=village.name)
             if resident.user_id is not None and resident.user_id == keeper.pk:
                 raise refuse(_("Another store keeper must serve you: nobody serves themself."), "own_receipt")
-            config = StoreSettings.objects.select_related("village").filter(village=village).first()
+            config = getattr(village, "store_settings", None)
             if config is None:
                 raise refuse(_("%(village)s has no points store."), "no_store", village=village.name)
             if not wanted:
                 raise refuse(_("Pick at least one article."), "empty_basket")
             if any(quantity < 0 for quantity in wanted.values()):
                 raise refuse(_("Quantities cannot be negative; take goods back with a return."), "negative")
-            goods = list(Goods.objects.select_for_update().filter(pk__in=wanted, village=village).order_by("pk"))
+            if connection.features.has_select_for_update:
+                # Locked first, read after (see the docstring). SQLite has no row locks and needs none:
+                # its IMMEDIATE transaction already keeps every other writer out.
+                mine = Goods.objects.select_for_update().filter(pk__in=wanted, village=village).order_by("pk")
+                list(mine.values_list("pk"))
+            now = served_at or timezone.now()
+            _period, credited, spent = spendable_sums(resident=resident.pk, config=config, now=now)
+            goods = list(
+                Goods.objects.filter(pk__in=wanted, village=village)
+                .annotate(stock=stock_on_hand(OuterRef("pk")), credited=credited, spent=spent)
+                .order_by("pk")
+            )
             if len(goods) != len(wanted):
                 raise refuse(_("An article is not in this village's catalogue. Pick it again."), "unknown_goods")
-            stock = stock_of(wanted)
             for article in goods:
                 if not article.active:
                     raise refuse(_("“%(goods)s” is no longer on offer."), "inactive_goods", goods=str(article))
-                if wanted[article.pk] > stock[article.pk]:
+                if wanted[article.pk] > article.stock:
                     raise refuse(
                         _("Only %(stock)d of “%(goods)s” left in stock; %(wanted)d asked for."),
                         "out_of_stock",
-                        stock=stock[article.pk],
+                        stock=article.stock,
                         goods=str(article),
                         wanted=wanted[article.pk],
                     )
             total = sum(article.price_points * wanted[article.pk] for article in goods)
-            _period, credited, spent = spendable(resident=resident, config=config, now=served_at or timezone.now())
-            balance = Decimal(credited - spent) / 2
-            if total * 2 > credited - spent:
+            left = goods[0].credited * config.points_per_deed_point + goods[0].spent  # receipts: negative
+            if total * 2 > left:
                 raise refuse(
                     _("%(name)s has %(balance)s store points; these goods cost %(total)d. Nothing was redeemed."),
                     "not_enough_points",
                     name=resident.name,
-                    balance=format_points(balance),
+                    balance=format_points(Decimal(left) / 2),
                     total=total,
                 )
             receipt = Receipt.objects.create(
@@ -94,21 +117,26 @@ def redeem(
                 served_by=keeper,
                 points_halves=-total * 2,
                 idempotency_key=idempotency_key,
-                served_at=served_at or timezone.now(),
+                served_at=now,
             )
-            for article in goods:
-                ReceiptLine.objects.create(
+            ReceiptLine.objects.bulk_create(
+                ReceiptLine(
                     receipt=receipt, goods=article, quantity=wanted[article.pk], price_points=article.price_points
                 )
-                StockMovement.objects.create(
+                for article in goods
+            )
+            StockMovement.objects.bulk_create(
+                StockMovement(
                     village=village,
                     goods=article,
                     kind=StockMovement.Kind.REDEMPTION,
                     quantity=-wanted[article.pk],
                     author=keeper,
-                    at=receipt.served_at,
+                    at=now,
                     receipt=receipt,
                 )
+                for article in goods
+            )
             return receipt
     except IntegrityError:
         # Another request with the same key committed between our check and our insert.

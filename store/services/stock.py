@@ -6,7 +6,8 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,18 @@ def stock_of(goods_ids: Iterable[int]) -> dict[int, int]:
         .values_list("goods_id", "total")
     )
     return {pk: stock.get(pk, 0) for pk in ids}
+
+
+def stock_on_hand(goods: OuterRef) -> Coalesce:
+    """stock_of as an expression: the stock of the goods `goods` refers to (0 if never delivered)."""
+    total = (
+        StockMovement.objects.filter(goods_id=goods)
+        .order_by()
+        .values("goods_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
 
 
 def deliver(

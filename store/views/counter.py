@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.security import permits
 from store import services
 from store.access import STOCK, get_receipt_for, get_resident_to_serve, require_keeper, store_settings
 from store.balance import store_balance
 from store.catalogue import goods_on_offer
-from store.forms import BasketForm, ReturnForm
-from store.models import Goods, Receipt
+from store.forms import BasketForm, CardForm, ReturnForm
+from store.models import Receipt
+from villages import cards
 from villages.access import get_acting
 from villages.models import Resident
 from villages.search import resident_matching
@@ -24,19 +26,56 @@ RESULTS = 20
 
 
 @login_required
+@permits("camera")
 def counter(request: HttpRequest) -> HttpResponse:
-    """Find the resident: by name, pinyin initials or household number."""
+    """Find the resident: by name, pinyin initials or household number, or from their card."""
     village = require_keeper(request)
     query = request.GET.get("q", "").strip()
-    matches = []
-    if query:
-        matches = list(
-            Resident.objects.filter(resident_matching(query), village=village, status=Resident.Status.ACTIVE)
-            .select_related("household")
-            .order_by("name_pinyin", "pk")[:RESULTS]
-        )
-    template = "store/counter.html#results" if request.htmx else "store/counter.html"
-    return render(request, template, {"query": query, "matches": matches, "has_store": store_settings(village)})
+    if request.htmx:
+        return render(request, "store/counter.html#results", {"query": query, "matches": _matches(village, query)})
+    return _counter_page(request, village, query=query, card_form=CardForm())
+
+
+@login_required
+@require_POST
+@permits("camera")
+def counter_card(request: HttpRequest) -> HttpResponse:
+    """Open the resident from their card: its QR address (camera or barcode scanner) or its typed
+    code, within the store keeper's village. The keeper stays signed in as themself; no card session."""
+    village = require_keeper(request)
+    form = CardForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            card = cards.card_at_counter(request, form.cleaned_data["card"], village=village)
+        except cards.CardLocked:
+            form.add_error("card", _("Too many wrong codes. Try again in an hour, or find the resident by name."))
+            status = 429
+        else:
+            if card is not None:
+                return redirect("store:serve", card.resident_id)
+            form.add_error("card", _("This is not a valid card of this village (it may have been replaced)."))
+    return _counter_page(request, village, query="", card_form=form, status=status)
+
+
+def _matches(village, query: str) -> list[Resident]:
+    if not query:
+        return []
+    return list(
+        Resident.objects.filter(resident_matching(query), village=village, status=Resident.Status.ACTIVE)
+        .select_related("household")
+        .order_by("name_pinyin", "pk")[:RESULTS]
+    )
+
+
+def _counter_page(request: HttpRequest, village, *, query: str, card_form: CardForm, status: int = 200) -> HttpResponse:
+    context = {
+        "query": query,
+        "matches": _matches(village, query),
+        "has_store": store_settings(village),
+        "card_form": card_form,
+    }
+    return render(request, "store/counter.html", context, status=status)
 
 
 @login_required
@@ -46,8 +85,8 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
     (beyond the balance or the stock) is shown with its reason, and nothing is written."""
     resident = get_resident_to_serve(request, pk)
     if request.method == "POST":
-        # The form needs the articles only; their stock and the store's settings are redeem's to check.
-        form = BasketForm(request.POST, goods=list(Goods.objects.filter(village=resident.village, active=True)))
+        # The articles are redeem's to fetch (with their lock) and check, with their stock and the store's settings.
+        form = BasketForm(request.POST, goods=None)
     else:
         form = BasketForm(request.GET if "review" in request.GET else None, goods=goods_on_offer(resident.village))
     status = 200
@@ -67,7 +106,7 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
     config = store_settings(resident.village)
     goods = goods_on_offer(resident.village)
     if request.method == "POST":
-        form.goods = goods  # shown again with their stock
+        form.show(goods)  # shown again with their stock
     context = {
         "resident": resident,
         "config": config,

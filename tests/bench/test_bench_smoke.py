@@ -1,9 +1,11 @@
 """The benchmark scripts still run: a tiny county, each measurement once, a second of load.
 No timings are asserted (the figures live in BENCHMARKS.md)."""
 
+import os
+
 import pytest
 
-from bench import run
+from bench import redis_down, run
 from bench.make_county import CountySize, make_county
 from points import chain
 from points.models import Entry
@@ -41,7 +43,7 @@ def _measure_once(county, name, capsys) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", [name for name in run.MEASUREMENTS if name != "batch"])
+@pytest.mark.parametrize("name", [name for name in run.MEASUREMENTS if name not in ("batch", "redis_down")])
 def test_it_runs_each_measurement_once(county, name, capsys):
     _measure_once(county, name, capsys)
 
@@ -50,6 +52,13 @@ def test_it_runs_each_measurement_once(county, name, capsys):
 def test_it_runs_a_certificate_batch_through_the_real_task(county, capsys):
     """Committed transactions: the batch's task is sent through the outbox after the commit."""
     _measure_once(county, "batch", capsys)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not os.path.exists(redis_down.REDIS_SERVER), reason="redis-server is installed by `make test`")
+def test_it_records_with_redis_stopped_and_started(county, capsys):
+    """Committed transactions: the recordings happen in another process, configured like production."""
+    _measure_once(county, "redis_down", capsys)
 
 
 @pytest.mark.django_db(transaction=True)

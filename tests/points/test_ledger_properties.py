@@ -1,15 +1,19 @@
 """Invariants 1, 2 (single writer) and 6 of DESIGN.md under random sequences of operations.
 
 A Hypothesis state machine records deeds, capped deeds and infractions, gives warnings (an
-infraction that needs one is refused without a recent warning), replays forms, reverses entries,
-lets residents appeal and send rejected appeals up to the township reviewer, lets residents claim
-deeds that a scorer confirms (once, however often) or declines, publishes handbook editions with
-changed points and moves the clock (in Asia/Shanghai) across days, months and years. Beside the
-database it keeps its own plain-Python model of what was recorded, and after every step checks
-the application against it:
+infraction that needs one is refused without a recent warning), replays forms, withdraws and
+reverses entries, withdraws and gives again the residents' consent (nothing recorded without it,
+nor for a day before it), lets residents appeal to the head (upheld: a reversing entry; rejected:
+nothing) and send rejected appeals up to the township reviewer, lets residents claim deeds that a
+scorer confirms (once, however often) or declines, scores in a second village beside the first,
+publishes handbook editions with changed points and moves the clock (in Asia/Shanghai) across
+days, months and years. Beside the database it keeps its own plain-Python model of what was
+recorded, and after every step checks the application against it:
 
 - compute_standing's balance equals starting capital plus the entries that count, as the model
-  computes them (today and yesterday after every step; every boundary day now and then);
+  computes them (today and yesterday after every step; every boundary day now and then), and so
+  do both villages' set-based standings (village_standings): neither village's entries move the
+  other's;
 - no resident has more non-reversed originals of a capped item in a calendar period than its cap;
 - no entry's points, fine or item ever change, whatever editions are published later.
 
@@ -41,7 +45,7 @@ from hypothesis.stateful import (
 
 from handbook.models import Item
 from handbook.services import publish_edition, start_draft
-from points.models import Entry
+from points.models import Appeal, Entry
 from points.services import (
     confirm_claim,
     decide_appeal,
@@ -52,8 +56,9 @@ from points.services import (
     record_entry,
     request_review,
     reverse_entry,
+    withdraw_entry,
 )
-from points.standing import balance_halves, compute_standing, counted_halves_by_day, in_points
+from points.standing import balance_halves, compute_standing, counted_halves_by_day, in_points, village_standings
 from tests.factories import (
     LONG_AGO,
     EditionFactory,
@@ -64,7 +69,8 @@ from tests.factories import (
     VillageFactory,
     make_item,
 )
-from villages.models import Membership, Township
+from villages.models import Membership, Resident, Township
+from villages.services import record_consent, withdraw_consent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BACKDATE_DAYS = 30
@@ -102,6 +108,7 @@ CODES = sorted(FIRST_EDITION)
 DEEDS = [code for code, rule in FIRST_EDITION.items() if rule.kind == Item.Kind.DEED]
 POINTED = [code for code, rule in FIRST_EDITION.items() if rule.kind != Item.Kind.WARNING]
 APPEAL_WINDOW = timedelta(days=30)  # settings.APPEAL_WINDOW_DAYS
+WITHDRAW_WINDOW = timedelta(minutes=10)  # settings.SCORER_WITHDRAW_MINUTES
 CAPPED = [code for code, rule in FIRST_EDITION.items() if rule.cap]
 
 
@@ -168,18 +175,23 @@ class Ledger(RuleBasedStateMachine):
         self.residents = [
             ResidentFactory(village=self.village, user=member(Membership.Role.RESIDENT)) for _ in range(2)
         ]
+        self.consented_on: list[date | None] = [r.consent_given_on for r in self.residents]  # None: withdrawn
         self.reviewer = UserFactory()
         township = Township.objects.create(name="镇")
         township.reviewers.add(self.reviewer)
         self.village.township = township
         self.village.save(update_fields=["township"])
 
-        # A second village beside it, whose scorer, resident and handbook must stay out of this one.
-        other = VillageFactory(backdate_days=BACKDATE_DAYS)
-        self.outsider = MembershipFactory(village=other, role=Membership.Role.SCORER).user
-        self.foreigner = ResidentFactory(village=other)
-        self.foreign_item = make_item(PageFactory(edition=EditionFactory(village=other, effective_from=LONG_AGO)))
-        self.foreign_capital = other.starting_capital
+        # A second village beside it, scored by its own scorer; neither village's entries may
+        # reach the other's standings, and neither's scorer may score in the other.
+        self.other = VillageFactory(backdate_days=BACKDATE_DAYS)
+        self.outsider = MembershipFactory(village=self.other, role=Membership.Role.SCORER).user
+        self.foreigner = ResidentFactory(village=self.other)
+        foreign_page = PageFactory(edition=EditionFactory(village=self.other, effective_from=LONG_AGO))
+        self.foreign_item = make_item(foreign_page)  # a deed, +1
+        self.foreign_infraction = make_item(foreign_page, kind=Item.Kind.INFRACTION, points=Decimal("2.5"))
+        self.foreign_capital = self.other.starting_capital
+        self.foreign: list[tuple[date, int]] = []  # (occurred_on, halves) the other village recorded
 
         page = PageFactory(edition=EditionFactory(village=self.village, effective_from=LONG_AGO))
         first = ModelEdition(number=page.edition.number, effective_from=LONG_AGO, rules=dict(FIRST_EDITION))
@@ -245,6 +257,11 @@ class Ledger(RuleBasedStateMachine):
         return add_months(occurred_on, rule.validity_months) if rule.validity_months else None
 
     def expected_refusal(self, who: int, code: str, rule_: Rule, occurred_on: date, days_back: int) -> str | None:
+        consented_on = self.consented_on[who]
+        if consented_on is None:
+            return "no_consent"
+        if occurred_on < consented_on:
+            return "before_consent"
         if days_back > BACKDATE_DAYS:
             return "too_old"
         if rule_.cap is not None and self.places_used(who, code, rule_, occurred_on) >= rule_.cap:
@@ -415,7 +432,6 @@ class Ledger(RuleBasedStateMachine):
         assert record_entry(**submission).pk == pk
         assert Entry.objects.count() == count
 
-    @precondition(lambda self: len(self.editions) > 1)
     @rule(who=st.integers(0, 1), inward=st.booleans())
     def score_across_villages(self, who: int, inward: bool) -> None:
         """The other village's scorer scores here, or this one's there: refused, nothing written."""
@@ -447,7 +463,7 @@ class Ledger(RuleBasedStateMachine):
                 idempotency_key=uuid.uuid4(),
             )
         except ValidationError as error:
-            assert error.code == "unknown_item"
+            assert error.code == ("no_consent" if self.consented_on[who] is None else "unknown_item"), error.code
         else:
             raise AssertionError("recorded with an item of a superseded edition")
         assert Entry.objects.count() == count
@@ -466,6 +482,79 @@ class Ledger(RuleBasedStateMachine):
             return
         assert original.reversed_from is None, "reversed twice"
         original.reversed_from = max(original.occurred_on, self.today)
+
+    @precondition(lambda self: self.recorded)
+    @rule(back=st.integers(0, 2), minutes=st.sampled_from([0, 5, 10, 11]))
+    def the_scorer_withdraws_an_entry(self, back: int, minutes: int) -> None:
+        """The scorer takes back one of their latest entries some minutes later: a reversing entry
+        within SCORER_WITHDRAW_MINUTES (the last minute included), refused after it or if reversed."""
+        original = self.recorded[-1 - back % len(self.recorded)]
+        self.move_clock_to(self.now + timedelta(minutes=minutes))
+        too_late = self.now - original.recorded_at > WITHDRAW_WINDOW
+        count = Entry.objects.count()
+        try:
+            withdraw_entry(entry=Entry.objects.get(pk=original.pk), scorer=self.scorer, reason="记错人了")
+        except ValidationError as error:
+            expected = "too_late" if too_late else "already_reversed"
+            assert error.code == expected, (error.code, expected)
+            assert too_late or original.reversed_from is not None
+            assert Entry.objects.count() == count
+            return
+        assert not too_late, "withdrawn after the window"
+        assert original.reversed_from is None, "withdrawn twice"
+        original.reversed_from = max(original.occurred_on, self.today)
+        assert Entry.objects.count() == count + 1
+
+    @rule(who=st.integers(0, 1))
+    def the_resident_withdraws_consent(self, who: int) -> None:
+        """From now on nobody can score the resident; what was recorded stays and counts as before."""
+        withdraw_consent(resident=self.residents[who], recorded_by=self.head)
+        self.residents[who] = Resident.objects.get(pk=self.residents[who].pk)
+        self.consented_on[who] = None
+
+    @rule(who=st.integers(0, 1), days_back=st.sampled_from([0, 2, 10]))
+    def the_resident_consents(self, who: int, days_back: int) -> None:
+        """Consent given (again, or moved) as of a recent day: nothing before that day can be recorded."""
+        given_on = self.today - timedelta(days=days_back)
+        record_consent(resident=self.residents[who], given_on=given_on, recorded_by=self.head)
+        self.residents[who] = Resident.objects.get(pk=self.residents[who].pk)
+        self.consented_on[who] = given_on
+
+    @precondition(lambda self: self.recorded)
+    @rule(pick=st.integers(0, 10_000), upheld=st.booleans())
+    def appeal_to_the_head(self, pick: int, upheld: bool) -> None:
+        """The resident appeals one of their entries; the head upholds it (a reversing entry from
+        today) or dismisses it (nothing changes in the ledger)."""
+        original = self.recorded[pick % len(self.recorded)]
+        entry = Entry.objects.get(pk=original.pk)
+        count = Entry.objects.count()
+        try:
+            appeal = file_appeal(entry=entry, resident_user=self.residents[original.resident].user, reason="不是我")
+        except ValidationError as error:
+            expected = "already_reversed" if original.reversed_from is not None else "too_late"
+            assert error.code == expected, (error.code, expected)
+            assert expected == "already_reversed" or self.now - original.recorded_at > APPEAL_WINDOW
+            assert Entry.objects.count() == count
+            return
+        assert original.reversed_from is None and self.now - original.recorded_at <= APPEAL_WINDOW
+        decide_appeal(appeal=appeal, head=self.head, upheld=upheld, reason="核实过")
+        assert Appeal.objects.get(pk=appeal.pk).status == (Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED)
+        if upheld:
+            original.reversed_from = max(original.occurred_on, self.today)
+        assert Entry.objects.count() == count + (1 if upheld else 0)
+
+    @rule(deed=st.booleans(), days_back=st.integers(0, 3))
+    def score_in_the_other_village(self, deed: bool, days_back: int) -> None:
+        """The other village's scorer scores its own resident: a deed (+1) or an infraction (−2.5)."""
+        occurred_on = self.today - timedelta(days=days_back)
+        record_entry(
+            scorer=self.outsider,
+            resident=self.foreigner,
+            item=self.foreign_item if deed else self.foreign_infraction,
+            occurred_on=occurred_on,
+            idempotency_key=uuid.uuid4(),
+        )
+        self.foreign.append((occurred_on, 2 if deed else -5))
 
     # One pending edition at a time: which edition a draft copies while another waits for its
     # effective date is a product decision this test leaves open.
@@ -544,9 +633,18 @@ class Ledger(RuleBasedStateMachine):
             assert compute_standing(resident=resident, on=yesterday).balance == self.expected_balance(who, yesterday)
 
     @invariant()
-    def the_other_village_is_untouched(self) -> None:
-        assert compute_standing(resident=self.foreigner).balance == self.foreign_capital
-        assert not Entry.objects.filter(resident=self.foreigner).exists()
+    def each_village_has_its_own_standings(self) -> None:
+        """Both villages' set-based standings (the dashboard's, the batch's) and the other village's
+        resident match the model: no entry of one village moves a balance in the other."""
+        if not hasattr(self, "village"):
+            return
+        foreign_halves = sum(halves for day, halves in self.foreign if day <= self.today)
+        assert compute_standing(resident=self.foreigner).balance == self.foreign_capital + Decimal(foreign_halves) / 2
+        assert Entry.objects.filter(village=self.other).count() == len(self.foreign)
+        here = {row["id"]: row["balance_halves"] for row in village_standings(village=self.village, on=self.today)}
+        assert here == {r.pk: int(self.expected_balance(who, self.today) * 2) for who, r in enumerate(self.residents)}
+        there = {row["id"]: row["balance_halves"] for row in village_standings(village=self.other, on=self.today)}
+        assert there == {self.foreigner.pk: self.foreign_capital * 2 + foreign_halves}
 
     @invariant()
     def no_cap_is_exceeded(self) -> None:

@@ -7,8 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from handbook.contents import forget_contents
 from handbook.models import Item
+from handbook.services import publish_edition, start_draft, update_item
 from points.models import Entry
+from points.services import withdraw_entry
 from tests.factories import (
     EditionFactory,
     HouseholdFactory,
@@ -351,13 +354,33 @@ def test_the_record_page_and_partials_run_a_constant_number_of_queries(
         (reverse("points:my_entries"), {"when": "all"}, {}),
     ]
     populate(village, scorer, edition, 3)
+    forget_contents()  # populate adds items to a published edition, which only a test can do
     small = count_queries(scorer_client, requests)
     populate(village, scorer, edition, 40)
+    forget_contents()
     large = count_queries(scorer_client, requests)
     assert small == large
     for url, params, headers in requests:
         with django_assert_max_num_queries(12):  # 3 of them save the session
             scorer_client.get(url, params, **headers)
+
+
+def test_the_item_picker_partial_runs_the_same_few_queries_for_any_ledger(
+    scorer_client, scorer, village, edition, resident, capped_deed, django_assert_max_num_queries
+):
+    """Session, user, acting village, resident, edition in force, use counts, caps left and the
+    session saved: the edition's items are read once per process (handbook.contents)."""
+    url, params = reverse("points:record_items"), {"resident": resident.pk, "iq": "1"}
+    populate(village, scorer, edition, 3)
+    forget_contents()  # populate adds items to a published edition, which only a test can do
+    scorer_client.get(url, params, **HTMX)
+    small = count_queries(scorer_client, [(url, params, HTMX)])
+    populate(village, scorer, edition, 40)
+    forget_contents()
+    scorer_client.get(url, params, **HTMX)
+    assert count_queries(scorer_client, [(url, params, HTMX)]) == small
+    with django_assert_max_num_queries(10):  # 3 of them save the session
+        scorer_client.get(url, params, **HTMX)
 
 
 def test_recording_runs_a_constant_number_of_queries(
@@ -446,3 +469,45 @@ def test_browsing_a_handbook_page_lists_its_items_deeds_first(scorer_client, res
     assert f"hp={deed.page.number}" in page.content.decode()
     items = scorer_client.get(reverse("points:record"), {"resident": resident.pk, "hp": deed.page.number})
     assert [item.kind for item in items.context["pick"].items] == ["deed", "deed", "infraction"]
+
+
+def test_a_withdrawn_entry_frees_its_place_in_the_picker(scorer_client, scorer, resident, capped_deed):
+    first = record(scorer=scorer, resident=resident, item=capped_deed)
+    record(scorer=scorer, resident=resident, item=capped_deed)
+    withdraw_entry(entry=first, scorer=scorer, reason="记错了人")
+    html = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "iq": "1.2"}, **HTMX)
+    html = html.content.decode()
+    assert "1 of 2 left this month" in html
+    assert f"item={capped_deed.pk}" in html
+    assert 'aria-disabled="true"' not in html
+
+
+def test_the_item_picker_offers_a_newly_published_edition_at_once(scorer_client, admin, village, resident, deed):
+    """A published edition's items are kept per process; publishing makes a new edition, read anew."""
+    url, params = reverse("points:record_items"), {"resident": resident.pk, "iq": "1"}
+    assert deed.title in scorer_client.get(url, params, **HTMX).content.decode()
+    draft = start_draft(village=village, admin=admin)
+    update_item(item=Item.objects.get(page__edition=draft, code=deed.code), admin=admin, title="扶老人过马路")
+    publish_edition(edition=draft, admin=admin, effective_from=village.today())
+
+    html = scorer_client.get(url, params, **HTMX).content.decode()
+    assert "扶老人过马路" in html
+    assert deed.title not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["page 1", "fine ¥200", "often used", "1 of 2 left this month"]),
+        ("zh-hans", ["第 1 页", "罚款 ¥200", "常用", "本月还剩 1 次（共 2 次）"]),
+    ],
+)
+def test_the_item_picker_says_page_fine_use_and_cap_in_both_languages(
+    scorer_client, scorer, resident, capped_deed, infraction, settings, language, expected
+):
+    settings.LANGUAGE_CODE = language
+    record(scorer=scorer, resident=resident, item=capped_deed)
+    html = scorer_client.get(reverse("points:record_items"), {"resident": resident.pk, "iq": "1"}, **HTMX)
+    html = html.content.decode()
+    for text in expected:
+        assert text in html

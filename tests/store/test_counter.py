@@ -218,3 +218,38 @@ def test_postgresql_refuses_to_change_the_store_ledgers(store, keeper, resident,
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [receipt.pk])
     assert stock_of([oil.pk]) == {oil.pk: 9}
+
+
+REDEEM_STATEMENTS = 9  # BEGIN (SQLite), 3 reads with the locks, 3 INSERTs, COMMIT, and one to spare
+
+
+@pytest.mark.parametrize("lines", [1, 3])
+def test_a_redemption_costs_the_same_statements_whatever_the_lines_and_earlier_receipts(
+    django_assert_max_num_queries, store, head, keeper, resident, oil, rice, earn, lines
+):
+    from store.services import add_goods, deliver
+
+    soap = add_goods(author=head, village=resident.village, name="肥皂", price_points=1)
+    deliver(author=keeper, goods=soap, quantity=50, reason="供销社")
+    earn(resident, 10)
+    for _earlier in range(5):
+        redeem(keeper=keeper, resident=resident, basket={soap.pk: 1}, idempotency_key=uuid.uuid4())
+    basket = dict(list({oil.pk: 1, rice.pk: 1, soap.pk: 2}.items())[:lines])
+    with django_assert_max_num_queries(REDEEM_STATEMENTS):
+        receipt = redeem(keeper=keeper, resident=resident, basket=basket, idempotency_key=uuid.uuid4())
+    assert receipt.lines.count() == lines and StockMovement.objects.filter(receipt=receipt).count() == lines
+
+
+def test_the_counters_confirm_costs_the_same_statements_whatever_the_lines(
+    django_assert_max_num_queries, client, store, keeper, resident, oil, rice, earn
+):
+    """The keeper's Confirm POST: the session, the user and their village, the resident, the
+    redemption, and the session saved again (its age counts from the last request)."""
+    earn(resident, 10)
+    client.force_login(keeper)
+    url = f"/store/counter/{resident.pk}/"
+    client.post(url, {"idempotency_key": str(uuid.uuid4()), f"q{oil.pk}": "1"})  # warm
+    for basket in ({f"q{oil.pk}": "1"}, {f"q{oil.pk}": "2", f"q{rice.pk}": "1"}):
+        with django_assert_max_num_queries(4 + REDEEM_STATEMENTS + 3):
+            response = client.post(url, {"idempotency_key": str(uuid.uuid4()), **basket})
+        assert response.status_code == 302
