@@ -166,6 +166,10 @@ class Measurement:
     queries_small: int | None = None  # the tiny village
     goal: float | None = None  # ratio to the floor
     note: str = ""
+    # CPU time of this process for each sample (time.process_time), where recorded: on SQLite the
+    # whole request runs in this process, so their ratio is what the machine's load does not move.
+    cpu_times: list[float] = field(default_factory=list)
+    floor_cpu_times: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -183,20 +187,31 @@ class Measurement:
     def ratio(self) -> float | None:
         return self.median / self.floor_median if self.floor_times else None
 
+    @property
+    def cpu_ratio(self) -> float | None:
+        if not (self.cpu_times and self.floor_cpu_times):
+            return None
+        return statistics.median(self.cpu_times) / statistics.median(self.floor_cpu_times)
+
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
 
 
-def interleaved(real: Callable[[int], None], floor: Callable[[int], None], n: int) -> tuple[list, list]:
-    """Time `real(i)` and `floor(i)` alternately, n times each."""
+def interleaved(
+    real: Callable[[int], None], floor: Callable[[int], None], n: int, cpu: tuple[list, list] | None = None
+) -> tuple[list, list]:
+    """Time `real(i)` and `floor(i)` alternately, n times each (wall clock); `cpu`, if given, gets
+    each sample's CPU time of this process (real's, floor's)."""
     real_times, floor_times = [], []
+    real_cpu, floor_cpu = cpu if cpu is not None else ([], [])
     for i in range(n):
-        for function, times in ((real, real_times), (floor, floor_times)):
-            start = time.perf_counter()
+        for function, times, cpu_times in ((real, real_times, real_cpu), (floor, floor_times, floor_cpu)):
+            start, start_cpu = time.perf_counter(), time.process_time()
             function(i)
             times.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - start_cpu)
     return real_times, floor_times
 
 
@@ -246,13 +261,16 @@ def _page_against_floor(
     floor (a bare view running one SELECT by pk, fetched by the same client); its queries counted
     for the county and, through `get_small`, for the tiny village."""
     get()
-    real, floor = interleaved(lambda i: get(), lambda i: _floor_select(client, county.heavy.pk), n)
+    cpu = ([], [])
+    real, floor = interleaved(lambda i: get(), lambda i: _floor_select(client, county.heavy.pk), n, cpu)
     return Measurement(
         name=name,
         unit="request",
         times=real,
         floor_name="bare view, one SELECT by pk",
         floor_times=floor,
+        cpu_times=cpu[0],
+        floor_cpu_times=cpu[1],
         queries=count_queries(get),
         queries_small=count_queries(get_small),
         goal=goal,
@@ -283,10 +301,12 @@ def measure_record(county: County, n: int) -> Measurement:
     rng = random.Random(1)
     picks = [rng.choice(county.residents) for _ in range(n)]
     post(client, picks[0], county.item)  # warm: templates, forms, first connection
+    cpu = ([], [])
     real, floor = interleaved(
         lambda i: post(client, picks[i], county.item),
         lambda i: _floor_insert(county, client, picks[i], county.item),
         n,
+        cpu,
     )
     tiny = county.client(county.tiny_scorer)
     # Like the big village's picks, a resident without an account: one with an account gets a
@@ -298,6 +318,8 @@ def measure_record(county: County, n: int) -> Measurement:
         times=real,
         floor_name="bare view, one INSERT",
         floor_times=floor,
+        cpu_times=cpu[0],
+        floor_cpu_times=cpu[1],
         queries=count_queries(lambda: post(client, picks[0], county.item)),
         queries_small=count_queries(lambda: post(tiny, tiny_resident, county.tiny_item)),
         goal=GOALS["record"],
@@ -362,7 +384,8 @@ def measure_overview(county: County, n: int) -> Measurement:
 
     client = county.client(county.head)
     page(client)
-    real, floor = interleaved(lambda i: page(client), lambda i: expect(client.get(floor_url), 200), n)
+    cpu = ([], [])
+    real, floor = interleaved(lambda i: page(client), lambda i: expect(client.get(floor_url), 200), n, cpu)
     residents = Resident.objects.filter(village=county.village).count()
     return Measurement(
         name=f"village dashboard ({residents:,} residents)",
@@ -370,6 +393,8 @@ def measure_overview(county: County, n: int) -> Measurement:
         times=real,
         floor_name="bare view, the village's one GROUP BY",
         floor_times=floor,
+        cpu_times=cpu[0],
+        floor_cpu_times=cpu[1],
         queries=count_queries(lambda: page(client)),
         queries_small=count_queries(lambda: page(county.client(county.tiny_head))),
         goal=GOALS["overview"],
@@ -389,7 +414,8 @@ def measure_statement(county: County, n: int) -> Measurement:
     big, small = county.client(county.head), county.client(county.tiny_head)
     page(big, county.heavy)
     page(small, county.tiny_resident)
-    real, floor = interleaved(lambda i: page(big, county.heavy), lambda i: page(small, county.tiny_resident), n)
+    cpu = ([], [])
+    real, floor = interleaved(lambda i: page(big, county.heavy), lambda i: page(small, county.tiny_resident), n, cpu)
     entries = Entry.objects.filter(resident=county.heavy).count()
     return Measurement(
         name=f"statement ({entries:,} entries ÷ tiny)",
@@ -397,6 +423,8 @@ def measure_statement(county: County, n: int) -> Measurement:
         times=real,
         floor_name="same page, tiny village's resident",
         floor_times=floor,
+        cpu_times=cpu[0],
+        floor_cpu_times=cpu[1],
         queries=count_queries(lambda: page(big, county.heavy)),
         queries_small=count_queries(lambda: page(small, county.tiny_resident)),
         goal=GOALS["statement"],
@@ -453,13 +481,16 @@ def _big_against_tiny(county: County, n: int, name, big_user, tiny_user, url_nam
 
     get_big()
     get_small()
-    real, floor = interleaved(lambda i: get_big(), lambda i: get_small(), n)
+    cpu = ([], [])
+    real, floor = interleaved(lambda i: get_big(), lambda i: get_small(), n, cpu)
     return Measurement(
         name=f"{name} (big ÷ tiny)",
         unit="request",
         times=real,
         floor_name="same page, tiny village",
         floor_times=floor,
+        cpu_times=cpu[0],
+        floor_cpu_times=cpu[1],
         queries=count_queries(get_big),
         queries_small=count_queries(get_small),
         goal=GOALS["pages"],
@@ -486,7 +517,7 @@ def measure_snapshots(county: County, n: int) -> Measurement:
     Each run starts from no snapshots of that month (removed, untimed, before the run)."""
     from django.db import connection
 
-    from points.models import Entry, MonthlySnapshot
+    from points.models import Entry, MonthlyPageTally, MonthlySnapshot
     from points.snapshots import previous_month, take_monthly_snapshots
     from villages.models import Resident
 
@@ -494,6 +525,7 @@ def measure_snapshots(county: County, n: int) -> Measurement:
 
     def job():
         MonthlySnapshot.objects.filter(month=month).delete()
+        MonthlyPageTally.objects.filter(month=month).delete()
         start = time.perf_counter()
         written = take_monthly_snapshots(month=month)
         return time.perf_counter() - start, written
@@ -887,6 +919,7 @@ def ms(seconds: float | None) -> str:
 def print_table(results: list[Measurement]) -> None:
     header = (
         f"{'measurement':56} {'median':>11} {'p95':>11} {'floor median':>13} {'ratio':>7} {'goal':>6} {'queries':>10}"
+        f" {'cpu ratio':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -894,15 +927,17 @@ def print_table(results: list[Measurement]) -> None:
         ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "—"
         goal = f"≤{r.goal:g}×" if r.goal else ""
         queries = f"{r.queries}/{r.queries_small}" if r.queries is not None else ""
+        cpu_ratio = f"{r.cpu_ratio:.2f}×" if r.cpu_ratio is not None else ""
         print(
             f"{r.name:56} {ms(r.median):>11} {ms(r.p95):>11} {ms(r.floor_median):>13} {ratio:>7} {goal:>6}"
-            f" {queries:>10}"
+            f" {queries:>10} {cpu_ratio:>9}"
         )
         if r.floor_times:
             print(f"{'   floor: ' + r.floor_name:56} {'':>11} {ms(percentile(r.floor_times, 95)):>11}")
         if r.note:
             print(f"   {r.note}")
     print("queries: big case / tiny village (VT); equal numbers: the page's queries do not grow with the data.")
+    print("cpu ratio: the same medians in CPU time of this process (on SQLite, the whole request; load-proof).")
 
 
 def print_load(results: list[LoadResult]) -> None:
@@ -943,7 +978,8 @@ def print_goals(results: list[Measurement], loads: list[LoadResult]) -> None:
             print(f"  {'snapshot, 100,000 residents < 10 s':58} {snapshot_verdict(r)}")
         elif r.goal is not None and r.ratio is not None:
             verdict = "met" if r.ratio <= r.goal else "NOT met"
-            print(f"  {r.name:58} {r.ratio:6.2f}× (≤ {r.goal:g}×) {verdict}")
+            cpu = f" (cpu {r.cpu_ratio:.2f}×)" if r.cpu_ratio is not None else ""
+            print(f"  {r.name:58} {r.ratio:6.2f}× (≤ {r.goal:g}×) {verdict}{cpu}")
         if r.queries is not None and r.queries != r.queries_small:
             print(f"  {r.name:58} queries {r.queries} big / {r.queries_small} tiny: NOT flat")
     if len(loads) == 2:
@@ -1055,7 +1091,14 @@ def main(argv: list[str] | None = None) -> None:
                 {
                     "machine": about,
                     "measurements": [
-                        {**asdict(r), "median": r.median, "p95": r.p95, "floor": r.floor_median, "ratio": r.ratio}
+                        {
+                            **asdict(r),
+                            "median": r.median,
+                            "p95": r.p95,
+                            "floor": r.floor_median,
+                            "ratio": r.ratio,
+                            "cpu_ratio": r.cpu_ratio,
+                        }
                         for r in results
                     ],
                     "load": [asdict(r) for r in loads],

@@ -16,12 +16,12 @@ class EditionQuerySet(models.QuerySet):
 
     def in_force(self, *, village: Village, on: date) -> "Edition | None":
         """The edition whose rules apply on `on`: the latest published one effective by then."""
-        return (
-            self.published()
-            .filter(village=village, effective_from__lte=on)
-            .order_by("-effective_from", "-number")
-            .first()
-        )
+        return self.in_force_first(village=village, on=on).first()
+
+    def in_force_first(self, *, village: Village | models.OuterRef, on: date) -> "EditionQuerySet":
+        """The published editions effective by `on`, the one in force first: `in_force` as a
+        queryset, for a subquery (`village` may be an OuterRef)."""
+        return self.published().filter(village=village, effective_from__lte=on).order_by("-effective_from", "-number")
 
 
 # Sensible caps: no more often than once a day, on average; deductions count for at most ten years.

@@ -13,6 +13,19 @@ from decimal import Decimal
 WIDTH = 360
 
 
+# Numbers as the SVG and the tables print them, written here rather than with floatformat in the
+# template: six charts of a few dozen shapes each made the filter most of the page's rendering.
+def coordinate(value: float) -> str:
+    """One decimal, always (a position or a length)."""
+    return f"{value:.1f}"
+
+
+def figure(value: float | Decimal) -> str:
+    """A value: no decimals if it is whole, otherwise one (floatformat:"-1")."""
+    rounded = round(float(value), 1)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
+
+
 @dataclass(frozen=True)
 class Series:
     name: str
@@ -31,11 +44,31 @@ class Rect:
     series: str
     css: str
 
+    @property
+    def svg(self) -> dict[str, str]:
+        """x, y, width, height, the right end and the value as the template prints them."""
+        return {
+            "x": coordinate(self.x),
+            "y": coordinate(self.y),
+            "w": coordinate(self.w),
+            "h": coordinate(self.h),
+            "end": coordinate(self.x + self.w),
+            "value": figure(self.value),
+        }
+
 
 @dataclass(frozen=True)
 class Tick:
     value: float
     pos: float  # y for columns and lines, x for bars
+
+    @property
+    def svg_pos(self) -> str:
+        return coordinate(self.pos)
+
+    @property
+    def svg_value(self) -> str:
+        return figure(self.value)
 
 
 @dataclass(frozen=True)
@@ -43,6 +76,14 @@ class Label:
     text: str
     x: float
     y: float
+
+    @property
+    def svg_x(self) -> str:
+        return coordinate(self.x)
+
+    @property
+    def svg_y(self) -> str:
+        return coordinate(self.y)
 
 
 @dataclass
@@ -75,6 +116,15 @@ class Chart:
         """The same figures as the drawing: one row per category, one column per series."""
         labels = self.row_labels or self.categories
         return [(label, [s.values[i] for s in self.series]) for i, label in enumerate(labels)]
+
+    @property
+    def printed_table(self) -> list[tuple[str, list[str]]]:
+        """`table` with its values as printed."""
+        return [(label, [figure(v) for v in values]) for label, values in self.table]
+
+    @property
+    def label_x(self) -> float:
+        return self.plot_left - 4
 
 
 def nice_max(value: float) -> float:

@@ -8,9 +8,10 @@ computed in Python per resident or per entry:
 2. the settled months (over, and past the backdating window) from their monthly snapshots:
    residents and summed balances per month and grade, ONE query;
 3. the month still running and the one entries may still be backdated into (and a month the
-   snapshot job has not covered), tallied per grade by points.standing.grade_tally over the
-   residents living in the village now: one grouped query each;
-4. deeds and infractions per month and handbook page, grouped in SQL;
+   snapshot job has not covered), tallied per grade by points.standing.grade_tallies over the
+   residents living in the village now: one grouped query for all of them;
+4. deeds and infractions per month and handbook page: the settled months from their monthly
+   tallies (one query), the others grouped in SQL over their entries only (one query);
 5. scorer activity in the month, grouped by who recorded;
 6. the open appeals, oldest first.
 """
@@ -23,14 +24,15 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, Max, Q, Sum, Value, When
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from handbook.models import Item
 from office import charts as shapes
-from points.models import Appeal, Entry, MonthlySnapshot
-from points.standing import grade_tally, in_points
+from points.models import Appeal, Entry, MonthlyPageTally, MonthlySnapshot
+from points.snapshots import page_tallies
+from points.standing import grade_tallies, in_points
 from villages.grades import scale_history, scale_on
 from villages.models import Resident, Village
 
@@ -128,7 +130,10 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
 
     scales = scale_history(village_id=village.pk)
     active = Resident.objects.filter(village=village, status=Resident.Status.ACTIVE)
-    trend, grades_now = _standings(village, active, months, days, scales, today)
+    # Settled: the month is over and no entry can be backdated into it any more.
+    settled = today - timedelta(days=village.backdate_days)
+    closed = [m for m, end in zip(months, days, strict=True) if end < settled]
+    trend, grades_now = _standings(village, active, months, days, closed, scales)
     grade_names = [band.grade for band in scale_on(scales, on)]
     residents = sum(grades_now.values())
     grades = [
@@ -137,7 +142,7 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
         )
         for grade in grade_names
     ]
-    pages, kinds = _deeds_and_infractions(village, months, on)
+    pages, kinds = _deeds_and_infractions(village, months, closed, on)
     dashboard = Dashboard(
         village=village,
         month=month,
@@ -158,7 +163,7 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
 
 
 def _standings(
-    village: Village, active: models.QuerySet, months: list[date], days: list[date], scales: list, today: date
+    village: Village, active: models.QuerySet, months: list[date], days: list[date], closed: list[date], scales: list
 ) -> tuple[list[MonthTrend], dict[str, int]]:
     """Average balance and residents per grade at each month-end.
 
@@ -166,12 +171,10 @@ def _standings(
     snapshots (points.snapshots: the scheme's residents as they stood that day), all of them in one
     grouped query. The month still running, a month entries may still be backdated into, and a
     month without snapshots (before the job first ran) is tallied live for the residents living in
-    the village now: points.standing.grade_tally, one grouped query each. Sums stay in integer
-    halves until the average. The snapshot job takes a month once it is settled in the same sense
-    (points.snapshots.settled_month), so no entry can be backdated into a month after its snapshot."""
-    # Settled: the month is over and no entry can be backdated into it any more.
-    settled = today - timedelta(days=village.backdate_days)
-    closed = [m for m, on in zip(months, days, strict=True) if on < settled]
+    the village now: points.standing.grade_tallies, one grouped query for all of them. Sums stay
+    in integer halves until the average. The snapshot job takes a month once it is settled in the
+    same sense (points.snapshots.settled_month), so no entry can be backdated into a month after
+    its snapshot."""
     taken: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
     if closed:
         rows = (
@@ -182,14 +185,18 @@ def _standings(
         )
         for row in rows:
             taken[row["month"]][row["grade"]] = (row["n"], row["halves"])
+    live = [(month, on) for month, on in zip(months, days, strict=True) if month not in taken]
+    tallies = grade_tallies(
+        village=village, days=[on for _, on in live], bands=[scale_on(scales, on) for _, on in live], residents=active
+    )
+    counted = {month: (tally.residents, tally.total_halves) for (month, _), tally in zip(live, tallies, strict=True)}
     trend = []
     for month, on in zip(months, days, strict=True):
         if month in taken:
             residents = {grade: n for grade, (n, _) in taken[month].items()}
             total = sum(halves for _, halves in taken[month].values())
         else:
-            tally = grade_tally(village=village, on=on, bands=scale_on(scales, on), residents=active)
-            residents, total = tally.residents, tally.total_halves
+            residents, total = counted[month]
         count = sum(residents.values())
         average = (in_points(total) / count).quantize(Decimal("0.1")) if count else Decimal(village.starting_capital)
         trend.append(MonthTrend(month=month, on=on, average=average, grades=residents))
@@ -209,37 +216,48 @@ def _month_of(field: str, months: list[date]) -> Case:
     )
 
 
-def _deeds_and_infractions(village: Village, months: list[date], on: date) -> tuple[list[PageRow], list[MonthKinds]]:
+def _deeds_and_infractions(
+    village: Village, months: list[date], closed: list[date], on: date
+) -> tuple[list[PageRow], list[MonthKinds]]:
     """Entries that stand (originals, not reversed) by the month of the deed, handbook page and
-    kind, over the twelve months. Pages are matched by number across editions. One query."""
-    rows = (
-        Entry.objects.filter(village=village, occurred_on__range=(months[0], on))
-        .originals()
-        .not_reversed()
-        .annotate(month=_month_of("occurred_on", months))
-        .values("month", "item__page__number", "item__kind")
-        .annotate(n=Count("pk"), halves=Sum("points_halves"), title=F("item__page__title"))
-        .order_by()
-    )
+    kind, over the twelve months (points.snapshots.page_tallies). Settled months come from their
+    monthly tallies (one query, a few dozen rows a month); the others are counted in the ledger,
+    grouped in SQL, from the first of them on (one query): the twelve months' entries are no
+    longer read on every visit."""
+    index = {m: i for i, m in enumerate(months)}
+    rows = []  # (month index, page number, kind, entries, halves, title)
+    if closed:
+        tallies = MonthlyPageTally.objects.filter(village=village, month__in=closed).values_list(
+            "month", "page_number", "kind", "entries", "points_halves", "page_title"
+        )
+        rows = [(index[month], *rest) for month, *rest in tallies]
+    tallied = {months[row[0]] for row in rows}
+    live = [m for m in months if m not in tallied]
+    if live:
+        counted = page_tallies(village=village, start=live[0], end=on, month=_month_of("occurred_on", months))
+        rows += [
+            (row["month"], row["item__page__number"], row["item__kind"], row["n"], row["halves"], row["title"])
+            for row in counted
+            if months[row["month"]] not in tallied
+        ]
     by_month = {m: MonthKinds(m) for m in months}
     pages: dict[int, PageRow] = {}
-    for row in rows:
-        month = months[row["month"]]
-        kinds = by_month.get(month)
-        deed = row["item__kind"] == Item.Kind.DEED
-        if kinds is not None:
-            if deed:
-                kinds.deeds += row["n"]
-            else:
-                kinds.infractions += row["n"]
+    for month_index, number, kind, n, halves, title in rows:
+        month = months[month_index]
+        kinds = by_month[month]
+        deed = kind == Item.Kind.DEED
+        if deed:
+            kinds.deeds += n
+        else:
+            kinds.infractions += n
         if month == months[-1]:
-            page = pages.setdefault(row["item__page__number"], PageRow(row["item__page__number"], row["title"]))
+            page = pages.setdefault(number, PageRow(number, title))
             if deed:
-                page.deeds += row["n"]
-                page.deed_points += in_points(row["halves"])
+                page.deeds += n
+                page.deed_points += in_points(halves)
             else:
-                page.infractions += row["n"]
-                page.infraction_points += in_points(row["halves"])
+                page.infractions += n
+                page.infraction_points += in_points(halves)
     return sorted(pages.values(), key=lambda p: p.number), list(by_month.values())
 
 

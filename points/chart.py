@@ -7,7 +7,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from points.models import Entry
-from points.standing import balance_halves, counted_halves, in_points
+from points.standing import Standing, balance_halves, counted_halves_by_day, in_points
 from villages.grades import Scales, grade_for, scale_history, scale_on
 from villages.models import Resident
 
@@ -25,6 +25,16 @@ class MonthPoint:
     x: float
     y: float
 
+    # Written out here rather than with template filters (floatformat, add): the chart is drawn
+    # on every Standing page, and a filter a point costs more than the rest of the point.
+    @property
+    def cx(self) -> str:
+        return f"{self.x:.1f}"
+
+    @property
+    def cy(self) -> str:
+        return f"{self.y:.1f}"
+
 
 @dataclass(frozen=True)
 class BandLine:
@@ -32,11 +42,19 @@ class BandLine:
     min_points: int
     y: float
 
+    @property
+    def cy(self) -> str:
+        return f"{self.y:.1f}"
+
 
 @dataclass(frozen=True)
 class Tick:
     value: int
     y: float
+
+    @property
+    def cy(self) -> str:
+        return f"{self.y:.1f}"
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,8 @@ class Chart:
     height: int = HEIGHT
     left: int = LEFT
     bottom: int = HEIGHT - BOTTOM
+    label_x: int = LEFT - 4  # where the axis labels end
+    month_y: int = HEIGHT - 8  # the month numbers' baseline
 
     @property
     def polyline(self) -> str:
@@ -76,21 +96,17 @@ def build_chart(
 ) -> Chart:
     """Balance and grade at each month's end over the last `months` months.
 
-    Two queries whatever the size of the ledger: all month-end balances in one aggregate (a
-    filtered SUM per month, points.standing.counted_halves), and the village's grade
-    scales in one more (none if the caller passes them). `resident.village` should be loaded already.
+    Two queries whatever the size of the ledger: all month-end balances in one grouped query
+    (points.standing.counted_halves_by_day), and the village's grade scales in one more (none if
+    the caller passes them). `resident.village` should be loaded already.
     """
     village = resident.village
     today = today or village.today()
     days = chart_days(today, months)
-    sums = Entry.objects.filter(resident=resident).aggregate(
-        **{f"m{i}": counted_halves(on) for i, on in enumerate(days)}
-    )
+    sums = counted_halves_by_day(Entry.objects.filter(resident=resident), days)
     if scales is None:
         scales = scale_history(village_id=village.pk)
-    balances = [
-        in_points(balance_halves(capital=village.starting_capital, counted=sums[f"m{i}"])) for i in range(len(days))
-    ]
+    balances = [in_points(balance_halves(capital=village.starting_capital, counted=counted)) for counted in sums]
     grades = [grade_for(balance, scale_on(scales, on)) for balance, on in zip(balances, days, strict=True)]
 
     low = int(min(balances)) - 20
@@ -113,6 +129,21 @@ def build_chart(
         if band.min_points is not None and low < band.min_points < high
     ]
     return Chart(points=points, band_lines=band_lines, low=low, high=high, ticks=_ticks(low, high, y, band_lines))
+
+
+def chart_with_standing(*, resident: Resident, scales: Scales | None = None) -> tuple[Chart, Standing]:
+    """The chart and today's standing (its last point), for a page that shows both: one query for
+    the balances instead of two. The standing is the chart's last balance, so both follow the one
+    rule (points.standing.counted_halves_by_day) and cannot disagree. Pass the village's `scales`
+    (villages.grades.scale_history) if the page needs them anyway."""
+    if scales is None:
+        scales = scale_history(village_id=resident.village_id)
+    chart = build_chart(resident=resident, scales=scales)
+    today = chart.last
+    standing = Standing(
+        resident=resident, on=today.on, balance=today.balance, grade=today.grade, bands=scale_on(scales, today.on)
+    )
+    return chart, standing
 
 
 def _ticks(low: int, high: int, y, band_lines: list[BandLine]) -> list[Tick]:

@@ -116,6 +116,13 @@ class Entry(AppendOnlyModel):
             # Ascending and ending in the id: read backwards it is "-recorded_at, -id", the order those
             # queries ask for, tie-break included, so neither database sorts (SQLite did, 0.25 ms a query).
             models.Index(fields=["recorded_by", "village", "recorded_at", "id"], name="entry_scorer_latest"),
+            # The dashboard's deeds per handbook page of the months still open (office.dashboard):
+            # their days only, and on SQLite without reading the table.
+            models.Index(
+                fields=["village", "occurred_on", "item", "points_halves", "reverses"], name="entry_village_day"
+            ),
+            # The dashboard's scorer activity: what a village recorded in a month.
+            models.Index(fields=["village", "recorded_at"], name="entry_village_recorded"),
         ]
         constraints = [
             # Zero points only for a warning (and its withdrawal), which never carries a fine.
@@ -432,12 +439,41 @@ class MonthlySnapshot(models.Model):
         ordering = ["resident", "month"]
         constraints = [models.UniqueConstraint(fields=["resident", "month"], name="snapshot_once_per_month")]
         indexes = [
-            # Village-wide history (dashboards): one month of a village.
-            models.Index(fields=["village", "month"], name="snapshot_village_month"),
+            # Village-wide history (dashboards): one month of a village, its grades and balances
+            # summed from the index alone.
+            models.Index(fields=["village", "month", "grade", "balance_halves"], name="snapshot_village_month_grade"),
         ]
 
     def __str__(self) -> str:
         return f"{self.resident} {self.month:%Y-%m} {self.grade}"
+
+
+class MonthlyPageTally(models.Model):
+    """How many entries that stand (originals, not reversed) a village recorded in a month, per
+    handbook page and kind of item, by the day of the deed: the head's dashboard reads settled
+    months from here instead of counting the ledger again. Written with the monthly snapshots
+    (points.snapshots); one row per village, month, page number and kind."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    page_number = models.PositiveSmallIntegerField(_("page"))
+    page_title = models.CharField(_("title"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10)
+    entries = models.IntegerField(_("entries"))
+    points_halves = models.IntegerField(_("points (halves)"))
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("monthly page tally")
+        verbose_name_plural = _("monthly page tallies")
+        ordering = ["village", "month", "page_number", "kind"]
+        constraints = [
+            # Also the index of the dashboard's read (a village's months).
+            models.UniqueConstraint(fields=["village", "month", "page_number", "kind"], name="tally_once_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.month:%Y-%m} {self.page_number} {self.kind} {self.entries}"
 
 
 class OutboxMessage(models.Model):

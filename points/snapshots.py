@@ -1,13 +1,15 @@
-"""Monthly standing snapshots, written set-based: one INSERT … SELECT per village, one transaction."""
+"""Monthly snapshots, written set-based, one transaction: every resident's standing (one INSERT …
+SELECT per village) and the village's entries per handbook page and kind (a grouped query)."""
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
-from points.models import MonthlySnapshot
+from points.models import Entry, MonthlyPageTally, MonthlySnapshot
 from points.standing import grade_expression, village_standings
 from villages.grades import bands_on
 from villages.models import Resident, Village
@@ -33,8 +35,9 @@ def take_settled_snapshots() -> int:
 
 def take_monthly_snapshots(*, month: date, villages: Iterable[Village] | None = None) -> int:
     """Record every consenting resident's balance and grade as of the last day of `month`
-    (its first day), in every village or in `villages`. Safe to run twice: existing rows are left
-    alone. Returns rows written."""
+    (its first day), and each village's entries of the month per handbook page and kind
+    (MonthlyPageTally), in every village or in `villages`. Safe to run twice: existing rows are
+    left alone. Returns the residents' rows written."""
     last_day = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     written = 0
     # One transaction for the run: one commit (one fsync) rather than one per village, which was
@@ -42,7 +45,46 @@ def take_monthly_snapshots(*, month: date, villages: Iterable[Village] | None = 
     with transaction.atomic():
         for village in villages if villages is not None else Village.objects.all():
             written += _snapshot_village(village=village, month=month, last_day=last_day)
+            _tally_village(village=village, month=month, last_day=last_day)
     return written
+
+
+def page_tallies(*, village: Village, start: date, end: date, **group) -> QuerySet:
+    """The village's entries that stand (originals, not reversed) whose deed happened from `start`
+    to `end`, per handbook page number and kind of item, and per any `group` expression (e.g. the
+    month): rows of `group`'s names, "item__page__number", "item__kind", "n" (entries), "halves"
+    and "title". Pages are matched by number across editions. One query; the dashboard and the
+    monthly tally both count this way."""
+    return (
+        Entry.objects.filter(village=village, occurred_on__range=(start, end))
+        .originals()
+        .not_reversed()
+        .annotate(**group)
+        .values(*group, "item__page__number", "item__kind")
+        .annotate(n=Count("pk"), halves=Sum("points_halves"), title=Max("item__page__title"))
+        .order_by()
+    )
+
+
+def _tally_village(*, village: Village, month: date, last_day: date) -> None:
+    """The month's page_tallies, kept (a few dozen rows) for the dashboard's settled months."""
+    now = timezone.now()
+    MonthlyPageTally.objects.bulk_create(
+        [
+            MonthlyPageTally(
+                village=village,
+                month=month,
+                page_number=row["item__page__number"],
+                page_title=row["title"],
+                kind=row["item__kind"],
+                entries=row["n"],
+                points_halves=row["halves"],
+                taken_at=now,
+            )
+            for row in page_tallies(village=village, start=month, end=last_day)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _snapshot_village(*, village: Village, month: date, last_day: date) -> int:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from points.models import Entry, Notification
 from points.services.warnings import check_warning_given, warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
-from villages.access import OFFICE, has_role
+from villages.access import OFFICE, has_role, holds_role
 from villages.models import Membership, Resident, Village
 
 
@@ -138,15 +138,22 @@ def record_entry(
             # of=("self",): the resident's row only. Without it PostgreSQL also locks the joined
             # village row, which serialised all of a village's scorers for the whole transaction;
             # the village is locked by the chain only around the hash and the INSERT (_insert).
-            resident = Resident.objects.select_for_update(of=("self",)).select_related("village").get(pk=resident.pk)
-            try:
-                _check_recordable(
-                    scorer=scorer,
-                    resident=resident,
-                    item=item,
-                    occurred_on=occurred_on,
-                    confirming_claim=confirming_claim,
+            # The role and the edition in force come with the locked row (two queries fewer).
+            today = resident.village.today()
+            roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
+            resident = (
+                Resident.objects.select_for_update(of=("self",))
+                .select_related("village")
+                .annotate(
+                    may_score=holds_role(scorer, OuterRef("village_id"), *roles),
+                    edition_in_force=Subquery(
+                        Edition.objects.in_force_first(village=OuterRef("village_id"), on=today).values("pk")[:1]
+                    ),
                 )
+                .get(pk=resident.pk)
+            )
+            try:
+                _check_recordable(resident=resident, item=item, occurred_on=occurred_on)
                 check_warning_given(resident=resident, item=item, occurred_on=occurred_on)
             except ValidationError:
                 # A replay of an entry that now fills the cap (or of yesterday's form) is still a replay.
@@ -220,12 +227,11 @@ def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, ite
     return entry
 
 
-def _check_recordable(
-    *, scorer: AbstractBaseUser, resident: Resident, item: Item, occurred_on: date, confirming_claim: bool = False
-) -> None:
+def _check_recordable(*, resident: Resident, item: Item, occurred_on: date) -> None:
+    """`resident` comes from record_entry's locked fetch, annotated with `may_score` (the scorer
+    holds the role) and `edition_in_force` (its pk today)."""
     village = resident.village
-    roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
-    if not has_role(scorer, village, *roles):
+    if not resident.may_score:
         raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
     if resident.status != Resident.Status.ACTIVE:
         raise refuse(_("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name)
@@ -242,7 +248,7 @@ def _check_recordable(
             name=resident.name,
             date=resident.consent_given_on.isoformat(),
         )
-    check_current_and_recent(village=village, item=item, occurred_on=occurred_on)
+    check_current_and_recent(village=village, item=item, occurred_on=occurred_on, in_force=resident.edition_in_force)
     if item.cap_count is not None and cap_used(resident=resident, item=item, occurred_on=occurred_on) >= item.cap_count:
         if item.cap_period == Item.Period.YEAR:
             message = _(
@@ -255,12 +261,16 @@ def _check_recordable(
         raise refuse(message, "cap_reached", item=item.title, count=item.cap_count)
 
 
-def check_current_and_recent(*, village: Village, item: Item, occurred_on: date) -> None:
+def check_current_and_recent(*, village: Village, item: Item, occurred_on: date, in_force: int | None = None) -> None:
     """Refuse an item that is not in the handbook in force today, and a day in the future or
-    further back than the village lets anything be recorded (entries and claims alike)."""
+    further back than the village lets anything be recorded (entries and claims alike).
+    `in_force`: the pk of the edition in force today, if the caller read it with another query
+    (Edition.objects.in_force_first); None looks it up (one query)."""
     today = village.today()
-    edition = Edition.objects.in_force(village=village, on=today)
-    if edition is None or item.edition_id != edition.pk:
+    if in_force is None:
+        edition = Edition.objects.in_force(village=village, on=today)
+        in_force = edition.pk if edition is not None else None
+    if in_force is None or item.edition_id != in_force:
         raise refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
     if occurred_on > today:
         raise refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")

@@ -5,10 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from points.access import get_own_resident, household_sharing_with
-from points.chart import build_chart
+from points.chart import chart_with_standing
 from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
-from points.standing import compute_standing
 from villages.access import get_resident_for_office
 from villages.benefits import benefits_for
 from villages.cards import card_or_login_required
@@ -50,10 +49,9 @@ def _render(
     household: list | None = None,
     member: bool = False,
 ) -> HttpResponse:
-    """A constant number of queries: the grade scales, the balance, upcoming expiries, the chart's
-    balances and appeals."""
-    scales = scale_history(village_id=resident.village_id)
-    current = compute_standing(resident=resident, scales=scales)
+    """A constant number of queries: the grade scales, the chart's balances (today's is its last),
+    upcoming expiries, benefits and appeals."""
+    chart, current = chart_with_standing(resident=resident, scales=scale_history(village_id=resident.village_id))
     return render(
         request,
         "points/standing.html",
@@ -62,7 +60,7 @@ def _render(
             "own": own,
             "standing": current,
             "expiries": upcoming_expiries(resident, on=current.on),
-            "chart": build_chart(resident=resident, today=current.on, scales=scales),
+            "chart": chart,
             "appeals": Appeal.objects.filter(entry__resident=resident)
             .select_related("entry__item")
             .order_by("-filed_at")[:RECENT_APPEALS],

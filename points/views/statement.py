@@ -7,13 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
-from points.chart import build_chart
+from points.chart import chart_with_standing
 from points.ledger import ledger_entries, lines
-from points.standing import compute_standing
 from points.statement_pdf import render_statement
 from points.views.standing import upcoming_expiries
 from villages.access import get_resident_for_office
-from villages.grades import scale_history
 
 LINES_PER_PAGE = 60  # about two printed A4 pages
 
@@ -23,9 +21,7 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
     """Standing, the 12-month chart as a table and the entries of those 12 months (a page of
     LINES_PER_PAGE at a time, newest first), laid out for A4."""
     resident = get_resident_for_office(request, pk)
-    scales = scale_history(village_id=resident.village_id)
-    current = compute_standing(resident=resident, scales=scales)
-    chart = build_chart(resident=resident, today=current.on, scales=scales)
+    chart, current = chart_with_standing(resident=resident)
     entries = ledger_entries(resident).filter(occurred_on__gte=chart.first.month)
     # A page of lines at a time, so the statement of a resident with thousands of entries costs
     # what a short one does; each printed page carries the standing and says "page n of m".
@@ -51,8 +47,7 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
 def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The statement as an A4 PDF with the font embedded, to print from any computer."""
     resident = get_resident_for_office(request, pk)
-    current = compute_standing(resident=resident)
-    chart = build_chart(resident=resident, today=current.on)
+    chart, current = chart_with_standing(resident=resident)
     entries = ledger_entries(resident).filter(occurred_on__gte=chart.first.month)
     pdf = render_statement(
         resident=resident,

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from office.dashboard import build_dashboard
-from points.services import file_appeal
+from points.services import file_appeal, reverse_entry
 from points.snapshots import take_monthly_snapshots
+from tests.conftest import NOON
 from tests.factories import HouseholdFactory, record
 from villages.models import Resident
 from villages.pinyin import pinyin_keys
@@ -78,9 +79,10 @@ def test_a_month_in_the_future_shows_the_current_month(client, head, ledger):
 
 
 # Session, user, roles (3); grade scales, the settled months' snapshots, the grades of the running
-# month and of the previous one (entries may still be backdated into it: 30 days by default), deeds
-# by page, scorers, appeals (7); whether the village has a points store (1; tests/store checks the
-# store's figures); the session saved after the request (3: savepoint, update, release).
+# month and of the previous one (entries may still be backdated into it: 30 days by default) in
+# one query, the settled months' page tallies, deeds by page of the other months, scorers, appeals
+# (7); whether the village has a points store (1; tests/store checks the store's figures); the
+# session saved after the request (3: savepoint, update, release).
 DASHBOARD_QUERIES = 14
 
 
@@ -105,7 +107,22 @@ def test_it_runs_a_constant_number_of_queries(
     assert response.context["d"].residents == size
 
 
-def test_closed_months_read_the_snapshots_and_agree_with_the_live_tally(client, clock, village, head, ledger):
+@pytest.fixture
+def history(clock, village, head, scorer, resident, other_resident, deed, infraction, ledger):
+    """Besides `ledger` (this month and the last), deeds and infractions recorded in settled months,
+    one of them reversed a month later: a month counts what stands."""
+    for months_ago in (6, 4, 3):
+        clock.move_to(NOON - relativedelta(months=months_ago))
+        record(scorer=scorer, resident=resident, item=deed)
+        record(scorer=scorer, resident=other_resident, item=deed)
+        wrong = record(scorer=scorer, resident=other_resident, item=infraction)
+        if months_ago == 4:
+            clock.move_to(NOON - relativedelta(months=3, days=5))
+            reverse_entry(entry=wrong, author=head, reason="认错了人")
+    clock.move_to(NOON)
+
+
+def test_closed_months_read_the_snapshots_and_agree_with_the_live_tally(client, clock, village, head, history):
     client.force_login(head)
     live = client.get(reverse("office:dashboard")).context["d"]
     _take_snapshots(village)
@@ -114,8 +131,26 @@ def test_closed_months_read_the_snapshots_and_agree_with_the_live_tally(client, 
     assert [(t.month, t.average, t.grades) for t in from_snapshots.trend] == [
         (t.month, t.average, t.grades) for t in live.trend
     ]
+    assert [(m.month, m.deeds, m.infractions) for m in from_snapshots.months] == [
+        (m.month, m.deeds, m.infractions) for m in live.months
+    ]
+    assert sum(m.deeds + m.infractions for m in from_snapshots.months[:-2]), "no settled month has entries"
     assert len(queries) == DASHBOARD_QUERIES
     assert any("points_monthlysnapshot" in q["sql"] for q in queries)
+    assert any("points_monthlypagetally" in q["sql"] for q in queries)
+
+
+def test_a_settled_months_pages_come_from_its_tally_and_agree_with_the_ledger(client, clock, village, head, history):
+    client.force_login(head)
+    month = (village.today().replace(day=1) - relativedelta(months=3)).strftime("%Y-%m")
+    live = client.get(reverse("office:dashboard"), {"month": month}).context["d"]
+    _take_snapshots(village)
+    tallied = client.get(reverse("office:dashboard"), {"month": month}).context["d"]
+    assert live.pages, "the month has no entries to count"
+    assert tallied.pages == live.pages
+    assert [(m.month, m.deeds, m.infractions) for m in tallied.months] == [
+        (m.month, m.deeds, m.infractions) for m in live.months
+    ]
 
 
 def test_it_is_for_the_head_and_administrators_only(client, admin, head, scorer, resident):

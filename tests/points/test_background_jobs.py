@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from points import notices, outbox
-from points.models import Appeal, MonthlySnapshot, Notification, OutboxMessage
+from points.models import Appeal, MonthlyPageTally, MonthlySnapshot, Notification, OutboxMessage
 from points.services import decide_appeal, file_appeal, reverse_entry
 from points.snapshots import previous_month, take_monthly_snapshots, take_settled_snapshots
 from points.standing import compute_standing
@@ -165,8 +165,28 @@ def test_snapshots_take_the_same_queries_for_any_number_of_residents(
     village, residents, django_assert_num_queries, clock
 ):
     ResidentFactory.create_batch(residents, village=village)
-    with django_assert_num_queries(5):  # villages, then per village: bands, savepoint, insert, release
+    # villages, then per village: bands, savepoint, insert, release, and the month's page tally
+    # (one SELECT; its INSERT only for a month with entries)
+    with django_assert_num_queries(6):
         take_monthly_snapshots(month=previous_month(village.today()))
+
+
+def test_the_monthly_job_tallies_what_stands_per_page_and_kind_once(
+    clock, village, head, scorer, resident, deed, infraction
+):
+    clock.shift(timedelta(days=-35))  # last month
+    record(scorer=scorer, resident=resident, item=deed)
+    record(scorer=scorer, resident=resident, item=deed)
+    wrong = record(scorer=scorer, resident=resident, item=infraction)
+    reverse_entry(entry=wrong, author=head, reason="认错了人")
+    clock.shift(timedelta(days=35))
+    month = wrong.occurred_on.replace(day=1)
+    take_monthly_snapshots(month=month)
+    take_monthly_snapshots(month=month)  # a second run changes nothing
+    tallies = MonthlyPageTally.objects.filter(village=village, month=month)
+    assert [(t.page_number, t.kind, t.entries, t.points_halves) for t in tallies] == [
+        (deed.page.number, "deed", 2, 2 * deed.signed_halves)
+    ]
 
 
 def test_the_embedded_default_runs_every_periodic_job_from_one_command(resident, settings):

@@ -58,7 +58,7 @@ from points.services import (
     reverse_entry,
     withdraw_entry,
 )
-from points.standing import compute_standing, village_standings
+from points.standing import balance_halves, compute_standing, counted_halves_by_day, in_points, village_standings
 from tests.factories import (
     LONG_AGO,
     EditionFactory,
@@ -605,9 +605,16 @@ class Ledger(RuleBasedStateMachine):
             for day in (r.occurred_on, r.expires_on, r.reversed_from):
                 if day is not None:
                     days |= {day, day - timedelta(days=1)}
+        days = sorted(days)
         for who, resident in enumerate(self.residents):
-            for day in sorted(days):
+            for day in days:
                 assert compute_standing(resident=resident, on=day).balance == self.expected_balance(who, day), day
+            # the chart's grouped spelling of the same rule, on the same days
+            by_day = counted_halves_by_day(Entry.objects.filter(resident=resident), days)
+            capital = self.village.starting_capital
+            for day, counted in zip(days, by_day, strict=True):
+                balance = in_points(balance_halves(capital=capital, counted=counted))
+                assert balance == self.expected_balance(who, day), day
 
     # --- what must always hold ----------------------------------------------------------
 

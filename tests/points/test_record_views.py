@@ -387,8 +387,9 @@ def test_recording_runs_a_constant_number_of_queries(
     scorer_client, scorer, village, edition, resident, deed, django_assert_max_num_queries
 ):
     """No SELECT for the idempotency key before the INSERT (its UNIQUE index catches a replay):
-    session and user, acting village, resident and item, then the resident's lock, role, edition,
-    the chain's village lock and head, the INSERT and the outbox; the session saved afterwards."""
+    session and user, acting village, resident and item, then the resident's lock (with the
+    scorer's role and the edition in force in the same query), the chain's village lock and head,
+    the INSERT and the outbox; the session saved afterwards."""
 
     def post() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -399,7 +400,7 @@ def test_recording_runs_a_constant_number_of_queries(
     small = post()
     populate(village, scorer, edition, 40)
     assert post() == small
-    with django_assert_max_num_queries(17):  # 5 of them are the transaction's and session's
+    with django_assert_max_num_queries(15):  # 5 of them are the transaction's and session's
         post_entry(scorer_client, resident, deed)
 
 
