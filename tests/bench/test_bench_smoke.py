@@ -70,3 +70,10 @@ def test_it_drives_a_server_and_checks_the_ledger(county, live_server):
     assert result.lost == 0
     assert result.duplicated == 0
     assert result.replay_mismatch == 0
+
+
+def test_the_workbook_bomb_script_runs_and_the_bomb_is_refused():
+    from bench import workbooks
+    from villages.importing import MAX_BYTES
+
+    assert len(workbooks.refusal_seconds(workbooks.bomb_of(MAX_BYTES), runs=1)) == 1

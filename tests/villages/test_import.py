@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
-from tests.villages.workbooks import workbook_bomb
+from bench.workbooks import workbook_bomb
 from villages.importing import MAX_BYTES, read_rows
 from villages.models import AuditEvent, Household, Resident
 from villages.services import import_residents
