@@ -284,8 +284,13 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    if args.reset and connection.vendor == "postgresql":
+        # The ledger's tables refuse TRUNCATE (an append-only trigger), so flush cannot empty them:
+        # the benchmark database's schema is dropped and migrated again (as the tables' owner).
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     call_command("migrate", verbosity=0, interactive=False)
-    if args.reset:
+    if args.reset and connection.vendor != "postgresql":
         call_command("flush", verbosity=0, interactive=False)
     print(
         f"making {size.villages} villages × {size.residents:,} residents × {size.entries} entries "
