@@ -58,16 +58,25 @@ def period_on(config: StoreSettings, day: date) -> Period:
     return Period(village, max(config.credits_from, date(day.year, 1, 1)), date(day.year + 1, 1, 1))
 
 
-def recognised_deeds(config: StoreSettings, *, recognised_from: datetime, until: datetime) -> EntryQuerySet:
-    """The village's deeds recognised in [recognised_from, until]: recorded on or after
-    `credits_from`, and not reversed within the recognition window. Filter by resident as needed."""
+def recognised_deeds(
+    config: StoreSettings, *, recognised_from: datetime, until: datetime, resident: int | OuterRef | None = None
+) -> EntryQuerySet:
+    """The village's deeds (or one of its residents') recognised in [recognised_from, until]:
+    recorded on or after `credits_from`, and not reversed within the recognition window.
+
+    A resident's deeds are found by the resident alone (their village is implied): with the village
+    in the filter too, SQLite's planner picks the (village, recorded_at) index and reads the whole
+    village's year for one resident (11 ms instead of 0.1 in a 1,000-resident village)."""
     window = timedelta(days=config.recognise_after_days)
     early_reversal = Entry.objects.filter(
         reverses=OuterRef("pk"),
         recorded_at__lt=ExpressionWrapper(OuterRef("recorded_at") + window, output_field=DateTimeField()),
     )
     return (
-        Entry.objects.filter(village_id=config.village_id, points_halves__gt=0)
+        Entry.objects.filter(
+            **({"village_id": config.village_id} if resident is None else {"resident_id": resident}),
+            points_halves__gt=0,
+        )
         .originals()
         .filter(
             recorded_at__gte=max(local_midnight(config.village, config.credits_from), recognised_from - window),
@@ -126,8 +135,7 @@ def spendable_sums(
     its receipts (negative: spent)."""
     period = period_on(config, timezone.localdate(now, timezone=config.village.tzinfo))
     deeds = (
-        recognised_deeds(config, recognised_from=period.start, until=now)
-        .filter(resident_id=resident)
+        recognised_deeds(config, recognised_from=period.start, until=now, resident=resident)
         .order_by()
         .values("resident_id")
         .annotate(total=Sum("points_halves"))
