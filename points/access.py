@@ -49,6 +49,15 @@ def get_resident_to_score(village: Village, pk: int | str) -> Resident:
         raise Http404 from None
 
 
+def get_resident_id_to_score(village: Village, pk: int | str) -> Resident:
+    """get_resident_to_score without the village and household: for a partial that needs only
+    the resident's id (the item picker's caps left), one join fewer on every keystroke."""
+    try:
+        return Resident.objects.get(pk=pk, village=village)
+    except (Resident.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def get_residents_to_score(village: Village, pks: list[str]) -> list[Resident]:
     """Residents of the scorer's acting village, in the order of `pks` (each once), or 404 if any
     id is not one of them: a tampered group form reaches nobody."""

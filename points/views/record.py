@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from points import services
-from points.access import get_entry_recorded_by, get_item_to_score, get_resident_to_score
+from points.access import get_entry_recorded_by, get_item_to_score, get_resident_id_to_score, get_resident_to_score
 from points.forms import RecordForm, WithdrawForm
 from points.models import Entry
 from points.pickers import ItemPick, find_items, find_residents
@@ -136,7 +136,7 @@ def item_results(request: HttpRequest) -> HttpResponse:
     village = require_role(request, SCORER)
     if not request.htmx:
         return render(request, "points/record.html", _record_context(request, village))
-    resident = get_resident_to_score(village, request.GET["resident"]) if request.GET.get("resident") else None
+    resident = get_resident_id_to_score(village, request.GET["resident"]) if request.GET.get("resident") else None
     pick = _item_pick(request, village, resident)
     return render(request, "points/record.html#item-results", {"village": village, "resident": resident, "pick": pick})
 
