@@ -20,6 +20,7 @@ from points.services import (
     PaperEntry,
     file_appeal,
     issue_certificate,
+    publish_heads,
     record_paper_entries,
     reverse_entry,
     revoke_certificate,
@@ -78,6 +79,7 @@ def load_demo(*, seed: int = 2018) -> bool:
         for _ in range(12):
             month = previous_month(month)
             take_monthly_snapshots(month=month)
+        publish_heads()  # each ended month's chain head, as beat would have published it
         _demo_notices(village, residents)
     return True
 

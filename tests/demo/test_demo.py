@@ -83,3 +83,12 @@ def test_it_opens_a_small_store_with_a_month_of_history(demo):
     assert StockMovement.objects.filter(village=village, kind="write_off").exists()
     assert receipts.filter(resident__user__username="resident").exists()
     assert build_report(config=config, month=village.today().replace(day=1)).reconciled
+
+
+def test_its_ledger_is_intact_up_to_every_published_month_head(demo):
+    from points import chain, heads
+    from points.models import Entry, PublishedHead
+
+    assert chain.verify() == (Entry.objects.count(), None)
+    assert PublishedHead.objects.filter(village__code="DDLJ").count() >= 12  # a year, as beat publishes
+    assert heads.check(heads.stored_heads()) == []
