@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 
 from handbook.models import Item
 from points.models import Appeal, CardSheet, Certificate, CertificateBatch, Claim, Entry
-from villages.access import OFFICE, get_acting, require_role
+from villages.access import OFFICE, get_acting, get_in_acting_village, require_role
 from villages.cards import current_card
 from villages.models import Membership, Resident, Village
 
@@ -152,13 +152,7 @@ def get_certificate_for(request: HttpRequest, pk: int, *, manage: bool = False) 
 
 def get_batch_for(request: HttpRequest, pk: int) -> CertificateBatch:
     """A certificate batch of the acting village, for its head and administrators; 404 otherwise."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(*OFFICE):
-        raise Http404
-    try:
-        return CertificateBatch.objects.select_related("village").get(pk=pk, village=acting.village)
-    except CertificateBatch.DoesNotExist:
-        raise Http404 from None
+    return get_in_acting_village(request, CertificateBatch.objects.select_related("village"), pk, *OFFICE)
 
 
 # --- Households and cards ------------------------------------------------------------------------
@@ -190,26 +184,13 @@ def household_sharing_with(resident: Resident) -> list[Resident]:
 def get_entry_for_office(request: HttpRequest, pk: int) -> Entry:
     """An original entry of the acting village, for its head or an administrator (a paper appeal
     about it); 404 otherwise."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
-        raise Http404
-    try:
-        return Entry.objects.select_related("item", "recorded_by", "resident__household", "village").get(
-            pk=pk, village=acting.village, reverses__isnull=True
-        )
-    except Entry.DoesNotExist:
-        raise Http404 from None
+    rows = Entry.objects.originals().select_related("item", "recorded_by", "resident__household", "village")
+    return get_in_acting_village(request, rows, pk, *OFFICE)
 
 
 def get_card_sheet_for(request: HttpRequest, pk: int) -> CardSheet:
     """A card sheet of the acting village, for its head and administrators; 404 otherwise."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(Membership.Role.HEAD, Membership.Role.ADMIN):
-        raise Http404
-    try:
-        return CardSheet.objects.select_related("village").get(pk=pk, village=acting.village)
-    except CardSheet.DoesNotExist:
-        raise Http404 from None
+    return get_in_acting_village(request, CardSheet.objects.select_related("village"), pk, *OFFICE)
 
 
 # --- Who decides an appeal: nobody judges their own case --------------------------------------
@@ -364,15 +345,8 @@ CONFIRMERS = (Membership.Role.SCORER, Membership.Role.HEAD)
 
 def get_claim_for_confirmer(request: HttpRequest, pk: int) -> Claim:
     """A claim of the acting village, for its scorers and heads (who confirm or decline); 404 otherwise."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(*CONFIRMERS):
-        raise Http404
-    try:
-        return Claim.objects.select_related(
-            "item", "resident__household", "village", "filed_by", "decided_by", "entry"
-        ).get(pk=pk, village=acting.village)
-    except Claim.DoesNotExist:
-        raise Http404 from None
+    rows = Claim.objects.select_related("item", "resident__household", "village", "filed_by", "decided_by", "entry")
+    return get_in_acting_village(request, rows, pk, *CONFIRMERS)
 
 
 def get_claim_photo_for(request: HttpRequest, pk: int) -> Claim:

@@ -4,7 +4,7 @@ business with answer 403; objects outside what the user may see answer 404."""
 from django.http import Http404, HttpRequest
 
 from store.models import Goods, Receipt, StoreSettings
-from villages.access import OFFICE, get_acting, require_role
+from villages.access import OFFICE, get_acting, get_in_acting_village, require_role
 from villages.models import Benefit, Membership, Resident, Village
 
 KEEPER = Membership.Role.STORE_KEEPER
@@ -64,13 +64,7 @@ def get_receipt_for(request: HttpRequest, pk: int, *, manage: bool = False) -> R
 def get_goods_for(request: HttpRequest, pk: int, *, manage: bool = False) -> Goods:
     """Goods of the acting village: for the stock (store keepers, head, administrators) or, with
     `manage`, to change the catalogue (head, administrators). 404 for anyone else."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(*(OFFICE if manage else STOCK)):
-        raise Http404
-    try:
-        return Goods.objects.select_related("village").get(pk=pk, village=acting.village)
-    except Goods.DoesNotExist:
-        raise Http404 from None
+    return get_in_acting_village(request, Goods.objects.select_related("village"), pk, *(OFFICE if manage else STOCK))
 
 
 def get_goods_photo_for(request: HttpRequest, pk: int) -> Goods:
@@ -86,10 +80,4 @@ def get_goods_photo_for(request: HttpRequest, pk: int) -> Goods:
 
 
 def get_benefit_for_office(request: HttpRequest, pk: int) -> Benefit:
-    acting = get_acting(request)
-    if acting is None or not acting.has(*OFFICE):
-        raise Http404
-    try:
-        return Benefit.objects.select_related("village").get(pk=pk, village=acting.village)
-    except Benefit.DoesNotExist:
-        raise Http404 from None
+    return get_in_acting_village(request, Benefit.objects.select_related("village"), pk, *OFFICE)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from villages.models import Membership, Resident, Village
@@ -77,6 +77,18 @@ def require_role(request: HttpRequest, *roles: Membership.Role) -> Village:
     return acting.village
 
 
+def get_in_acting_village(request: HttpRequest, rows: QuerySet, pk: int, *roles: Membership.Role):
+    """The row `pk` of `rows` that belongs to the acting village, for a holder of one of `roles`
+    there; 404 for anyone else and for a row of another village (its existence is not revealed)."""
+    acting = get_acting(request)
+    if acting is None or not acting.has(*roles):
+        raise Http404
+    try:
+        return rows.get(pk=pk, village=acting.village)
+    except rows.model.DoesNotExist:
+        raise Http404 from None
+
+
 def choose_village(request: HttpRequest, village_id: int) -> bool:
     """Act in another of the user's villages from the next request on. False if they hold no role there."""
     if not Membership.objects.filter(user=request.user, village_id=village_id).exists():
@@ -105,15 +117,8 @@ def require_admin(request: HttpRequest) -> Village:
 def get_resident_for_office(request: HttpRequest, pk: int) -> Resident:
     """A resident of the acting village, for its head or an administrator. 404 for anyone else and
     for a resident of another village, so that its existence is not revealed."""
-    acting = get_acting(request)
-    if acting is None or not acting.has(*OFFICE):
-        raise Http404
-    try:
-        return Resident.objects.select_related("village", "household", "user", "consent_recorded_by").get(
-            pk=pk, village=acting.village
-        )
-    except Resident.DoesNotExist:
-        raise Http404 from None
+    rows = Resident.objects.select_related("village", "household", "user", "consent_recorded_by")
+    return get_in_acting_village(request, rows, pk, *OFFICE)
 
 
 def get_account_for_admin(request: HttpRequest, pk: int) -> AbstractBaseUser:
