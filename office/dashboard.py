@@ -24,7 +24,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, Max, Q, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from points.snapshots import page_tallies
 from points.standing import grade_tallies, in_points
 from villages.grades import scale_history, scale_on
 from villages.models import Resident, Village
+from villages.periods import period_index
 
 MONTHS = 12
 AGE_BUCKETS = [(0, 3), (4, 7), (8, 14), (15, None)]  # days an appeal has been open
@@ -204,16 +205,8 @@ def _standings(
 
 
 def _month_of(field: str, months: list[date]) -> Case:
-    """The index in `months` of the month holding the date `field`, by plain comparisons: no
-    function per row in the database (TruncMonth is one on SQLite) nor a date parsed per row here."""
-    bounds = [*months[1:], months[-1] + relativedelta(months=1)]
-    return Case(
-        *[
-            When(**{f"{field}__gte": m, f"{field}__lt": end}, then=Value(i))
-            for i, (m, end) in enumerate(zip(months, bounds, strict=True))
-        ],
-        output_field=models.IntegerField(),
-    )
+    """The index in `months` of the month holding the date `field` (villages.periods)."""
+    return period_index(field, [*months, months[-1] + relativedelta(months=1)])
 
 
 def _deeds_and_infractions(

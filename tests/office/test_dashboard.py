@@ -163,3 +163,13 @@ def test_it_is_for_the_head_and_administrators_only(client, admin, head, scorer,
 def test_it_shows_an_empty_village_without_failing(village):
     d = build_dashboard(village=village, month=date(2025, 6, 1))
     assert d.residents == 0 and d.charts["grades"].empty
+
+
+def test_a_name_with_markup_is_printed_not_drawn(client, head, scorer, ledger):
+    scorer.first_name = '<b onclick="x()">王</b>'
+    scorer.save()
+    client.force_login(head)
+    html = client.get(reverse("office:dashboard")).content.decode()
+    assert "<b onclick" not in html
+    assert '<text class="row-label" x="4.0" y="16.0">&lt;b onclick=&quot;x()&quot;&gt;王&lt;/b&gt;</text>' in html
+    assert '<th scope="row">&lt;b onclick=&quot;x()&quot;&gt;王&lt;/b&gt;</th>' in html
