@@ -23,8 +23,9 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Case, Count, Max, Q, Sum
+from django.db.models import Case, Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -265,7 +266,7 @@ def _scorers(village: Village, month: date, today: date) -> list[ScorerRow]:
     rows = (
         Entry.objects.filter(village=village, recorded_at__gte=start, recorded_at__lt=end)
         .originals()
-        .values("recorded_by_id", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
+        .values("recorded_by_id")
         .annotate(
             entries=Count("pk"),
             deeds=Count("pk", filter=Q(points_halves__gt=0)),
@@ -273,13 +274,15 @@ def _scorers(village: Village, month: date, today: date) -> list[ScorerRow]:
             reversed=Count("reversal"),
             last_at=Max("recorded_at"),
         )
-        .order_by("-entries", "recorded_by__username")
+        # The names looked up once per scorer, after grouping (a join would read the user row for
+        # every entry and group by three strings: half the query's time on SQLite).
+        .annotate(**{name: _user_field("recorded_by_id", name) for name in ("username", "first_name", "last_name")})
+        .order_by("-entries", "username")
     )
     return [
         ScorerRow(
             user_id=row["recorded_by_id"],
-            name=" ".join(filter(None, [row["recorded_by__first_name"], row["recorded_by__last_name"]]))
-            or row["recorded_by__username"],
+            name=" ".join(filter(None, [row["first_name"], row["last_name"]])) or row["username"],
             entries=row["entries"],
             deeds=row["deeds"],
             infractions=row["infractions"],
@@ -288,6 +291,10 @@ def _scorers(village: Village, month: date, today: date) -> list[ScorerRow]:
         )
         for row in rows
     ]
+
+
+def _user_field(column: str, name: str) -> Subquery:
+    return Subquery(get_user_model().objects.filter(pk=OuterRef(column)).values(name))
 
 
 def _open_appeals(village: Village, today: date) -> list[OpenAppeal]:
