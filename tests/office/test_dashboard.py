@@ -173,3 +173,28 @@ def test_a_name_with_markup_is_printed_not_drawn(client, head, scorer, ledger):
     assert "<b onclick" not in html
     assert '<text class="row-label" x="4.0" y="16.0">&lt;b onclick=&quot;x()&quot;&gt;王&lt;/b&gt;</text>' in html
     assert '<th scope="row">&lt;b onclick=&quot;x()&quot;&gt;王&lt;/b&gt;</th>' in html
+
+
+def test_the_pages_count_the_entries_that_stand_reversed_ones_left_out(
+    clock, village, head, scorer, resident, deed, history
+):
+    from collections import Counter
+
+    from points.models import Entry
+    from points.snapshots import page_tallies
+
+    reverse_entry(entry=record(scorer=scorer, resident=resident, item=deed), author=head, reason="记错了")
+    start, end = village.today() - relativedelta(years=1), village.today()
+
+    counted = {
+        (row["item__page__number"], row["item__kind"]): (row["n"], row["halves"])
+        for row in page_tallies(village=village, start=start, end=end)
+    }
+
+    standing = Entry.objects.filter(village=village, occurred_on__range=(start, end)).originals().not_reversed()
+    n, halves = Counter(), Counter()
+    for entry in standing.select_related("item__page"):
+        n[entry.item.page.number, entry.item.kind] += 1
+        halves[entry.item.page.number, entry.item.kind] += entry.points_halves
+    assert counted == {key: (n[key], halves[key]) for key in n}
+    assert Entry.objects.filter(village=village, reverses__isnull=False).count() == 2
