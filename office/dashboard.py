@@ -25,7 +25,8 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Case, Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -205,9 +206,9 @@ def _standings(
     return trend, trend[-1].grades if trend else {}
 
 
-def _month_of(field: str, months: list[date]) -> Case:
+def _month_of(field: str, months: list[date]) -> RawSQL:
     """The index in `months` of the month holding the date `field` (villages.periods)."""
-    return period_index(field, [*months, months[-1] + relativedelta(months=1)])
+    return period_index(Entry, field, [*months, months[-1] + relativedelta(months=1)])
 
 
 def _deeds_and_infractions(

@@ -38,7 +38,7 @@ def store_figures(*, village: Village, month: date) -> StoreFigures | None:
     bounds = [local_midnight(village, m) for m in months] + [end]
     spent = dict(
         Receipt.objects.filter(village=village, served_at__gte=start, served_at__lt=end)
-        .annotate(month=period_index("served_at", bounds))
+        .annotate(month=period_index(Receipt, "served_at", bounds))
         .values_list("month")
         .annotate(total=Sum("points_halves"))
         .values_list("month", "total")
