@@ -88,7 +88,10 @@ class ScorerRow:
 
 @dataclass
 class OpenAppeal:
-    appeal: Appeal
+    pk: int  # the appeal's
+    resident_name: str
+    item_code: str
+    item_title: str
     age_days: int
     overdue: bool
 
@@ -299,17 +302,18 @@ def _user_field(column: str, name: str) -> Subquery:
 
 
 def _open_appeals(village: Village, today: date) -> list[OpenAppeal]:
-    """Open appeals, oldest first, with how many days each has waited. One query."""
+    """Open appeals, oldest first, with how many days each has waited. One query, of the five
+    columns shown (as model instances with their entry, resident and item: 0.7 ms more a visit)."""
     appeals = (
         Appeal.objects.filter(status=Appeal.Status.OPEN, entry__village=village)
-        .select_related("entry__resident", "entry__item")
         .order_by("filed_at")
+        .values_list("pk", "filed_at", "entry__resident__name", "entry__item__code", "entry__item__title")
     )
     tz = village.tzinfo
     result = []
-    for appeal in appeals:
-        age = (today - appeal.filed_at.astimezone(tz).date()).days
-        result.append(OpenAppeal(appeal=appeal, age_days=age, overdue=age > settings.APPEAL_DEADLINE_DAYS))
+    for pk, filed_at, name, code, title in appeals:
+        age = (today - filed_at.astimezone(tz).date()).days
+        result.append(OpenAppeal(pk, name, code, title, age_days=age, overdue=age > settings.APPEAL_DEADLINE_DAYS))
     return result
 
 

@@ -47,6 +47,7 @@ def ledger(clock, village, head, scorer, resident, other_resident, deed, infract
 
 
 def test_it_shows_grades_trend_deeds_scorers_and_appeals(client, head, ledger):
+    bad = ledger
     client.force_login(head)
     response = client.get(reverse("office:dashboard"))
     assert response.status_code == 200
@@ -62,6 +63,9 @@ def test_it_shows_grades_trend_deeds_scorers_and_appeals(client, head, ledger):
     assert html.count('role="img"') == 6
     assert '<title id="grades-title">Residents by grade</title>' in html
     assert "<caption>Residents by grade</caption>" in html
+    appeal = bad.appeals.get()
+    link = reverse("points:appeal_decide", args=[appeal.pk])
+    assert f'<a href="{link}">{bad.resident.name} · {bad.item.code} {bad.item.title}</a>' in html
 
 
 def test_it_filters_by_month(client, head, ledger):
