@@ -79,7 +79,7 @@ def get_item_to_score(village: Village, pk: int | str) -> Item:
     """A handbook item of one of the village's editions, or 404. Whether it is in force is for
     record_entry to say."""
     try:
-        return Item.objects.select_related("page", "edition").get(pk=pk, edition__village=village)
+        return Item.objects.get(pk=pk, edition__village=village)
     except (Item.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
