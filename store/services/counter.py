@@ -7,14 +7,15 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from store.balance import period_on, spendable_sums
+from store.balance import SPENDABLE_SLOTS, period_on, spendable_bounds, spendable_expressions
 from store.models import Goods, Receipt, ReceiptLine, StockMovement, StoreSettings
 from store.services.stock import refuse, stock_on_hand
 from villages.access import OFFICE, has_role, holds_role
+from villages.compiled import Slot, compiled
 from villages.models import Membership, Resident
 from villages.templatetags.points_format import points as format_points
 
@@ -82,27 +83,32 @@ def redeem(
                 mine = Goods.objects.select_for_update().filter(pk__in=wanted, village=village).order_by("pk")
                 list(mine.values_list("pk"))
             now = served_at or timezone.now()
-            _period, credited, spent = spendable_sums(resident=resident.pk, config=config, now=now)
-            goods = list(
-                Goods.objects.filter(pk__in=wanted, village=village)
-                .annotate(stock=stock_on_hand(OuterRef("pk")), credited=credited, spent=spent)
-                .order_by("pk")
+            _period, bounds = spendable_bounds(config=config, now=now)
+            rows = compiled(_stock_and_balance, len(wanted)).rows(
+                **{f"goods{i}": pk for i, pk in enumerate(sorted(wanted))},
+                village=village.pk,
+                resident=resident.pk,
+                **bounds,
             )
-            if len(goods) != len(wanted):
+            if len(rows) != len(wanted):
                 raise refuse(_("An article is not in this village's catalogue. Pick it again."), "unknown_goods")
-            for article in goods:
-                if not article.active:
+            credited, spent = rows[0][-2:]  # the resident's, on every row
+            goods = []
+            for pk, name, unit, price_points, active, stock, *_balance in rows:
+                article = Goods(pk=pk, village=village, name=name, unit=unit, price_points=price_points, active=active)
+                if not active:
                     raise refuse(_("“%(goods)s” is no longer on offer."), "inactive_goods", goods=str(article))
-                if wanted[article.pk] > article.stock:
+                if wanted[pk] > stock:
                     raise refuse(
                         _("Only %(stock)d of “%(goods)s” left in stock; %(wanted)d asked for."),
                         "out_of_stock",
-                        stock=article.stock,
+                        stock=stock,
                         goods=str(article),
-                        wanted=wanted[article.pk],
+                        wanted=wanted[pk],
                     )
+                goods.append(article)
             total = sum(article.price_points * wanted[article.pk] for article in goods)
-            left = goods[0].credited * config.points_per_deed_point + goods[0].spent  # receipts: negative
+            left = credited * config.points_per_deed_point + spent  # receipts: negative
             if total * 2 > left:
                 raise refuse(
                     _("%(name)s has %(balance)s store points; these goods cost %(total)d. Nothing was redeemed."),
@@ -144,6 +150,22 @@ def redeem(
         if existing is None:
             raise
         return _replayed(existing, keeper=keeper, resident=resident)
+
+
+def _stock_and_balance(lines: int) -> QuerySet:
+    """The goods asked for (slots goods0…), of the village (slot village), with their stock and the
+    resident's (slot resident) credits and spending in the bounds of store.balance.spendable_bounds:
+    one read, compiled once per number of lines (villages.compiled)."""
+    credited, spent = spendable_expressions(resident=Slot("resident", IntegerField()), **SPENDABLE_SLOTS)
+    return (
+        Goods.objects.filter(
+            pk__in=[Slot(f"goods{i}", IntegerField()) for i in range(lines)],
+            village_id=Slot("village", IntegerField()),
+        )
+        .annotate(stock=stock_on_hand(OuterRef("pk")), credited=credited, spent=spent)
+        .order_by("pk")
+        .values_list("pk", "name", "unit", "price_points", "active", "stock", "credited", "spent")
+    )
 
 
 def _replayed(receipt: Receipt, *, keeper: AbstractBaseUser, resident: Resident) -> Receipt:
