@@ -17,7 +17,8 @@ from threading import Lock
 from typing import Any
 
 from django.db import connections
-from django.db.models import Expression, Field, QuerySet
+from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.query import get_related_populators
 
 
 class Slot(Expression):
@@ -61,6 +62,23 @@ class Compiled:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
         return list(self.compiler.results_iter(results=[fetched]))
+
+    def instances(self, **values: Any) -> list[Model]:
+        """The query's rows as model instances, with their select_related objects and annotations, as
+        iterating the queryset gives them (django.db.models.query.ModelIterable, without its extras)."""
+        klass_info, select = self.compiler.klass_info, self.compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        related = get_related_populators(klass_info, select, self.using)
+        found = []
+        for row in self.rows(**values):
+            instance = klass_info["model"].from_db(self.using, names, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            for name, position in self.compiler.annotation_col_map.items():
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
 
 
 _cache: dict[tuple, Compiled] = {}

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, UUIDField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from store.models import Goods, Receipt, ReceiptLine, StockMovement, StoreSettin
 from store.services.stock import refuse, stock_on_hand
 from villages.access import OFFICE, has_role, holds_role
 from villages.compiled import Slot, compiled
-from villages.models import Membership, Resident
+from villages.models import Membership, Resident, Village
 from villages.templatetags.points_format import points as format_points
 
 COUNTER_ROLES = (Membership.Role.STORE_KEEPER,)
@@ -26,9 +26,10 @@ RETURN_ROLES = (Membership.Role.STORE_KEEPER, *OFFICE)
 def redeem(
     *,
     keeper: AbstractBaseUser,
-    resident: Resident,
+    resident: Resident | int,
     basket: Mapping[int, int],
     idempotency_key: uuid.UUID,
+    village: Village | int | None = None,
     served_at: datetime | None = None,
 ) -> Receipt:
     """Give `resident` the goods in `basket` (goods id → quantity) for store points; return the receipt.
@@ -48,23 +49,29 @@ def redeem(
     so a PostgreSQL statement that waited for a lock still sees what the other counter wrote), and
     one INSERT each for the receipt, its lines and the stock movements.
 
+    `resident` is the resident or, with `village`, their id: the counter passes the id and the
+    keeper's acting village, and a resident of another village raises Resident.DoesNotExist (the
+    view's 404) from the lock, without a fetch of its own.
+
     `served_at` (default now) is for transcribing past receipts in order (the demo's history): the
     balance is then taken at that moment.
     """
     wanted = {int(pk): int(quantity) for pk, quantity in basket.items() if int(quantity) != 0}
+    if isinstance(resident, Resident):
+        resident, village = resident.pk, village or resident.village_id
     try:
         with transaction.atomic():
-            locked = (
-                Resident.objects.select_for_update(of=("self",))
-                .select_related("village__store_settings")
-                .annotate(
-                    is_keeper=holds_role(keeper, OuterRef("village_id"), *COUNTER_ROLES),
-                    replayed=Subquery(Receipt.objects.filter(idempotency_key=idempotency_key).values("pk")[:1]),
-                )
-                .get(pk=resident.pk)
+            lock = compiled(_locked_resident).instances(
+                resident=resident,
+                village=village.pk if isinstance(village, Village) else village,
+                keeper=keeper.pk,
+                key=idempotency_key,
             )
+            if not lock:
+                raise Resident.DoesNotExist(f"No resident {resident} in village {village}.")
+            locked = lock[0]
             if locked.replayed is not None:
-                return _replayed(Receipt.objects.get(pk=locked.replayed), keeper=keeper, resident=locked)
+                return _replayed(Receipt.objects.get(pk=locked.replayed), keeper=keeper, resident=locked.pk)
             resident, village = locked, locked.village
             if not locked.is_keeper:
                 raise refuse(_("You are not a store keeper in %(village)s."), "not_allowed", village=village.name)
@@ -149,7 +156,22 @@ def redeem(
         existing = Receipt.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        return _replayed(existing, keeper=keeper, resident=resident)
+        return _replayed(existing, keeper=keeper, resident=resident if isinstance(resident, int) else resident.pk)
+
+
+def _locked_resident() -> QuerySet:
+    """The resident (slot resident) of the village (slot village), row-locked, with the village,
+    its store settings, whether the keeper (slot keeper) is a store keeper there and a receipt
+    already made with the idempotency key (slot key): compiled once (villages.compiled)."""
+    return (
+        Resident.objects.select_for_update(of=("self",))
+        .select_related("village__store_settings")
+        .filter(pk=Slot("resident", IntegerField()), village_id=Slot("village", IntegerField()))
+        .annotate(
+            is_keeper=holds_role(Slot("keeper", IntegerField()), OuterRef("village_id"), *COUNTER_ROLES),
+            replayed=Subquery(Receipt.objects.filter(idempotency_key=Slot("key", UUIDField())).values("pk")[:1]),
+        )
+    )
 
 
 def _stock_and_balance(lines: int) -> QuerySet:
@@ -168,8 +190,8 @@ def _stock_and_balance(lines: int) -> QuerySet:
     )
 
 
-def _replayed(receipt: Receipt, *, keeper: AbstractBaseUser, resident: Resident) -> Receipt:
-    if (receipt.served_by_id, receipt.resident_id) != (keeper.pk, resident.pk):
+def _replayed(receipt: Receipt, *, keeper: AbstractBaseUser, resident: int) -> Receipt:
+    if (receipt.served_by_id, receipt.resident_id) != (keeper.pk, resident):
         raise refuse(_("This form was already used for another receipt. Start again."), "key_reused")
     return receipt
 
