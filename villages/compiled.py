@@ -5,7 +5,8 @@ as expressions (store.balance's credits are a subquery with an Exists over an Ou
 millisecond each time, on every request, for SQL that never changes. `compiled` builds the query
 once per database connection alias and shape, with a `Slot` wherever a value goes, and each run
 binds the values (through the slot's field, as the ORM would) and applies the ORM's converters to
-the rows. The SQL is the ORM's own, so the rules stay where they are written.
+the rows; `compiled_insert` does the same for an INSERT of model instances. The SQL is the ORM's
+own, so the rules stay where they are written.
 
 Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
 arguments such as a number of rows), never the request's values, so a cached query cannot keep one
@@ -19,6 +20,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 
 
 class Slot(Expression):
@@ -42,24 +44,33 @@ class Slot(Expression):
         return self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
 
 
-class Compiled:
-    """A queryset's SQL and parameters (values and slots), with the compiler that converts its rows."""
+class _Statement:
+    """SQL and its parameters (values and slots)."""
 
-    def __init__(self, queryset: QuerySet, using: str) -> None:
-        self.using = using
-        self.compiler = queryset.query.get_compiler(using=using)
-        self.sql, params = self.compiler.as_sql()
-        self.params = tuple(params)
+    def __init__(self, using: str, sql: str, params) -> None:
+        self.using, self.sql, self.params = using, sql, tuple(params)
         self.slots = {param.name for param in self.params if isinstance(param, Slot)}
 
-    def rows(self, **values: Any) -> list[tuple]:
-        """The query's rows (tuples, converted as the ORM's values_list would) for these slot values."""
+    def _execute(self, cursor, values: dict[str, Any]) -> None:
         if values.keys() != self.slots:
             raise TypeError(f"slots {sorted(self.slots)} need values, got {sorted(values)}")
         connection = connections[self.using]
-        params = [param.bind(values, connection) if isinstance(param, Slot) else param for param in self.params]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+        cursor.execute(
+            self.sql, [param.bind(values, connection) if isinstance(param, Slot) else param for param in self.params]
+        )
+
+
+class Compiled(_Statement):
+    """A queryset's SQL and parameters, with the compiler that converts its rows."""
+
+    def __init__(self, queryset: QuerySet, using: str) -> None:
+        self.compiler = queryset.query.get_compiler(using=using)
+        super().__init__(using, *self.compiler.as_sql())
+
+    def rows(self, **values: Any) -> list[tuple]:
+        """The query's rows (tuples, converted as the ORM's values_list would) for these slot values."""
+        with connections[self.using].cursor() as cursor:
+            self._execute(cursor, values)
             fetched = cursor.fetchall()
         return list(self.compiler.results_iter(results=[fetched]))
 
@@ -81,7 +92,30 @@ class Compiled:
         return found
 
 
-_cache: dict[tuple, Compiled] = {}
+class CompiledInsert(_Statement):
+    """One INSERT of model instances whose values are slots (as bulk_create would write them, in one
+    statement), returning the primary key of the one row if `returning`."""
+
+    def __init__(self, rows: list[Model], using: str, *, returning: bool = False) -> None:
+        meta = rows[0]._meta
+        query = InsertQuery(type(rows[0]))
+        query.insert_values([field for field in meta.concrete_fields if field is not meta.auto_field], rows)
+        self.compiler = query.get_compiler(using=using)
+        self.compiler.returning_fields = [meta.pk] if returning else None
+        [(sql, params)] = self.compiler.as_sql()
+        super().__init__(using, sql, params)
+
+    def run(self, **values: Any) -> Any:
+        """Insert the rows with these slot values; the new row's primary key if `returning`."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            self._execute(cursor, values)
+            if self.compiler.returning_fields:
+                return connection.ops.fetch_returned_insert_columns(cursor, self.compiler.returning_params)[0]
+        return None
+
+
+_cache: dict[tuple, _Statement] = {}
 _lock = Lock()
 
 
@@ -97,7 +131,15 @@ def compiled(build: Callable[..., QuerySet], *shape: Hashable, using: str = "def
     return found
 
 
-def forget() -> None:
-    """Drop every compiled query (a test that changes the database's settings)."""
-    with _lock:
-        _cache.clear()
+def compiled_insert(
+    build: Callable[..., list[Model]], *shape: Hashable, returning: bool = False, using: str = "default"
+) -> CompiledInsert:
+    """`build(*shape)` (unsaved model instances whose values are `Slot`s or constants) compiled once
+    into one INSERT for this database alias and shape."""
+    key = (build.__module__, build.__qualname__, using, shape, returning)
+    found = _cache.get(key)
+    if found is None:
+        found = CompiledInsert(build(*shape), using, returning=returning)
+        with _lock:
+            _cache.setdefault(key, found)
+    return found

@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, UUIDField
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db.models import DateTimeField, IntegerField, OuterRef, QuerySet, Subquery, UUIDField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from store.balance import SPENDABLE_SLOTS, period_on, spendable_bounds, spendabl
 from store.models import Goods, Receipt, ReceiptLine, StockMovement, StoreSettings
 from store.services.stock import refuse, stock_on_hand
 from villages.access import OFFICE, has_role, holds_role
-from villages.compiled import Slot, compiled
+from villages.compiled import Slot, compiled, compiled_insert
 from villages.models import Membership, Resident, Village
 from villages.templatetags.points_format import points as format_points
 
@@ -87,12 +87,11 @@ def redeem(
             if connection.features.has_select_for_update:
                 # Locked first, read after (see the docstring). SQLite has no row locks and needs none:
                 # its IMMEDIATE transaction already keeps every other writer out.
-                mine = Goods.objects.select_for_update().filter(pk__in=wanted, village=village).order_by("pk")
-                list(mine.values_list("pk"))
+                compiled(_locked_goods, len(wanted)).rows(**_goods_slots(wanted), village=village.pk)
             now = served_at or timezone.now()
             _period, bounds = spendable_bounds(config=config, now=now)
             rows = compiled(_stock_and_balance, len(wanted)).rows(
-                **{f"goods{i}": pk for i, pk in enumerate(sorted(wanted))},
+                **_goods_slots(wanted),
                 village=village.pk,
                 resident=resident.pk,
                 **bounds,
@@ -124,31 +123,14 @@ def redeem(
                     balance=format_points(Decimal(left) / 2),
                     total=total,
                 )
-            receipt = Receipt.objects.create(
-                village=village,
-                resident=resident,
-                served_by=keeper,
-                points_halves=-total * 2,
-                idempotency_key=idempotency_key,
-                served_at=now,
-            )
-            ReceiptLine.objects.bulk_create(
-                ReceiptLine(
-                    receipt=receipt, goods=article, quantity=wanted[article.pk], price_points=article.price_points
-                )
-                for article in goods
-            )
-            StockMovement.objects.bulk_create(
-                StockMovement(
-                    village=village,
-                    goods=article,
-                    kind=StockMovement.Kind.REDEMPTION,
-                    quantity=-wanted[article.pk],
-                    author=keeper,
-                    at=now,
-                    receipt=receipt,
-                )
-                for article in goods
+            receipt = _write_receipt(
+                village=village.pk,
+                resident=resident.pk,
+                keeper=keeper.pk,
+                at=now,
+                halves=-total * 2,
+                key=idempotency_key,
+                basket=[(article.pk, wanted[article.pk], article.price_points) for article in goods],
             )
             return receipt
     except IntegrityError:
@@ -174,20 +156,103 @@ def _locked_resident() -> QuerySet:
     )
 
 
+def _goods_slots(ids) -> dict[str, int]:
+    return {f"goods{i}": pk for i, pk in enumerate(sorted(ids))}
+
+
+def _the_goods(lines: int) -> QuerySet:
+    return Goods.objects.filter(
+        pk__in=[_number(f"goods{i}") for i in range(lines)], village_id=_number("village")
+    ).order_by("pk")
+
+
+def _locked_goods(lines: int) -> QuerySet:
+    """The goods asked for (slots goods0…) of the village (slot village), row-locked in id order."""
+    return _the_goods(lines).select_for_update().values_list("pk")
+
+
 def _stock_and_balance(lines: int) -> QuerySet:
     """The goods asked for (slots goods0…), of the village (slot village), with their stock and the
     resident's (slot resident) credits and spending in the bounds of store.balance.spendable_bounds:
     one read, compiled once per number of lines (villages.compiled)."""
     credited, spent = spendable_expressions(resident=Slot("resident", IntegerField()), **SPENDABLE_SLOTS)
     return (
-        Goods.objects.filter(
-            pk__in=[Slot(f"goods{i}", IntegerField()) for i in range(lines)],
-            village_id=Slot("village", IntegerField()),
-        )
+        _the_goods(lines)
         .annotate(stock=stock_on_hand(OuterRef("pk")), credited=credited, spent=spent)
-        .order_by("pk")
         .values_list("pk", "name", "unit", "price_points", "active", "stock", "credited", "spent")
     )
+
+
+def _number(name: str) -> Slot:
+    return Slot(name, IntegerField())
+
+
+def _write_receipt(*, basket: list[tuple[int, int, int]], **values) -> Receipt:
+    """The receipt (`values`: its slots), its lines and the goods leaving the stock (`basket`: goods
+    id, quantity, unit price): three INSERTs, each compiled once (a number of lines)."""
+    pk = compiled_insert(_receipt, returning=True).run(**values)
+    goods = {f"goods{i}": goods for i, (goods, _quantity, _price) in enumerate(basket)}
+    quantities = {f"quantity{i}": quantity for i, (_goods, quantity, _price) in enumerate(basket)}
+    prices = {f"price{i}": price for i, (_goods, _quantity, price) in enumerate(basket)}
+    compiled_insert(_lines, len(basket)).run(receipt=pk, **goods, **quantities, **prices)
+    compiled_insert(_movements, len(basket)).run(
+        receipt=pk,
+        village=values["village"],
+        author=values["keeper"],
+        at=values["at"],
+        **goods,
+        **{name: -quantity for name, quantity in quantities.items()},
+    )
+    row = {"id": pk, **{name: values[slot] for name, slot in RECEIPT_SLOTS.items()}, "reverses_id": None, "reason": ""}
+    return Receipt.from_db(DEFAULT_DB_ALIAS, list(row), list(row.values()))
+
+
+# Receipt's columns and the slots _receipt gives them.
+RECEIPT_SLOTS = {
+    "village_id": "village",
+    "resident_id": "resident",
+    "served_by_id": "keeper",
+    "served_at": "at",
+    "points_halves": "halves",
+    "idempotency_key": "key",
+}
+
+
+def _receipt() -> list[Receipt]:
+    """The redemption's receipt, its values slots: inserted by a statement compiled once."""
+    fields = {field.attname: field for field in Receipt._meta.concrete_fields}
+    slots = {name: Slot(slot, fields[name]) for name, slot in RECEIPT_SLOTS.items()}
+    return [Receipt(**slots, reverses_id=None, reason="")]
+
+
+def _lines(lines: int) -> list[ReceiptLine]:
+    """The receipt's lines (slots goods0, quantity0, price0, …): one INSERT compiled once a number of lines."""
+    return [
+        ReceiptLine(
+            receipt_id=_number("receipt"),
+            goods_id=_number(f"goods{i}"),
+            quantity=_number(f"quantity{i}"),
+            price_points=_number(f"price{i}"),
+        )
+        for i in range(lines)
+    ]
+
+
+def _movements(lines: int) -> list[StockMovement]:
+    """The goods leaving the stock (slots goods0, quantity0, …, negative), one movement a line."""
+    return [
+        StockMovement(
+            village_id=_number("village"),
+            goods_id=_number(f"goods{i}"),
+            kind=StockMovement.Kind.REDEMPTION,
+            quantity=_number(f"quantity{i}"),
+            reason="",
+            author_id=_number("author"),
+            at=Slot("at", DateTimeField()),
+            receipt_id=_number("receipt"),
+        )
+        for i in range(lines)
+    ]
 
 
 def _replayed(receipt: Receipt, *, keeper: AbstractBaseUser, resident: int) -> Receipt:

@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.db.models import DateTimeField, IntegerField
+from django.db.models import CharField, DateTimeField, IntegerField
 from django.utils import timezone
 
 from tests.factories import ResidentFactory, member
-from villages.compiled import Slot, compiled
-from villages.models import Membership, Resident
+from villages.compiled import Slot, compiled, compiled_insert
+from villages.models import Household, Membership, Resident
 
 
 def _names():
@@ -58,3 +58,19 @@ def test_it_wants_every_slot_and_no_other(village):
         compiled(_names).rows()
     with pytest.raises(TypeError, match="resident"):
         compiled(_names).rows(resident=1, village=2)
+
+
+def _households(count: int) -> list[Household]:
+    return [
+        Household(village_id=Slot("village", IntegerField()), number=Slot(f"number{i}", CharField()), address="")
+        for i in range(count)
+    ]
+
+
+def test_it_inserts_rows_in_one_statement_and_returns_the_new_key(village, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        compiled_insert(_households, 2).run(village=village.pk, number0="101", number1="102")
+    pk = compiled_insert(_households, 1, returning=True).run(village=village.pk, number0="103")
+
+    assert sorted(Household.objects.filter(village=village).values_list("number", flat=True)) == ["101", "102", "103"]
+    assert Household.objects.get(pk=pk).number == "103"
