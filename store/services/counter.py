@@ -59,6 +59,8 @@ def redeem(
     wanted = {int(pk): int(quantity) for pk, quantity in basket.items() if int(quantity) != 0}
     if isinstance(resident, Resident):
         resident, village = resident.pk, village or resident.village_id
+    elif village is None:
+        raise TypeError("A resident given by id needs the village they are served in.")
     try:
         with transaction.atomic():
             lock = compiled(_locked_resident).instances(
