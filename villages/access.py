@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from villages.compiled import Slot, compiled
 from villages.models import Membership, Resident, Village
 
 SESSION_KEY = "acting_village_id"
@@ -42,7 +43,7 @@ def get_acting(request: HttpRequest) -> Acting | None:
 def _resolve(request: HttpRequest) -> Acting | None:
     if not request.user.is_authenticated:
         return None
-    memberships = list(Membership.objects.filter(user=request.user).select_related("village"))
+    memberships = compiled(_memberships).instances(user=request.user.pk)
     if not memberships:
         return None
     villages = {m.village_id: m.village for m in memberships}
@@ -54,6 +55,12 @@ def _resolve(request: HttpRequest) -> Acting | None:
         roles=frozenset(m.role for m in memberships if m.village_id == village_id),
         villages=tuple(sorted(villages.values(), key=lambda v: v.name)),
     )
+
+
+def _memberships() -> QuerySet:
+    """The user's (slot user) memberships with their villages: every request that shows village
+    data asks, so the query is compiled once (villages.compiled)."""
+    return Membership.objects.filter(user_id=Slot("user", IntegerField())).select_related("village")
 
 
 def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.Role) -> bool:
