@@ -41,7 +41,14 @@ class Slot(Expression):
         return "%s", [self]
 
     def bind(self, values: dict[str, Any], connection) -> Any:
-        return self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
+        """The value as the database takes it. ValueError for a number outside the column's range
+        (a tampered id): the ORM's lookups would match no row, the driver would overflow."""
+        value = self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
+        if isinstance(value, int) and not isinstance(value, bool):
+            low, high = connection.ops.integer_field_range(self.output_field.get_internal_type())
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(f"{self.name}: {value} is out of range for {self.output_field.get_internal_type()}")
+        return value
 
 
 class _Statement:
