@@ -48,9 +48,15 @@ class Slot(Expression):
         (a tampered id): the ORM's lookups would match no row, the driver would overflow."""
         value = self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
         if isinstance(value, int) and not isinstance(value, bool):
-            low, high = connection.ops.integer_field_range(self.output_field.get_internal_type())
+            field = self.output_field
+            while field.is_relation:  # a foreign key holds what its target holds
+                field = field.target_field
+            try:
+                low, high = connection.ops.integer_field_range(field.get_internal_type())
+            except KeyError:  # not an integer column
+                return value
             if (low is not None and value < low) or (high is not None and value > high):
-                raise ValueError(f"{self.name}: {value} is out of range for {self.output_field.get_internal_type()}")
+                raise ValueError(f"{self.name}: {value} is out of range for {field.get_internal_type()}")
         return value
 
 
