@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from villages.compiled import Slot, compiled
@@ -67,7 +67,15 @@ def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.
     """Whether `user` holds one of `roles` in `village` (one query). For services, which get a user
     rather than a request; views use `require_role` or an access fetch."""
     village_id = village if isinstance(village, int) else village.pk
-    return Membership.objects.filter(user=user, village_id=village_id, role__in=roles).exists()
+    return bool(compiled(_role_held, tuple(sorted(roles))).rows(user=user.pk, village=village_id))
+
+
+def _role_held(roles: tuple[str, ...]) -> QuerySet:
+    """A membership of the user (slot user) in the village (slot village) with one of `roles`:
+    asked by every service that records or decides, so compiled once per set of roles."""
+    return Membership.objects.filter(
+        user_id=Slot("user", IntegerField()), village_id=Slot("village", BigIntegerField()), role__in=roles
+    ).values_list("pk")[:1]
 
 
 def holds_role(user: AbstractBaseUser, village: OuterRef, *roles: Membership.Role) -> Exists:

@@ -10,7 +10,9 @@ own, so the rules stay where they are written.
 
 Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
 arguments such as a number of rows), never the request's values, so a cached query cannot keep one
-caller's values for the next.
+caller's values for the next. The active time zone is part of the key as well: the ORM writes it
+into the SQL of date lookups and truncations (`__date`, `Trunc`), so a query compiled under one
+zone is never run under another.
 """
 
 from collections.abc import Callable, Hashable
@@ -21,6 +23,7 @@ from django.db import connections
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
+from django.utils import timezone
 
 
 class Slot(Expression):
@@ -41,7 +44,20 @@ class Slot(Expression):
         return "%s", [self]
 
     def bind(self, values: dict[str, Any], connection) -> Any:
-        return self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
+        """The value as the database takes it. ValueError for a number outside the column's range
+        (a tampered id): the ORM's lookups would match no row, the driver would overflow."""
+        value = self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
+        if isinstance(value, int) and not isinstance(value, bool):
+            field = self.output_field
+            while field.is_relation:  # a foreign key holds what its target holds
+                field = field.target_field
+            try:
+                low, high = connection.ops.integer_field_range(field.get_internal_type())
+            except KeyError:  # not an integer column
+                return value
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(f"{self.name}: {value} is out of range for {field.get_internal_type()}")
+        return value
 
 
 class _Statement:
@@ -99,7 +115,8 @@ class CompiledInsert(_Statement):
     def __init__(self, rows: list[Model], using: str, *, returning: bool = False) -> None:
         meta = rows[0]._meta
         query = InsertQuery(type(rows[0]))
-        query.insert_values([field for field in meta.concrete_fields if field is not meta.auto_field], rows)
+        # raw: the slots are the values; pre_save (a FileField commits its file) runs before binding.
+        query.insert_values([field for field in meta.concrete_fields if field is not meta.auto_field], rows, raw=True)
         self.compiler = query.get_compiler(using=using)
         self.compiler.returning_fields = [meta.pk] if returning else None
         [(sql, params)] = self.compiler.as_sql()
@@ -122,7 +139,7 @@ _lock = Lock()
 def compiled(build: Callable[..., QuerySet], *shape: Hashable, using: str = "default") -> Compiled:
     """`build(*shape)` (a values_list queryset whose values are `Slot`s) compiled once for this
     database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape)
+    key = (build.__module__, build.__qualname__, using, shape, timezone.get_current_timezone_name())
     found = _cache.get(key)
     if found is None:
         found = Compiled(build(*shape), using)
@@ -136,10 +153,27 @@ def compiled_insert(
 ) -> CompiledInsert:
     """`build(*shape)` (unsaved model instances whose values are `Slot`s or constants) compiled once
     into one INSERT for this database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape, returning)
+    key = (build.__module__, build.__qualname__, using, shape, returning, timezone.get_current_timezone_name())
     found = _cache.get(key)
     if found is None:
         found = CompiledInsert(build(*shape), using, returning=returning)
         with _lock:
             _cache.setdefault(key, found)
     return found
+
+
+def insert(instance: Model, using: str = "default") -> None:
+    """INSERT an unsaved instance (as `save(force_insert=True)` would, without its signals) through
+    a statement compiled once per model, and set its primary key. For a model whose rows are
+    written on every request; every concrete field is a slot, so any instance of it fits."""
+    meta = instance._meta
+    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
+    values = {field.attname: field.pre_save(instance, add=True) for field in fields}
+    instance.pk = compiled_insert(_every_field, type(instance), returning=True, using=using).run(**values)
+    instance._state.adding, instance._state.db = False, using
+
+
+def _every_field(model: type[Model]) -> list[Model]:
+    """An instance of `model` whose every concrete field (but the auto primary key) is a slot."""
+    meta = model._meta
+    return [model(**{f.attname: Slot(f.attname, f) for f in meta.concrete_fields if f is not meta.auto_field})]

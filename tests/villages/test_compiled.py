@@ -1,13 +1,15 @@
 """villages.compiled: a query compiled once, its values bound at each run."""
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import CharField, DateTimeField, IntegerField
+from django.db.models import CharField, DateField, DateTimeField, IntegerField
 from django.utils import timezone
 
-from tests.factories import ResidentFactory, member
-from villages.compiled import Slot, compiled, compiled_insert
+from points.models import Entry
+from tests.factories import MembershipFactory, ResidentFactory, UserFactory, member
+from villages.compiled import Slot, compiled, compiled_insert, insert
 from villages.models import Household, Membership, Resident
 
 
@@ -74,3 +76,47 @@ def test_it_inserts_rows_in_one_statement_and_returns_the_new_key(village, djang
 
     assert sorted(Household.objects.filter(village=village).values_list("number", flat=True)) == ["101", "102", "103"]
     assert Household.objects.get(pk=pk).number == "103"
+
+
+def test_it_refuses_a_number_its_column_cannot_hold_rather_than_overflowing(village):
+    with pytest.raises(ValueError, match="out of range"):
+        compiled(_names).rows(resident=2**70)
+
+
+def test_it_inserts_an_instance_as_save_would_file_field_and_all(village, resident, deed, scorer):
+    today = village.today()
+    values = {
+        "village": village, "resident": resident, "item": deed, "points_halves": 2, "occurred_on": today,
+        "counts_from": today, "recorded_by": scorer, "recorded_at": timezone.now(),
+        "photo": "photos/V/2026/12/a.jpg", "idempotency_key": uuid.uuid4(),
+    }  # fmt: skip
+    saved, inserted = Entry(**values), Entry(**{**values, "idempotency_key": uuid.uuid4()})
+    saved.save(force_insert=True)
+
+    insert(inserted)
+
+    assert inserted.pk and not inserted._state.adding
+    columns = [f.attname for f in Entry._meta.concrete_fields if f.attname not in ("id", "idempotency_key")]
+    assert Entry.objects.values_list(*columns).get(pk=inserted.pk) == Entry.objects.values_list(*columns).get(
+        pk=saved.pk
+    )
+    assert Entry.objects.get(pk=inserted.pk).photo.name == "photos/V/2026/12/a.jpg"
+
+
+def _joined_on_day():
+    return Membership.objects.filter(since__date=Slot("day", DateField())).values_list("user__username")
+
+
+def test_a_query_with_a_date_lookup_is_compiled_again_under_another_time_zone(village):
+    # 23:30 on 1 March in Shanghai is 15:30 UTC: the same moment, a day apart by where you stand.
+    late = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
+    MembershipFactory(user=UserFactory(username="wu"), village=village, role=Membership.Role.SCORER, since=late)
+
+    with timezone.override("Asia/Shanghai"):
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == [("wu",)]
+    with timezone.override("UTC"):
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == [("wu",)]
+    with timezone.override("America/New_York"):
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == [("wu",)]
+    with timezone.override("Pacific/Kiritimati"):  # UTC+14: already 2 March
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == []
