@@ -103,10 +103,11 @@ def refuse(message: str, code: str, **params) -> ValidationError:
 def record_entry(
     *,
     scorer: AbstractBaseUser,
-    resident: Resident,
+    resident: Resident | int,
     item: Item,
     occurred_on: date,
     idempotency_key: uuid.UUID,
+    village: Village | None = None,
     note: str = "",
     witness: str = "",
     photo: CleanPhoto | IO[bytes] | bytes | None = None,
@@ -129,13 +130,22 @@ def record_entry(
     Unless the new entry ends up pointing at it (a refusal, a replayed key, a failed insert), the
     file is removed again: no orphan files, and an entry never points at a missing one.
 
+    `resident` is the resident or, with `village`, their id: the Record POST passes the id and the
+    scorer's acting village, and a resident of another village (or an id no row can have) raises
+    Resident.DoesNotExist (the view's 404) from the lock, without a fetch of its own.
+
     `confirming_claim`: the entry confirms a resident's claimed deed (points.services.claims), which
     a head may do as well as a scorer.
     """
+    if isinstance(resident, Resident):
+        resident_id, village = resident.pk, resident.village
+    elif village is None:
+        raise TypeError("A resident given by id needs the village they are recorded in.")
+    else:
+        resident_id = resident
     if photo is not None and not isinstance(photo, CleanPhoto):
         photo = clean_photo(photo)
-    photo_name = _store_photo(photo, village=resident.village, on=occurred_on) if photo is not None else ""
-    village = resident.village
+    photo_name = _store_photo(photo, village=village, on=occurred_on) if photo is not None else ""
     roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
     kept = False
     try:
@@ -145,8 +155,7 @@ def record_entry(
             # PostgreSQL) is held only for what concurrent recordings do change (issue 18).
             _check_scorer_and_day(scorer=scorer, roles=roles, village=village, item=item, occurred_on=occurred_on)
             with transaction.atomic():
-                [resident] = compiled(_locked_resident).instances(pk=resident.pk)
-                resident.village = village  # the caller's, as fetched for this request
+                resident = _lock_resident(resident_id, village=village)
                 _check_resident(resident=resident, item=item, occurred_on=occurred_on)
                 check_warning_given(resident=resident, item=item, occurred_on=occurred_on)
                 # No SELECT for the idempotency key first: its UNIQUE index refuses a replay at the
@@ -176,7 +185,7 @@ def record_entry(
             existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
             if existing is None:
                 raise
-            return _replayed(existing, scorer=scorer, resident=resident, item=item)
+            return _replayed(existing, scorer=scorer, resident_id=resident_id, item=item)
         kept = True  # committed: the entry points at the file
         return entry
     except IntegrityError:
@@ -184,15 +193,29 @@ def record_entry(
         existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        return _replayed(existing, scorer=scorer, resident=resident, item=item)
+        return _replayed(existing, scorer=scorer, resident_id=resident_id, item=item)
     finally:
         if photo_name and not kept:
             default_storage.delete(photo_name)
 
 
+def _lock_resident(pk: int, *, village: Village) -> Resident:
+    """The resident `pk` of `village`, row-locked, with `village` as fetched by the caller;
+    Resident.DoesNotExist for any other id."""
+    try:
+        [resident] = compiled(_locked_resident).instances(pk=pk, village=village.pk)
+    except (ValueError, TypeError):  # no such resident there, or a value no id can have
+        raise Resident.DoesNotExist(f"No resident {pk!r} in village {village.pk}.") from None
+    resident.village = village
+    return resident
+
+
 def _locked_resident() -> QuerySet:
-    """The resident (slot pk), row-locked: every entry recorded reads it, so compiled once."""
-    return Resident.objects.select_for_update().filter(pk=Slot("pk", BigIntegerField()))
+    """The resident (slot pk) of the village (slot village), row-locked: every entry recorded reads
+    it, so compiled once."""
+    return Resident.objects.select_for_update().filter(
+        pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField())
+    )
 
 
 def _edition_in_force() -> QuerySet:
@@ -226,8 +249,8 @@ def _expiry(item: Item, occurred_on: date) -> date | None:
     return None
 
 
-def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, item: Item) -> Entry:
-    if (entry.recorded_by_id, entry.resident_id, entry.item_id) != (scorer.pk, resident.pk, item.pk):
+def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident_id: int, item: Item) -> Entry:
+    if (entry.recorded_by_id, entry.resident_id, entry.item_id) != (scorer.pk, resident_id, item.pk):
         raise refuse(_("This form was already used for another entry. Reload the page and try again."), "key_reused")
     return entry
 

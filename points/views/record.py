@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -101,13 +101,18 @@ def record(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Choose the photo again."))
         return render(request, "points/record.html", _record_context(request, village, kept=kept))
 
-    # Resolved before the form is read: an id from another village is a 404 and nothing more.
-    resident = get_resident_id_to_score(village, request.POST.get("resident"))
+    # An item from another village is a 404 before the form is read; so is a resident, from
+    # record_entry's lock (or, when the form is shown again, from the page's own fetch).
     item = get_item_to_score(village, request.POST.get("item"))
     form = RecordForm(request.POST, request.FILES, village=village, item=item)
     if form.is_valid():
         try:
-            entry = services.record_entry(scorer=request.user, resident=resident, item=item, **form.entry_values)
+            resident = form.cleaned_data["resident"]
+            entry = services.record_entry(
+                scorer=request.user, resident=resident, village=village, item=item, **form.entry_values
+            )
+        except Resident.DoesNotExist:
+            raise Http404 from None
         except ValidationError as error:
             form.add_error(FIELD_OF_REFUSAL.get(error.code), error)
         else:
