@@ -11,8 +11,8 @@ from points.notices import take_unread_for_resident
 from villages.access import get_resident_for_office
 from villages.benefits import benefits_for
 from villages.cards import card_or_login_required
-from villages.grades import scale_history
 from villages.models import Resident
+from villages.terms import kept_benefits, kept_scales
 
 UPCOMING_EXPIRIES = 5
 RECENT_APPEALS = 5
@@ -49,9 +49,10 @@ def _render(
     household: list | None = None,
     member: bool = False,
 ) -> HttpResponse:
-    """A constant number of queries: the grade scales, the chart's balances (today's is its last),
-    upcoming expiries, benefits and appeals."""
-    chart, current = chart_with_standing(resident=resident, scales=scale_history(village_id=resident.village_id))
+    """A constant number of queries: the chart's balances (today's is its last), upcoming expiries
+    and appeals; the grade scales and benefits once per process and revision (villages.terms)."""
+    village = resident.village
+    chart, current = chart_with_standing(resident=resident, scales=kept_scales(village))
     return render(
         request,
         "points/standing.html",
@@ -67,7 +68,13 @@ def _render(
             "notifications": notifications,
             "household": household or [],
             "member": member,
-            "benefits": benefits_for(village=resident.village, grade=current.grade, on=current.on, bands=current.bands),
+            "benefits": benefits_for(
+                village=village,
+                grade=current.grade,
+                on=current.on,
+                bands=current.bands,
+                offered=kept_benefits(village, current.on),
+            ),
         },
     )
 

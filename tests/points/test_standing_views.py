@@ -2,11 +2,16 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from points.models import Notification
 from points.services import decide_appeal, file_appeal
 from tests.factories import fill_ledger, record
+from villages.benefits import offer_benefit
+from villages.grades import Band
+from villages.services import set_grade_bands
 
 
 @pytest.fixture
@@ -82,11 +87,34 @@ def test_it_runs_a_constant_number_of_queries(
     latest = resident.entries.order_by("-recorded_at").first()
     appeal = file_appeal(entry=latest, resident_user=resident.user, reason="Wrong day")
     decide_appeal(appeal=appeal, head=head, upheld=False, reason="Right day")
-    # Session and user, the resident, unread notices, grade scales, balance, expiries, chart, appeals,
-    # the household members who share with the resident; the benefits of the grade; session save.
+    # Session and user, the resident, unread notices, balance, expiries, chart, appeals, the
+    # household members who share with the resident, session save; the grade scales and benefits
+    # the first time in this process (villages.terms).
     with django_assert_max_num_queries(16):
         response = resident_client.get(reverse("points:standing"))
     assert response.status_code == 200
+
+
+def test_the_heads_view_reads_the_scales_and_benefits_once_until_they_change(client, head, admin, resident, village):
+    client.force_login(head)
+    url = reverse("points:resident_standing", args=[resident.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(url)
+    tables = " ".join(query["sql"] for query in again.captured_queries)
+    assert "villages_gradeband" not in tables and "villages_benefit" not in tables
+    # Session, user, acting village, resident, chart, expiries, appeals; the session saved.
+    assert len(again) <= 10
+    assert response.context["standing"].grade == "A"
+
+    offer_benefit(village=village, grade="A", text="Free tea", provider="Shop", starts_on=village.today(), author=head)
+    assert "Free tea" in client.get(url).content.decode()
+
+    stricter = [Band("A", 1001), Band("B", 960), Band("C", None)]
+    set_grade_bands(village=village, admin=admin, bands=stricter, effective_from=village.today())
+    response = client.get(url)
+    assert response.context["standing"].grade == "B"
+    assert "Free tea" not in response.content.decode()
 
 
 def test_it_is_correct_across_a_month_boundary_in_shanghai(client, resident, scorer, deed, infraction):
