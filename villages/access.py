@@ -79,14 +79,18 @@ def require_role(request: HttpRequest, *roles: Membership.Role) -> Village:
 
 def get_in_acting_village(request: HttpRequest, rows: QuerySet, pk: int, *roles: Membership.Role):
     """The row `pk` of `rows` that belongs to the acting village, for a holder of one of `roles`
-    there; 404 for anyone else and for a row of another village (its existence is not revealed)."""
+    there; 404 for anyone else and for a row of another village (its existence is not revealed).
+    The row's village is the acting one, already read with the roles: `rows` need not join it."""
     acting = get_acting(request)
     if acting is None or not acting.has(*roles):
         raise Http404
     try:
-        return rows.get(pk=pk, village=acting.village)
+        row = rows.get(pk=pk, village=acting.village)
     except rows.model.DoesNotExist:
         raise Http404 from None
+    if not type(row).village.is_cached(row):
+        row.village = acting.village
+    return row
 
 
 def choose_village(request: HttpRequest, village_id: int) -> bool:
@@ -117,7 +121,7 @@ def require_admin(request: HttpRequest) -> Village:
 def get_resident_for_office(request: HttpRequest, pk: int) -> Resident:
     """A resident of the acting village, for its head or an administrator. 404 for anyone else and
     for a resident of another village, so that its existence is not revealed."""
-    rows = Resident.objects.select_related("village", "household", "user", "consent_recorded_by")
+    rows = Resident.objects.select_related("household", "user", "consent_recorded_by")
     return get_in_acting_village(request, rows, pk, *OFFICE)
 
 

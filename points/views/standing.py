@@ -62,9 +62,7 @@ def _render(
             "standing": current,
             "expiries": upcoming_expiries(resident, on=current.on),
             "chart": chart,
-            "appeals": Appeal.objects.filter(entry__resident=resident)
-            .select_related("entry__item")
-            .order_by("-filed_at")[:RECENT_APPEALS],
+            "appeals": recent_appeals(resident),
             "notifications": notifications,
             "household": household or [],
             "member": member,
@@ -79,13 +77,30 @@ def _render(
     )
 
 
+# The two lists below read only the columns their pages show (a page asking for another would
+# read it row by row: tests/points/test_standing_views.py counts the queries with both lists full).
+# Building and reading every column of an entry and its item cost more than the query itself.
+
+
 def upcoming_expiries(resident: Resident, *, on) -> list[Entry]:
-    """The counting deductions that will stop counting, soonest first."""
+    """The counting deductions that will stop counting, soonest first: their item's title, points
+    and expiry (the standing page and the statement)."""
     return list(
         Entry.objects.filter(resident=resident, expires_on__isnull=False, points_halves__lt=0)
         .originals()
         .not_reversed(on=on)
         .counting(on=on)
         .select_related("item")
+        .only("points_halves", "expires_on", "item__title")
         .order_by("expires_on", "pk")[:UPCOMING_EXPIRIES]
+    )
+
+
+def recent_appeals(resident: Resident) -> list[Appeal]:
+    """The resident's latest appeals: status, reason of the decision, and the entry's day and item."""
+    return list(
+        Appeal.objects.filter(entry__resident=resident)
+        .select_related("entry__item")
+        .only("status", "decision_reason", "entry__occurred_on", "entry__item__code", "entry__item__title")
+        .order_by("-filed_at")[:RECENT_APPEALS]
     )

@@ -95,7 +95,15 @@ def test_it_runs_a_constant_number_of_queries(
     assert response.status_code == 200
 
 
-def test_the_heads_view_reads_the_scales_and_benefits_once_until_they_change(client, head, admin, resident, village):
+def test_the_heads_view_reads_the_scales_and_benefits_once_until_they_change(
+    client, head, admin, resident, village, scorer, infraction
+):
+    # A deduction that will stop counting and appeals, so that both lists have rows to show.
+    for reason in ("Not me", "Wrong day"):
+        appeal = file_appeal(
+            entry=record(scorer=scorer, resident=resident, item=infraction), resident_user=resident.user, reason=reason
+        )
+    decide_appeal(appeal=appeal, head=head, upheld=False, reason="Right day")
     client.force_login(head)
     url = reverse("points:resident_standing", args=[resident.pk])
     client.get(url)
@@ -105,15 +113,17 @@ def test_the_heads_view_reads_the_scales_and_benefits_once_until_they_change(cli
     assert "villages_gradeband" not in tables and "villages_benefit" not in tables
     # Session, user, acting village, resident, chart, expiries, appeals; the session saved.
     assert len(again) <= 10
-    assert response.context["standing"].grade == "A"
+    assert len(response.context["expiries"]) == 2 and len(response.context["appeals"]) == 2
+    assert "Right day" in response.content.decode()
+    assert response.context["standing"].grade == "B"  # 980
 
-    offer_benefit(village=village, grade="A", text="Free tea", provider="Shop", starts_on=village.today(), author=head)
+    offer_benefit(village=village, grade="B", text="Free tea", provider="Shop", starts_on=village.today(), author=head)
     assert "Free tea" in client.get(url).content.decode()
 
-    stricter = [Band("A", 1001), Band("B", 960), Band("C", None)]
+    stricter = [Band("A", 1001), Band("B", 990), Band("C", None)]
     set_grade_bands(village=village, admin=admin, bands=stricter, effective_from=village.today())
     response = client.get(url)
-    assert response.context["standing"].grade == "B"
+    assert response.context["standing"].grade == "C"
     assert "Free tea" not in response.content.decode()
 
 
