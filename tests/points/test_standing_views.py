@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -38,6 +38,14 @@ def test_it_lists_the_deductions_that_will_stop_counting(resident_client, reside
     assert list(response.context["expiries"]) == [entry]
     assert "stops counting on" in response.content.decode()
     assert entry.expires_on.year == resident.village.today().year + 1
+
+
+def test_a_deduction_leaves_the_list_on_the_day_it_stops_counting(client, resident, scorer, infraction):
+    entry = record(scorer=scorer, resident=resident, item=infraction)
+    for day, expiries in ((entry.expires_on - timedelta(days=1), [entry]), (entry.expires_on, [])):
+        with time_machine.travel(f"{day} 12:00 +0800", tick=False):
+            client.force_login(resident.user)  # a year on: a new session
+            assert list(client.get(reverse("points:standing")).context["expiries"]) == expiries
 
 
 def test_it_draws_an_accessible_chart_with_a_table(resident_client, resident):
