@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BooleanField, ExpressionWrapper, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from handbook.contents import published_contents
 from handbook.models import Edition, Item, Page
@@ -62,14 +63,17 @@ def _my_last_entries(village: Village | int, scorer: AbstractBaseUser) -> QueryS
 def recent_resident_ids(*, village: Village, scorer: AbstractBaseUser) -> list[int]:
     """Residents `scorer` recorded for lately, the most recent first (at most RECENT_RANKED). One
     grouped query over the scorer's last entries."""
-    rows = (
-        Entry.objects.filter(pk__in=_my_last_entries(village, scorer))
-        .values("resident_id")
-        .annotate(last=Max("recorded_at"))
-        .order_by("-last", "-resident_id")
-        .values_list("resident_id", flat=True)[:RECENT_RANKED]
-    )
-    return list(rows)
+    # Written as SQL around the last entries' query: it runs on every keystroke of the search, and
+    # Django took longer to build the grouping than the database takes to run it (issue 18).
+    last, params = _my_last_entries(village, scorer).query.sql_with_params()
+    table = connection.ops.quote_name(Entry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.resident_id FROM {table} e WHERE e.id IN ({last}) GROUP BY e.resident_id "
+            "ORDER BY MAX(e.recorded_at) DESC, e.resident_id DESC LIMIT %s",
+            [*params, RECENT_RANKED],
+        )
+        return [resident_id for (resident_id,) in cursor.fetchall()]
 
 
 def find_residents(
