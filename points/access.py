@@ -50,12 +50,15 @@ def get_resident_to_score(village: Village, pk: int | str) -> Resident:
 
 
 def get_resident_id_to_score(village: Village, pk: int | str) -> Resident:
-    """get_resident_to_score without the village and household: for a partial that needs only
-    the resident's id (the item picker's caps left), one join fewer on every keystroke."""
+    """get_resident_to_score without joining the village and household: for the item picker's
+    caps left on every keystroke, and the Record POST (record_entry reads the row again, locked).
+    The resident's `village` is the acting village given (it was just checked to be theirs)."""
     try:
-        return Resident.objects.get(pk=pk, village=village)
+        resident = Resident.objects.get(pk=pk, village=village)
     except (Resident.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    resident.village = village
+    return resident
 
 
 def get_residents_to_score(village: Village, pks: list[str]) -> list[Resident]:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.conf import settings
+from django.db import connection
 
 from villages.models import Village
 
@@ -118,12 +119,27 @@ def entry_values(entry) -> dict:
 def lock_head(village_id: int) -> str:
     """The chain hash of the village's latest entry (GENESIS if it has none), with the village row
     locked until the end of the caller's transaction so that no other writer extends the chain
-    meanwhile. Two queries; the second is answered from the (village, id) index."""
+    meanwhile.
+
+    PostgreSQL: the village row is locked first and the head read after, in a statement of its own,
+    so a writer that waited for the lock reads the entry the other one committed (a subquery in the
+    locking statement would read the snapshot taken before the wait). SQLite has no row locks and
+    needs none: its IMMEDIATE transaction already keeps every other writer out. Plain SQL, since it
+    runs for every entry recorded; the head comes from the (village, id) index."""
     from points.models import Entry
 
-    Village.objects.select_for_update().filter(pk=village_id).values_list("pk", flat=True).first()
-    last = Entry.objects.filter(village_id=village_id).order_by("-pk").values_list("chain_hash", flat=True).first()
-    return last or GENESIS
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_head must run inside the transaction that inserts the entries.")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.features.has_select_for_update:
+            cursor.execute(f"SELECT 1 FROM {quote(Village._meta.db_table)} WHERE id = %s FOR UPDATE", [village_id])
+        cursor.execute(
+            f"SELECT chain_hash FROM {quote(Entry._meta.db_table)} WHERE village_id = %s ORDER BY id DESC LIMIT 1",
+            [village_id],
+        )
+        last = cursor.fetchone()
+    return last[0] if last else GENESIS
 
 
 def seal(entries: list, *, village_id: int) -> None:

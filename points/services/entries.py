@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from points.models import Entry, Notification
 from points.services.warnings import check_warning_given, warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
-from villages.access import OFFICE, has_role, holds_role
+from villages.access import OFFICE, has_role
 from villages.models import Membership, Resident, Village
 
 
@@ -116,9 +116,10 @@ def record_entry(
     a retry after a lost response records once. Refusals raise ValidationError (with a code and a
     translated message) and write nothing.
 
-    Locks the resident's row (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers
-    anyway), so two scorers recording the same capped deed at once cannot both pass the cap, then
-    the village's row while the entry is sealed into the village's hash chain (points.chain).
+    The scorer's role, the handbook in force and the day are checked first; then the resident's row
+    is locked (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway), so two scorers
+    recording the same capped deed at once cannot both pass the cap, then the village's row while
+    the entry is sealed into the village's hash chain (points.chain).
 
     `photo` (optional) is checked and re-encoded by points.validators.clean_photo (a bad photo
     refuses the entry), then written to storage *before* the transaction, so no upload happens
@@ -132,57 +133,48 @@ def record_entry(
     if photo is not None and not isinstance(photo, CleanPhoto):
         photo = clean_photo(photo)
     photo_name = _store_photo(photo, village=resident.village, on=occurred_on) if photo is not None else ""
+    village = resident.village
+    roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
     kept = False
     try:
-        with transaction.atomic():
-            # of=("self",): the resident's row only. Without it PostgreSQL also locks the joined
-            # village row, which serialised all of a village's scorers for the whole transaction;
-            # the village is locked by the chain only around the hash and the INSERT (_insert).
-            # The role and the edition in force come with the locked row (two queries fewer).
-            today = resident.village.today()
-            roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
-            resident = (
-                Resident.objects.select_for_update(of=("self",))
-                .select_related("village")
-                .annotate(
-                    may_score=holds_role(scorer, OuterRef("village_id"), *roles),
-                    edition_in_force=Subquery(
-                        Edition.objects.in_force_first(village=OuterRef("village_id"), on=today).values("pk")[:1]
-                    ),
-                )
-                .get(pk=resident.pk)
-            )
-            try:
-                _check_recordable(resident=resident, item=item, occurred_on=occurred_on)
+        try:
+            # Before the transaction: what no recording changes (the scorer's role, the handbook in
+            # force, the day). The write lock (SQLite's, the resident's and village's rows on
+            # PostgreSQL) is held only for what concurrent recordings do change (issue 18).
+            _check_scorer_and_day(scorer=scorer, roles=roles, village=village, item=item, occurred_on=occurred_on)
+            with transaction.atomic():
+                resident = Resident.objects.select_for_update().get(pk=resident.pk)
+                resident.village = village  # the caller's, as fetched for this request
+                _check_resident(resident=resident, item=item, occurred_on=occurred_on)
                 check_warning_given(resident=resident, item=item, occurred_on=occurred_on)
-            except ValidationError:
-                # A replay of an entry that now fills the cap (or of yesterday's form) is still a replay.
-                existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
-                if existing is None:
-                    raise
-                return _replayed(existing, scorer=scorer, resident=resident, item=item)
-            # No SELECT for the idempotency key first: its UNIQUE index refuses a replay at the
-            # INSERT, and the IntegrityError branch below returns the entry first recorded with it.
-            entry = _insert(
-                village=resident.village,
-                resident=resident,
-                item=item,
-                points_halves=item.signed_halves,
-                fine_yuan=item.fine_yuan,
-                occurred_on=occurred_on,
-                counts_from=occurred_on,
-                expires_on=_expiry(item, occurred_on),
-                recorded_by=scorer,
-                note=note.strip(),
-                witness=witness.strip(),
-                photo=photo_name,
-                idempotency_key=idempotency_key,
-            )
-            if resident.user_id is not None:
-                # Through the outbox: the entry stands even if the broker is down right now.
-                outbox.enqueue(notify_entry_recorded, entry.pk)
-            if resident.wants_sms:
-                sms.notify_entry_recorded(entry)
+                # No SELECT for the idempotency key first: its UNIQUE index refuses a replay at the
+                # INSERT, and the IntegrityError branch below returns the entry first recorded with it.
+                entry = _insert(
+                    village=village,
+                    resident=resident,
+                    item=item,
+                    points_halves=item.signed_halves,
+                    fine_yuan=item.fine_yuan,
+                    occurred_on=occurred_on,
+                    counts_from=occurred_on,
+                    expires_on=_expiry(item, occurred_on),
+                    recorded_by=scorer,
+                    note=note.strip(),
+                    witness=witness.strip(),
+                    photo=photo_name,
+                    idempotency_key=idempotency_key,
+                )
+                if resident.user_id is not None:
+                    # Through the outbox: the entry stands even if the broker is down right now.
+                    outbox.enqueue(notify_entry_recorded, entry.pk)
+                if resident.wants_sms:
+                    sms.notify_entry_recorded(entry)
+        except ValidationError:
+            # A replay of an entry that now fills the cap (or of yesterday's form) is still a replay.
+            existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
+            return _replayed(existing, scorer=scorer, resident=resident, item=item)
         kept = True  # committed: the entry points at the file
         return entry
     except IntegrityError:
@@ -227,12 +219,18 @@ def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident: Resident, ite
     return entry
 
 
-def _check_recordable(*, resident: Resident, item: Item, occurred_on: date) -> None:
-    """`resident` comes from record_entry's locked fetch, annotated with `may_score` (the scorer
-    holds the role) and `edition_in_force` (its pk today)."""
-    village = resident.village
-    if not resident.may_score:
+def _check_scorer_and_day(
+    *, scorer: AbstractBaseUser, roles: tuple[str, ...], village: Village, item: Item, occurred_on: date
+) -> None:
+    """`scorer` holds one of `roles` in `village`, and `item` and `occurred_on` may be recorded today."""
+    if not has_role(scorer, village, *roles):
         raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
+    check_current_and_recent(village=village, item=item, occurred_on=occurred_on)
+
+
+def _check_resident(*, resident: Resident, item: Item, occurred_on: date) -> None:
+    """`resident` (read locked) may be scored for `item` on `occurred_on`: active, consenting, and
+    with the item's cap not used up."""
     if resident.status != Resident.Status.ACTIVE:
         raise refuse(_("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name)
     if not resident.has_consented:
@@ -248,7 +246,6 @@ def _check_recordable(*, resident: Resident, item: Item, occurred_on: date) -> N
             name=resident.name,
             date=resident.consent_given_on.isoformat(),
         )
-    check_current_and_recent(village=village, item=item, occurred_on=occurred_on, in_force=resident.edition_in_force)
     if item.cap_count is not None and cap_used(resident=resident, item=item, occurred_on=occurred_on) >= item.cap_count:
         if item.cap_period == Item.Period.YEAR:
             message = _(
@@ -261,15 +258,11 @@ def _check_recordable(*, resident: Resident, item: Item, occurred_on: date) -> N
         raise refuse(message, "cap_reached", item=item.title, count=item.cap_count)
 
 
-def check_current_and_recent(*, village: Village, item: Item, occurred_on: date, in_force: int | None = None) -> None:
+def check_current_and_recent(*, village: Village, item: Item, occurred_on: date) -> None:
     """Refuse an item that is not in the handbook in force today, and a day in the future or
-    further back than the village lets anything be recorded (entries and claims alike).
-    `in_force`: the pk of the edition in force today, if the caller read it with another query
-    (Edition.objects.in_force_first); None looks it up (one query)."""
+    further back than the village lets anything be recorded (entries and claims alike). One query."""
     today = village.today()
-    if in_force is None:
-        edition = Edition.objects.in_force(village=village, on=today)
-        in_force = edition.pk if edition is not None else None
+    in_force = Edition.objects.in_force_first(village=village, on=today).values_list("pk", flat=True).first()
     if in_force is None or item.edition_id != in_force:
         raise refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
     if occurred_on > today:

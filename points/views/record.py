@@ -102,7 +102,7 @@ def record(request: HttpRequest) -> HttpResponse:
         return render(request, "points/record.html", _record_context(request, village, kept=kept))
 
     # Resolved before the form is read: an id from another village is a 404 and nothing more.
-    resident = get_resident_to_score(village, request.POST.get("resident"))
+    resident = get_resident_id_to_score(village, request.POST.get("resident"))
     item = get_item_to_score(village, request.POST.get("item"))
     form = RecordForm(request.POST, request.FILES, village=village, item=item)
     if form.is_valid():
