@@ -63,10 +63,12 @@ def measure_redemption(county, n: int):
     rng = random.Random(3)
     picks = [rng.choice(county.residents) for _ in range(n)]
     confirm(client, picks[0], goods)  # warm: templates, forms, first connection
+    cpu = ([], [])
     real, floor = interleaved(
         lambda i: confirm(client, picks[i], goods),
         lambda i: _floor_insert(county, client, picks[i], county.item),
         n,
+        cpu,
     )
     tiny = county.client(tiny_keeper)
     give_back(county.tiny_village, tiny_keeper)
@@ -77,6 +79,8 @@ def measure_redemption(county, n: int):
         times=real,
         floor_name="bare view, one INSERT (the record-entry floor)",
         floor_times=floor,
+        cpu_times=cpu[0],
+        floor_cpu_times=cpu[1],
         queries=count_queries(lambda: confirm(client, picks[0], goods)),
         queries_small=queries_small,
         goal=GOALS["redeem"],

@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.db.models import BigIntegerField, QuerySet
 from django.http import Http404, HttpRequest
 
 from handbook.models import Item
 from points.models import Appeal, CardSheet, Certificate, CertificateBatch, Claim, Entry
 from villages.access import OFFICE, get_acting, get_in_acting_village, require_role
 from villages.cards import current_card
+from villages.compiled import Slot, compiled
 from villages.models import Membership, Resident, Village
 
 
@@ -54,11 +56,17 @@ def get_resident_id_to_score(village: Village, pk: int | str) -> Resident:
     caps left on every keystroke, and the Record POST (record_entry reads the row again, locked).
     The resident's `village` is the acting village given (it was just checked to be theirs)."""
     try:
-        resident = Resident.objects.get(pk=pk, village=village)
-    except (Resident.DoesNotExist, ValueError, TypeError):
+        [resident] = compiled(_resident_in_village).instances(pk=pk, village=village.pk)
+    except (ValueError, TypeError):  # no such resident there, or not an id
         raise Http404 from None
     resident.village = village
     return resident
+
+
+def _resident_in_village() -> QuerySet:
+    """The resident (slot pk) of the village (slot village): on every keystroke of the item picker
+    and every Record POST, so compiled once (villages.compiled)."""
+    return Resident.objects.filter(pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField()))
 
 
 def get_residents_to_score(village: Village, pks: list[str]) -> list[Resident]:
@@ -79,9 +87,15 @@ def get_item_to_score(village: Village, pk: int | str) -> Item:
     """A handbook item of one of the village's editions, or 404. Whether it is in force is for
     record_entry to say."""
     try:
-        return Item.objects.select_related("page", "edition").get(pk=pk, edition__village=village)
-    except (Item.DoesNotExist, ValueError, TypeError):
+        [item] = compiled(_item_in_village).instances(pk=pk, village=village.pk)
+    except (ValueError, TypeError):  # no such item there, or not an id
         raise Http404 from None
+    return item
+
+
+def _item_in_village() -> QuerySet:
+    """The item (slot pk) of one of the village's (slot village) editions, compiled once."""
+    return Item.objects.filter(pk=Slot("pk", BigIntegerField()), edition__village_id=Slot("village", BigIntegerField()))
 
 
 def get_entry_recorded_by(request: HttpRequest, pk: int) -> Entry:

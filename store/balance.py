@@ -16,12 +16,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, IntegerField, Min, OuterRef, Subquery, Sum
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    Min,
+    OuterRef,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from points.models import Entry, EntryQuerySet
 from store.models import Receipt, StoreSettings
+from villages.compiled import Slot
 from villages.models import Resident, Village
 
 
@@ -67,21 +78,33 @@ def recognised_deeds(
     A resident's deeds are found by the resident alone (their village is implied): with the village
     in the filter too, SQLite's planner picks the (village, recorded_at) index and reads the whole
     village's year for one resident (11 ms instead of 0.1 in a 1,000-resident village)."""
+    return _recognised(
+        {"village_id": config.village_id} if resident is None else {"resident_id": resident},
+        **_deed_bounds(config, recognised_from=recognised_from, until=until),
+    )
+
+
+def _deed_bounds(config: StoreSettings, *, recognised_from: datetime, until: datetime) -> dict:
+    """The recognition window, and when the deeds recognised in [recognised_from, until] were recorded."""
     window = timedelta(days=config.recognise_after_days)
+    return {
+        "window": window,
+        "since": max(local_midnight(config.village, config.credits_from), recognised_from - window),
+        "until": until - window,
+    }
+
+
+def _recognised(whose: dict, *, window, since, until) -> EntryQuerySet:
+    """recognised_deeds with its bounds worked out: deeds recorded in [since, until] and not reversed
+    within `window` of being recorded. The bounds may be values or expressions (villages.compiled)."""
     early_reversal = Entry.objects.filter(
         reverses=OuterRef("pk"),
         recorded_at__lt=ExpressionWrapper(OuterRef("recorded_at") + window, output_field=DateTimeField()),
     )
     return (
-        Entry.objects.filter(
-            **({"village_id": config.village_id} if resident is None else {"resident_id": resident}),
-            points_halves__gt=0,
-        )
+        Entry.objects.filter(**whose, points_halves__gt=0)
         .originals()
-        .filter(
-            recorded_at__gte=max(local_midnight(config.village, config.credits_from), recognised_from - window),
-            recorded_at__lte=until - window,
-        )
+        .filter(recorded_at__gte=since, recorded_at__lte=until)
         .filter(~Exists(early_reversal))
     )
 
@@ -133,23 +156,53 @@ def spendable_sums(
     """spendable as expressions, for a query that reads more (the counter's stock): the period, the
     deed points (halves) recognised in it, to be multiplied by `points_per_deed_point`, and the sum of
     its receipts (negative: spent)."""
+    period, bounds = spendable_bounds(config=config, now=now)
+    return (period, *spendable_expressions(resident=resident, **bounds))
+
+
+def spendable_bounds(*, config: StoreSettings, now: datetime) -> tuple[Period, dict]:
+    """The store period holding `now` and the values spendable_expressions needs for it."""
     period = period_on(config, timezone.localdate(now, timezone=config.village.tzinfo))
+    deeds = _deed_bounds(config, recognised_from=period.start, until=now)
+    return period, {
+        "window": deeds["window"],
+        "deeds_since": deeds["since"],
+        "deeds_until": deeds["until"],
+        "receipts_since": period.start,
+        "receipts_until": now,
+    }
+
+
+# spendable_bounds' values as villages.compiled slots, for a query compiled once.
+SPENDABLE_SLOTS = {
+    "window": Slot("window", DurationField()),
+    "deeds_since": Slot("deeds_since", DateTimeField()),
+    "deeds_until": Slot("deeds_until", DateTimeField()),
+    "receipts_since": Slot("receipts_since", DateTimeField()),
+    "receipts_until": Slot("receipts_until", DateTimeField()),
+}
+
+
+def spendable_expressions(
+    *, resident, window, deeds_since, deeds_until, receipts_since, receipts_until
+) -> tuple[Coalesce, Coalesce]:
+    """The resident's recognised deed points (halves) and the sum of their receipts in the bounds of
+    spendable_bounds (values, or SPENDABLE_SLOTS)."""
     deeds = (
-        recognised_deeds(config, recognised_from=period.start, until=now, resident=resident)
+        _recognised({"resident_id": resident}, window=window, since=deeds_since, until=deeds_until)
         .order_by()
         .values("resident_id")
         .annotate(total=Sum("points_halves"))
         .values("total")
     )
     receipts = (
-        Receipt.objects.filter(resident_id=resident, served_at__gte=period.start, served_at__lte=now)
+        Receipt.objects.filter(resident_id=resident, served_at__gte=receipts_since, served_at__lte=receipts_until)
         .order_by()
         .values("resident_id")
         .annotate(total=Sum("points_halves"))
         .values("total")
     )
     return (
-        period,
         Coalesce(Subquery(deeds, output_field=IntegerField()), 0),
         Coalesce(Subquery(receipts, output_field=IntegerField()), 0),
     )

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from villages.compiled import Slot, compiled
 from villages.models import Membership, Resident, Village
 
 SESSION_KEY = "acting_village_id"
@@ -42,7 +43,7 @@ def get_acting(request: HttpRequest) -> Acting | None:
 def _resolve(request: HttpRequest) -> Acting | None:
     if not request.user.is_authenticated:
         return None
-    memberships = list(Membership.objects.filter(user=request.user).select_related("village"))
+    memberships = compiled(_memberships).instances(user=request.user.pk)
     if not memberships:
         return None
     villages = {m.village_id: m.village for m in memberships}
@@ -56,11 +57,25 @@ def _resolve(request: HttpRequest) -> Acting | None:
     )
 
 
+def _memberships() -> QuerySet:
+    """The user's (slot user) memberships with their villages: every request that shows village
+    data asks, so the query is compiled once (villages.compiled)."""
+    return Membership.objects.filter(user_id=Slot("user", IntegerField())).select_related("village")
+
+
 def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.Role) -> bool:
     """Whether `user` holds one of `roles` in `village` (one query). For services, which get a user
     rather than a request; views use `require_role` or an access fetch."""
     village_id = village if isinstance(village, int) else village.pk
-    return Membership.objects.filter(user=user, village_id=village_id, role__in=roles).exists()
+    return bool(compiled(_role_held, tuple(sorted(roles))).rows(user=user.pk, village=village_id))
+
+
+def _role_held(roles: tuple[str, ...]) -> QuerySet:
+    """A membership of the user (slot user) in the village (slot village) with one of `roles`:
+    asked by every service that records or decides, so compiled once per set of roles."""
+    return Membership.objects.filter(
+        user_id=Slot("user", IntegerField()), village_id=Slot("village", BigIntegerField()), role__in=roles
+    ).values_list("pk")[:1]
 
 
 def holds_role(user: AbstractBaseUser, village: OuterRef, *roles: Membership.Role) -> Exists:

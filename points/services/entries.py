@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import BigIntegerField, Count, DateField, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,9 @@ from points.models import Entry, Notification
 from points.services.warnings import check_warning_given, warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
+from villages import compiled as compiled_statements
 from villages.access import OFFICE, has_role
+from villages.compiled import Slot, compiled
 from villages.models import Membership, Resident, Village
 
 
@@ -143,7 +145,7 @@ def record_entry(
             # PostgreSQL) is held only for what concurrent recordings do change (issue 18).
             _check_scorer_and_day(scorer=scorer, roles=roles, village=village, item=item, occurred_on=occurred_on)
             with transaction.atomic():
-                resident = Resident.objects.select_for_update().get(pk=resident.pk)
+                [resident] = compiled(_locked_resident).instances(pk=resident.pk)
                 resident.village = village  # the caller's, as fetched for this request
                 _check_resident(resident=resident, item=item, occurred_on=occurred_on)
                 check_warning_given(resident=resident, item=item, occurred_on=occurred_on)
@@ -188,12 +190,23 @@ def record_entry(
             default_storage.delete(photo_name)
 
 
+def _locked_resident() -> QuerySet:
+    """The resident (slot pk), row-locked: every entry recorded reads it, so compiled once."""
+    return Resident.objects.select_for_update().filter(pk=Slot("pk", BigIntegerField()))
+
+
+def _edition_in_force() -> QuerySet:
+    """The pk of the village's (slot village) edition in force on a day (slot on), compiled once."""
+    in_force = Edition.objects.in_force_first(village=Slot("village", BigIntegerField()), on=Slot("on", DateField()))
+    return in_force.values_list("pk")[:1]
+
+
 def _insert(**fields) -> Entry:
     """Insert one entry, sealed into its village's hash chain (points.chain). Locks the village row
     until the caller's transaction ends: a village's entries are written one at a time."""
     entry = Entry(**fields)
     chain.seal([entry], village_id=entry.village_id)
-    entry.save(force_insert=True)
+    compiled_statements.insert(entry)  # as save(force_insert=True), compiled once: every entry recorded comes here
     return entry
 
 
@@ -262,8 +275,8 @@ def check_current_and_recent(*, village: Village, item: Item, occurred_on: date)
     """Refuse an item that is not in the handbook in force today, and a day in the future or
     further back than the village lets anything be recorded (entries and claims alike). One query."""
     today = village.today()
-    in_force = Edition.objects.in_force_first(village=village, on=today).values_list("pk", flat=True).first()
-    if in_force is None or item.edition_id != in_force:
+    in_force = compiled(_edition_in_force).rows(village=village.pk, on=today)
+    if not in_force or item.edition_id != in_force[0][0]:
         raise refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
     if occurred_on > today:
         raise refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")

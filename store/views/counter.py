@@ -5,7 +5,7 @@ The picked quantities travel in the query string, so back and reload show what t
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -82,24 +82,31 @@ def _counter_page(request: HttpRequest, village, *, query: str, card_form: CardF
 @require_http_methods(["GET", "POST"])
 def serve(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick goods (GET), review them with the total (GET ?review=1), confirm (POST). A refusal
-    (beyond the balance or the stock) is shown with its reason, and nothing is written."""
-    resident = get_resident_to_serve(request, pk)
-    if request.method == "POST":
-        # The articles are redeem's to fetch (with their lock) and check, with their stock and the store's settings.
-        form = BasketForm(request.POST, goods=None)
-    else:
-        form = BasketForm(request.GET if "review" in request.GET else None, goods=goods_on_offer(resident.village))
+    (beyond the balance or the stock) is shown with its reason, and nothing is written.
+
+    The Confirm POST checks the keeper's role here and leaves the resident to redeem, whose row lock
+    fetches them within the acting village anyway (404 for any other resident): the form needs no
+    catalogue either, redeem fetches the goods with their lock."""
     status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            receipt = services.redeem(
-                keeper=request.user, resident=resident, basket=form.basket, idempotency_key=form.key
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            status = 400
-        else:
-            return redirect("store:receipt", receipt.pk)
+    if request.method == "POST":
+        village = require_keeper(request)
+        form = BasketForm(request.POST, goods=None)
+        if form.is_valid():
+            try:
+                receipt = services.redeem(
+                    keeper=request.user, resident=pk, village=village, basket=form.basket, idempotency_key=form.key
+                )
+            except Resident.DoesNotExist:
+                raise Http404 from None
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                return redirect("store:receipt", receipt.pk)
+        resident = get_resident_to_serve(request, pk)
+    else:
+        resident = get_resident_to_serve(request, pk)
+        form = BasketForm(request.GET if "review" in request.GET else None, goods=goods_on_offer(resident.village))
     reviewing = form.is_bound and form.is_valid() and bool(form.basket) and status == 200
     if form.is_bound and form.is_valid() and not form.basket:
         form.add_error(None, _("Pick at least one article."))

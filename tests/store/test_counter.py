@@ -114,6 +114,26 @@ def test_it_does_not_let_a_store_keeper_serve_themself(store, keeper, village, o
     assert refused_redemption(keeper=keeper, resident=own, basket={oil.pk: 1}).code == "own_receipt"
 
 
+def test_each_redemption_reads_its_own_residents_balance_and_moment(
+    store, head, keeper, resident, other_resident, oil, earn, clock
+):
+    """The counter's read is compiled once (villages.compiled): every run binds its own resident,
+    village, time and window, so one resident's balance never decides for another's."""
+    earn(resident, 3)
+    earn(other_resident, 1)
+    redeem(keeper=keeper, resident=resident, basket={oil.pk: 6}, idempotency_key=uuid.uuid4())  # 30 points
+    caught = refused_redemption(keeper=keeper, resident=other_resident, basket={oil.pk: 3})
+    assert caught.code == "not_enough_points"  # 10 points, not the first resident's 30
+    redeem(keeper=keeper, resident=other_resident, basket={oil.pk: 2}, idempotency_key=uuid.uuid4())
+
+    configure_store(author=head, village=store.village, credits_from=LONG_AGO, recognise_after_days=7)
+    earn(resident, 1)
+    assert refused_redemption(keeper=keeper, resident=resident, basket={oil.pk: 1}).code == "not_enough_points"
+    clock.shift(timedelta(days=7))
+    redeem(keeper=keeper, resident=resident, basket={oil.pk: 2}, idempotency_key=uuid.uuid4())
+    assert (balance(resident, store), balance(other_resident, store)) == (0, 0)
+
+
 def test_a_return_gives_the_points_and_the_goods_back_once(store, keeper, resident, oil, earn):
     earn(resident, 1)
     receipt = redeem(keeper=keeper, resident=resident, basket={oil.pk: 2}, idempotency_key=uuid.uuid4())
@@ -243,13 +263,14 @@ def test_a_redemption_costs_the_same_statements_whatever_the_lines_and_earlier_r
 def test_the_counters_confirm_costs_the_same_statements_whatever_the_lines(
     django_assert_max_num_queries, client, store, keeper, resident, oil, rice, earn
 ):
-    """The keeper's Confirm POST: the session, the user and their village, the resident, the
-    redemption, and the session saved again (its age counts from the last request)."""
+    """The keeper's Confirm POST: the session, the user and their village, the redemption (which
+    fetches the resident with its lock), and the session saved again (its age counts from the last
+    request)."""
     earn(resident, 10)
     client.force_login(keeper)
     url = f"/store/counter/{resident.pk}/"
     client.post(url, {"idempotency_key": str(uuid.uuid4()), f"q{oil.pk}": "1"})  # warm
     for basket in ({f"q{oil.pk}": "1"}, {f"q{oil.pk}": "2", f"q{rice.pk}": "1"}):
-        with django_assert_max_num_queries(4 + REDEEM_STATEMENTS + 3):
+        with django_assert_max_num_queries(3 + REDEEM_STATEMENTS + 3):
             response = client.post(url, {"idempotency_key": str(uuid.uuid4()), **basket})
         assert response.status_code == 302

@@ -40,6 +40,29 @@ def test_it_redeems_from_review_to_receipt_and_a_second_confirm_changes_nothing(
     assert client.get(first.url).status_code == 200
 
 
+def test_a_keeper_of_two_villages_cannot_confirm_for_a_resident_outside_the_village_they_act_in(
+    client, keeper, store, resident, oil, earn, other_village
+):
+    """The Confirm POST leaves the resident's fetch to redeem's lock: a resident of another village
+    (even one where the keeper also keeps the store) is not found, and nothing is written."""
+    from tests.factories import MembershipFactory, ResidentFactory
+    from villages.models import Membership
+
+    MembershipFactory(user=keeper, village=other_village, role=Membership.Role.STORE_KEEPER)
+    elsewhere = ResidentFactory(village=other_village, name="王芳")
+    earn(resident, 1)
+    client.force_login(keeper)
+    session = client.session
+    session["acting_village_id"] = resident.village_id
+    session.save()
+    confirm = {"idempotency_key": str(uuid.uuid4()), f"q{oil.pk}": "1"}
+
+    assert client.post(reverse("store:serve", args=[elsewhere.pk]), confirm).status_code == 404
+    assert client.post(reverse("store:serve", args=[elsewhere.pk]), {"idempotency_key": "x"}).status_code == 404
+    assert not Receipt.objects.exists()
+    assert client.post(reverse("store:serve", args=[resident.pk]), confirm).status_code == 302
+
+
 def test_a_redemption_beyond_the_balance_is_refused_with_the_reason(client, keeper, store, resident, rice, earn):
     earn(resident, 1)
     client.force_login(keeper)

@@ -1,0 +1,170 @@
+"""A hot query compiled from the ORM once per process, its values bound at each run.
+
+Building and compiling an ORM query costs far more than running it when the query carries rules
+as expressions (store.balance's credits are a subquery with an Exists over an OuterRef): about a
+millisecond each time, on every request, for SQL that never changes. `compiled` builds the query
+once per database connection alias and shape, with a `Slot` wherever a value goes, and each run
+binds the values (through the slot's field, as the ORM would) and applies the ORM's converters to
+the rows; `compiled_insert` does the same for an INSERT of model instances. The SQL is the ORM's
+own, so the rules stay where they are written.
+
+Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
+arguments such as a number of rows), never the request's values, so a cached query cannot keep one
+caller's values for the next.
+"""
+
+from collections.abc import Callable, Hashable
+from threading import Lock
+from typing import Any
+
+from django.db import connections
+from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
+
+
+class Slot(Expression):
+    """A value of a compiled query, named; bound at each run through `output_field`."""
+
+    def __init__(self, name: str, output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Slot({self.name!r})"
+
+    @property
+    def identity(self):
+        return (Slot, self.name, type(self.output_field))
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+    def bind(self, values: dict[str, Any], connection) -> Any:
+        """The value as the database takes it. ValueError for a number outside the column's range
+        (a tampered id): the ORM's lookups would match no row, the driver would overflow."""
+        value = self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
+        if isinstance(value, int) and not isinstance(value, bool):
+            low, high = connection.ops.integer_field_range(self.output_field.get_internal_type())
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(f"{self.name}: {value} is out of range for {self.output_field.get_internal_type()}")
+        return value
+
+
+class _Statement:
+    """SQL and its parameters (values and slots)."""
+
+    def __init__(self, using: str, sql: str, params) -> None:
+        self.using, self.sql, self.params = using, sql, tuple(params)
+        self.slots = {param.name for param in self.params if isinstance(param, Slot)}
+
+    def _execute(self, cursor, values: dict[str, Any]) -> None:
+        if values.keys() != self.slots:
+            raise TypeError(f"slots {sorted(self.slots)} need values, got {sorted(values)}")
+        connection = connections[self.using]
+        cursor.execute(
+            self.sql, [param.bind(values, connection) if isinstance(param, Slot) else param for param in self.params]
+        )
+
+
+class Compiled(_Statement):
+    """A queryset's SQL and parameters, with the compiler that converts its rows."""
+
+    def __init__(self, queryset: QuerySet, using: str) -> None:
+        self.compiler = queryset.query.get_compiler(using=using)
+        super().__init__(using, *self.compiler.as_sql())
+
+    def rows(self, **values: Any) -> list[tuple]:
+        """The query's rows (tuples, converted as the ORM's values_list would) for these slot values."""
+        with connections[self.using].cursor() as cursor:
+            self._execute(cursor, values)
+            fetched = cursor.fetchall()
+        return list(self.compiler.results_iter(results=[fetched]))
+
+    def instances(self, **values: Any) -> list[Model]:
+        """The query's rows as model instances, with their select_related objects and annotations, as
+        iterating the queryset gives them (django.db.models.query.ModelIterable, without its extras)."""
+        klass_info, select = self.compiler.klass_info, self.compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        related = get_related_populators(klass_info, select, self.using)
+        found = []
+        for row in self.rows(**values):
+            instance = klass_info["model"].from_db(self.using, names, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            for name, position in self.compiler.annotation_col_map.items():
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
+
+
+class CompiledInsert(_Statement):
+    """One INSERT of model instances whose values are slots (as bulk_create would write them, in one
+    statement), returning the primary key of the one row if `returning`."""
+
+    def __init__(self, rows: list[Model], using: str, *, returning: bool = False) -> None:
+        meta = rows[0]._meta
+        query = InsertQuery(type(rows[0]))
+        # raw: the slots are the values; pre_save (a FileField commits its file) runs before binding.
+        query.insert_values([field for field in meta.concrete_fields if field is not meta.auto_field], rows, raw=True)
+        self.compiler = query.get_compiler(using=using)
+        self.compiler.returning_fields = [meta.pk] if returning else None
+        [(sql, params)] = self.compiler.as_sql()
+        super().__init__(using, sql, params)
+
+    def run(self, **values: Any) -> Any:
+        """Insert the rows with these slot values; the new row's primary key if `returning`."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            self._execute(cursor, values)
+            if self.compiler.returning_fields:
+                return connection.ops.fetch_returned_insert_columns(cursor, self.compiler.returning_params)[0]
+        return None
+
+
+_cache: dict[tuple, _Statement] = {}
+_lock = Lock()
+
+
+def compiled(build: Callable[..., QuerySet], *shape: Hashable, using: str = "default") -> Compiled:
+    """`build(*shape)` (a values_list queryset whose values are `Slot`s) compiled once for this
+    database alias and shape."""
+    key = (build.__module__, build.__qualname__, using, shape)
+    found = _cache.get(key)
+    if found is None:
+        found = Compiled(build(*shape), using)
+        with _lock:
+            _cache.setdefault(key, found)
+    return found
+
+
+def compiled_insert(
+    build: Callable[..., list[Model]], *shape: Hashable, returning: bool = False, using: str = "default"
+) -> CompiledInsert:
+    """`build(*shape)` (unsaved model instances whose values are `Slot`s or constants) compiled once
+    into one INSERT for this database alias and shape."""
+    key = (build.__module__, build.__qualname__, using, shape, returning)
+    found = _cache.get(key)
+    if found is None:
+        found = CompiledInsert(build(*shape), using, returning=returning)
+        with _lock:
+            _cache.setdefault(key, found)
+    return found
+
+
+def insert(instance: Model, using: str = "default") -> None:
+    """INSERT an unsaved instance (as `save(force_insert=True)` would, without its signals) through
+    a statement compiled once per model, and set its primary key. For a model whose rows are
+    written on every request; every concrete field is a slot, so any instance of it fits."""
+    meta = instance._meta
+    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
+    values = {field.attname: field.pre_save(instance, add=True) for field in fields}
+    instance.pk = compiled_insert(_every_field, type(instance), returning=True, using=using).run(**values)
+    instance._state.adding, instance._state.db = False, using
+
+
+def _every_field(model: type[Model]) -> list[Model]:
+    """An instance of `model` whose every concrete field (but the auto primary key) is a slot."""
+    meta = model._meta
+    return [model(**{f.attname: Slot(f.attname, f) for f in meta.concrete_fields if f is not meta.auto_field})]
