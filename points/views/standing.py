@@ -1,19 +1,20 @@
 """A resident's Standing page: theirs at /me/, and any resident's for the head and administrators."""
 
-import threading
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import BigIntegerField, DateField, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from points.access import get_own_resident, household_sharing_with
 from points.chart import chart_with_standing
-from points.models import Appeal, Entry, EntryQuerySet
+from points.models import Appeal, Entry
 from points.notices import take_unread_for_resident
 from villages.access import get_resident_for_office
 from villages.benefits import benefits_for
 from villages.cards import card_or_login_required
+from villages.compiled import Slot, compiled
 from villages.models import Resident
 from villages.terms import kept_benefits, kept_scales
 
@@ -80,43 +81,41 @@ def _render(
     )
 
 
-# The two lists below read only the columns their pages show (a page asking for another would
-# read it row by row: tests/points/test_standing_views.py counts the queries with both lists full).
-# Building and reading every column of an entry and its item cost more than the query itself.
+# The two lists below run on every Standing page: compiled once (villages.compiled; Django took
+# longer to build them, the rule's conditions and a NOT EXISTS, than the database to run them),
+# reading only the columns the pages show (a page asking for another would read it row by row:
+# tests/points/test_standing_views.py counts the queries with both lists full).
 
 
 def upcoming_expiries(resident: Resident, *, on: date) -> list[Entry]:
     """The counting deductions that will stop counting, soonest first: their item's title, points
     and expiry (the standing page and the statement)."""
-    return list(_expiring_on(on).filter(resident=resident)[:UPCOMING_EXPIRIES])
+    return compiled(_upcoming_expiries).instances(resident=resident.pk, on=on)
 
 
-_built = threading.local()
-
-
-def _expiring_on(on: date) -> EntryQuerySet:
-    """Every counting deduction with an expiry on `on`, soonest first, as a queryset built once per
-    thread and day (never run itself; each page filters a copy): Django takes longer to build it
-    (the rule's conditions and a NOT EXISTS) than the database takes to run it."""
-    kept = getattr(_built, "expiring", None)
-    if kept is None or kept[0] != on:
-        rows = (
-            Entry.objects.filter(expires_on__isnull=False, points_halves__lt=0)
-            .originals()
-            .not_reversed(on=on)
-            .counting(on=on)
-            .select_related("item")
-            .only("points_halves", "expires_on", "item__title")
-            .order_by("expires_on", "pk")
+def _upcoming_expiries() -> QuerySet:
+    on = Slot("on", DateField())
+    return (
+        Entry.objects.filter(
+            resident_id=Slot("resident", BigIntegerField()), expires_on__isnull=False, points_halves__lt=0
         )
-        kept = _built.expiring = (on, rows)
-    return kept[1]
+        .originals()
+        .not_reversed(on=on)
+        .counting(on=on)
+        .select_related("item")
+        .only("points_halves", "expires_on", "item__title")
+        .order_by("expires_on", "pk")[:UPCOMING_EXPIRIES]
+    )
 
 
 def recent_appeals(resident: Resident) -> list[Appeal]:
     """The resident's latest appeals: status, reason of the decision, and the entry's day and item."""
-    return list(
-        Appeal.objects.filter(entry__resident=resident)
+    return compiled(_recent_appeals).instances(resident=resident.pk)
+
+
+def _recent_appeals() -> QuerySet:
+    return (
+        Appeal.objects.filter(entry__resident_id=Slot("resident", BigIntegerField()))
         .select_related("entry__item")
         .only("status", "decision_reason", "entry__occurred_on", "entry__item__code", "entry__item__title")
         .order_by("-filed_at")[:RECENT_APPEALS]
