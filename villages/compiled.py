@@ -10,7 +10,9 @@ own, so the rules stay where they are written.
 
 Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
 arguments such as a number of rows), never the request's values, so a cached query cannot keep one
-caller's values for the next.
+caller's values for the next. The active time zone is part of the key as well: the ORM writes it
+into the SQL of date lookups and truncations (`__date`, `Trunc`), so a query compiled under one
+zone is never run under another.
 """
 
 from collections.abc import Callable, Hashable
@@ -21,6 +23,7 @@ from django.db import connections
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
+from django.utils import timezone
 
 
 class Slot(Expression):
@@ -45,9 +48,15 @@ class Slot(Expression):
         (a tampered id): the ORM's lookups would match no row, the driver would overflow."""
         value = self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
         if isinstance(value, int) and not isinstance(value, bool):
-            low, high = connection.ops.integer_field_range(self.output_field.get_internal_type())
+            field = self.output_field
+            while field.is_relation:  # a foreign key holds what its target holds
+                field = field.target_field
+            try:
+                low, high = connection.ops.integer_field_range(field.get_internal_type())
+            except KeyError:  # not an integer column
+                return value
             if (low is not None and value < low) or (high is not None and value > high):
-                raise ValueError(f"{self.name}: {value} is out of range for {self.output_field.get_internal_type()}")
+                raise ValueError(f"{self.name}: {value} is out of range for {field.get_internal_type()}")
         return value
 
 
@@ -130,7 +139,7 @@ _lock = Lock()
 def compiled(build: Callable[..., QuerySet], *shape: Hashable, using: str = "default") -> Compiled:
     """`build(*shape)` (a values_list queryset whose values are `Slot`s) compiled once for this
     database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape)
+    key = (build.__module__, build.__qualname__, using, shape, timezone.get_current_timezone_name())
     found = _cache.get(key)
     if found is None:
         found = Compiled(build(*shape), using)
@@ -144,7 +153,7 @@ def compiled_insert(
 ) -> CompiledInsert:
     """`build(*shape)` (unsaved model instances whose values are `Slot`s or constants) compiled once
     into one INSERT for this database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape, returning)
+    key = (build.__module__, build.__qualname__, using, shape, returning, timezone.get_current_timezone_name())
     found = _cache.get(key)
     if found is None:
         found = CompiledInsert(build(*shape), using, returning=returning)

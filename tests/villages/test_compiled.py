@@ -1,14 +1,14 @@
 """villages.compiled: a query compiled once, its values bound at each run."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import CharField, DateTimeField, IntegerField
+from django.db.models import CharField, DateField, DateTimeField, IntegerField
 from django.utils import timezone
 
 from points.models import Entry
-from tests.factories import ResidentFactory, member
+from tests.factories import MembershipFactory, ResidentFactory, UserFactory, member
 from villages.compiled import Slot, compiled, compiled_insert, insert
 from villages.models import Household, Membership, Resident
 
@@ -101,3 +101,22 @@ def test_it_inserts_an_instance_as_save_would_file_field_and_all(village, reside
         pk=saved.pk
     )
     assert Entry.objects.get(pk=inserted.pk).photo.name == "photos/V/2026/12/a.jpg"
+
+
+def _joined_on_day():
+    return Membership.objects.filter(since__date=Slot("day", DateField())).values_list("user__username")
+
+
+def test_a_query_with_a_date_lookup_is_compiled_again_under_another_time_zone(village):
+    # 23:30 on 1 March in Shanghai is 15:30 UTC: the same moment, a day apart by where you stand.
+    late = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
+    MembershipFactory(user=UserFactory(username="wu"), village=village, role=Membership.Role.SCORER, since=late)
+
+    with timezone.override("Asia/Shanghai"):
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == [("wu",)]
+    with timezone.override("UTC"):
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == [("wu",)]
+    with timezone.override("America/New_York"):
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == [("wu",)]
+    with timezone.override("Pacific/Kiritimati"):  # UTC+14: already 2 March
+        assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == []
