@@ -118,8 +118,8 @@ def monthly_report_pdf(d: Dashboard, *, head: Head, head_final: bool) -> bytes:
                 [_("Resident"), _("Entry"), _("Days open")],
                 [
                     [
-                        a.appeal.entry.resident.name,
-                        f"{a.appeal.entry.item.code} {a.appeal.entry.item.title}",
+                        a.resident_name,
+                        f"{a.item_code} {a.item_title}",
                         a.age_days,
                     ]
                     for a in d.appeals

@@ -121,8 +121,12 @@ class Entry(AppendOnlyModel):
             models.Index(
                 fields=["village", "occurred_on", "item", "points_halves", "reverses"], name="entry_village_day"
             ),
-            # The dashboard's scorer activity: what a village recorded in a month.
-            models.Index(fields=["village", "recorded_at"], name="entry_village_recorded"),
+            # The dashboard's scorer activity: who recorded what in a village's month, from the index
+            # alone (reading the table's rows was 60% of the query on SQLite).
+            models.Index(
+                fields=["village", "recorded_at", "recorded_by", "points_halves", "reverses"],
+                name="entry_village_scorers",
+            ),
         ]
         constraints = [
             # Zero points only for a warning (and its withdrawal), which never carries a fine.

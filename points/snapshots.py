@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Case, Sum, Value, When
 from django.utils import timezone
 
+from handbook.models import Item, Page
 from points.models import Entry, MonthlyPageTally, MonthlySnapshot
 from points.standing import grade_expression, village_standings
 from villages.grades import bands_on
@@ -49,21 +50,47 @@ def take_monthly_snapshots(*, month: date, villages: Iterable[Village] | None = 
     return written
 
 
-def page_tallies(*, village: Village, start: date, end: date, **group) -> QuerySet:
+def page_tallies(*, village: Village, start: date, end: date, **group) -> list[dict]:
     """The village's entries that stand (originals, not reversed) whose deed happened from `start`
     to `end`, per handbook page number and kind of item, and per any `group` expression (e.g. the
     month): rows of `group`'s names, "item__page__number", "item__kind", "n" (entries), "halves"
     and "title". Pages are matched by number across editions. One query; the dashboard and the
-    monthly tally both count this way."""
-    return (
+    monthly tally both count this way.
+
+    A reversal is the only entry that points at another, and it repeats the original's item and
+    date with the opposite points (points.services.write_reversal; one per original, never itself
+    reversed). So within a group, every row summed gives the points of the originals that stand,
+    and originals less reversals their number: no per-entry lookup of a reversal (NOT EXISTS) and
+    the entries read from the entry_village_day index alone. They are grouped by item first and
+    joined to the handbook once per item, not once per entry."""
+    names = list(group)
+    inner, params = (
         Entry.objects.filter(village=village, occurred_on__range=(start, end))
-        .originals()
-        .not_reversed()
         .annotate(**group)
-        .values(*group, "item__page__number", "item__kind")
-        .annotate(n=Count("pk"), halves=Sum("points_halves"), title=Max("item__page__title"))
+        .values(*names, "item_id")
+        .annotate(
+            n=Sum(Case(When(reverses__isnull=True, then=Value(1)), default=Value(-1))),
+            halves=Sum("points_halves"),
+        )
         .order_by()
+        .query.sql_with_params()
     )
+    keys = [*(f"t.{name}" for name in names), "p.number", "i.kind"]
+    sql = (
+        f"SELECT {', '.join(keys)}, SUM(t.n), SUM(t.halves), MAX(p.title) FROM ({inner}) t "
+        f"JOIN {Item._meta.db_table} i ON i.id = t.item_id JOIN {Page._meta.db_table} p ON p.id = i.page_id "
+        f"GROUP BY {', '.join(keys)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    columns = [*names, "item__page__number", "item__kind"]
+    return [
+        # int(): PostgreSQL's SUM of a SUM is numeric.
+        {**dict(zip(columns, row, strict=False)), "n": int(n), "halves": int(halves), "title": title}
+        for *row, n, halves, title in found
+        if n
+    ]
 
 
 def _tally_village(*, village: Village, month: date, last_day: date) -> None:

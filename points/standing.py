@@ -19,28 +19,30 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Case, FilteredRelation, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Expression, F, FilteredRelation, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 
 from points.models import Entry, EntryQuerySet
 from villages.grades import Band, Scales, bands_on, grade_for, scale_on
 from villages.models import Resident, Village
 
 
-def counting(on: date, *, via: str = "") -> Q:
+def counting(on: date, *, via: str = "", started: bool = False) -> Q:
     """An entry counts on `on` (a village-local date) from its `counts_from` day until the day
     before `expires_on` (a deduction's credit repair). Reversals are entries of their own, with
     the opposite points, counting from the day they were recorded and expiring with the original,
     so a reversed entry drops out of a plain SUM without a join. `via` is the path from the model
-    queried to the entry, e.g. "entries__" from Resident."""
-    return Q(**{f"{via}counts_from__lte": on}) & (
-        Q(**{f"{via}expires_on__isnull": True}) | Q(**{f"{via}expires_on__gt": on})
-    )
+    queried to the entry, e.g. "entries__" from Resident. `started`: the query keeps only entries
+    with `counts_from` ≤ `on` already (a join on it), so only the expiry is left to check."""
+    not_expired = Q(**{f"{via}expires_on__isnull": True}) | Q(**{f"{via}expires_on__gt": on})
+    return not_expired if started else Q(**{f"{via}counts_from__lte": on}) & not_expired
 
 
-def counted_halves(on: date, *, via: str = "") -> Sum:
+def counted_halves(on: date, *, via: str = "", started: bool = False) -> Sum:
     """The points, in integer halves, of the entries that count on `on` (0 without any)."""
-    return Sum(f"{via}points_halves", filter=counting(on, via=via), default=0)
+    return Sum(f"{via}points_halves", filter=counting(on, via=via, started=started), default=0)
 
 
 def counted_halves_by_day(entries: QuerySet, days: list[date]) -> list[int]:
@@ -97,10 +99,12 @@ def in_points(halves: int) -> Decimal:
     return Decimal(halves) / 2
 
 
-def grade_expression(bands: list[Band], *, halves: str = "balance_halves") -> Case | Value:
-    """villages.grades.grade_for in SQL, on a balance in halves."""
+def grade_expression(bands: list[Band], *, halves: str | Expression = "balance_halves") -> Case | Value:
+    """villages.grades.grade_for in SQL, on a balance in halves (a field or annotation name, or an
+    expression)."""
+    balance = F(halves) if isinstance(halves, str) else halves
     whens = [
-        When(**{f"{halves}__gte": band.min_points * 2}, then=Value(band.grade))
+        When(GreaterThanOrEqual(balance, band.min_points * 2), then=Value(band.grade))
         for band in bands
         if band.min_points is not None
     ]
@@ -232,21 +236,31 @@ def grade_tallies(
         return []
     rows = residents if residents is not None else Resident.objects.filter(village=village)
     capital = Value(balance_halves(capital=village.starting_capital, counted=0), output_field=IntegerField())
-    # Entries that may count on one of the days; each day's SUM keeps those that count on it.
-    joined = FilteredRelation("entries", condition=Q(entries__counts_from__lte=max(days)))
-    balances = {f"b{i}": capital + counted_halves(day, via="early_entries__") for i, day in enumerate(days)}
-    standings = (
-        rows.annotate(early_entries=joined)
-        .order_by()
-        .values("id")
-        .annotate(**balances)
-        .annotate(**{f"g{i}": grade_expression(bands[i], halves=f"b{i}") for i in range(len(days))})
-    )
+    # Entries that may count on one of the days; each day's SUM keeps those that count on it. On
+    # the last day every joined entry has started: its SUM checks the expiry alone (1 ms of 7).
+    last = max(days)
+    joined = FilteredRelation("entries", condition=Q(entries__counts_from__lte=last))
+    balances = {
+        f"b{i}": capital + counted_halves(day, via="early_entries__", started=day == last) for i, day in enumerate(days)
+    }
+    standings = rows.annotate(early_entries=joined).order_by().values("id").annotate(**balances)
     select, params = standings.query.sql_with_params()
-    grades = ", ".join(f"t.g{i}" for i in range(len(days)))
-    sums = ", ".join(f"SUM(t.b{i})" for i in range(len(days)))
+    # Each grade from its balance column, one level up: as annotations beside the balances, every
+    # band's WHEN repeated the filtered SUM, which SQLite does not recognise as the same aggregate
+    # when its dates are parameters: ten SUMs a resident instead of two (20 ms → 7 ms a dashboard).
+    compiler = standings.query.get_compiler(using=standings.db)
+    cases, case_params = [], []
+    for i in range(len(days)):
+        sql, case = compiler.compile(grade_expression(bands[i], halves=RawSQL(f"t.b{i}", [], IntegerField())))
+        cases.append(f"{sql} AS g{i}")
+        case_params += case
+    graded = f"SELECT {', '.join(cases)}, {', '.join(f't.b{i}' for i in range(len(days)))} FROM ({select}) t"
+    grades = ", ".join(f"u.g{i}" for i in range(len(days)))
+    sums = ", ".join(f"SUM(u.b{i})" for i in range(len(days)))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {grades}, COUNT(*), {sums} FROM ({select}) t GROUP BY {grades}", params)
+        cursor.execute(
+            f"SELECT {grades}, COUNT(*), {sums} FROM ({graded}) u GROUP BY {grades}", [*case_params, *params]
+        )
         found = cursor.fetchall()
     n = len(days)
     tallies = []

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
 
 from store.balance import local_midnight
 from store.models import Receipt, ReceiptLine, StoreSettings
 from villages.models import Village
+from villages.periods import period_index
 
 MONTHS = 6
 TOP_GOODS = 5
@@ -33,15 +33,17 @@ def store_figures(*, village: Village, month: date) -> StoreFigures | None:
         return None
     first = month - relativedelta(months=MONTHS - 1)
     start, end = local_midnight(village, first), local_midnight(village, month + relativedelta(months=1))
+    months = [first + relativedelta(months=n) for n in range(MONTHS)]
+    # Each receipt's month by comparing its moment with the months' local midnights.
+    bounds = [local_midnight(village, m) for m in months] + [end]
     spent = dict(
         Receipt.objects.filter(village=village, served_at__gte=start, served_at__lt=end)
-        .annotate(month=TruncMonth("served_at", tzinfo=village.tzinfo))
+        .annotate(month=period_index(Receipt, "served_at", bounds))
         .values_list("month")
         .annotate(total=Sum("points_halves"))
         .values_list("month", "total")
+        .order_by()
     )
-    spent = {key.date() if hasattr(key, "date") else key: total for key, total in spent.items()}
-    months = [first + relativedelta(months=n) for n in range(MONTHS)]
     month_start = local_midnight(village, month)
     top = (
         ReceiptLine.objects.filter(
@@ -56,6 +58,6 @@ def store_figures(*, village: Village, month: date) -> StoreFigures | None:
         .order_by("-units", "goods__name")[:TOP_GOODS]
     )
     return StoreFigures(
-        months=[(m, Decimal(-(spent.get(m) or 0)) / 2) for m in months],
+        months=[(m, Decimal(-(spent.get(i) or 0)) / 2) for i, m in enumerate(months)],
         top_goods=[(f"{name} ({unit})" if unit else name, units) for name, unit, units in top],
     )

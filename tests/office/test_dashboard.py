@@ -47,6 +47,7 @@ def ledger(clock, village, head, scorer, resident, other_resident, deed, infract
 
 
 def test_it_shows_grades_trend_deeds_scorers_and_appeals(client, head, ledger):
+    bad = ledger
     client.force_login(head)
     response = client.get(reverse("office:dashboard"))
     assert response.status_code == 200
@@ -62,6 +63,9 @@ def test_it_shows_grades_trend_deeds_scorers_and_appeals(client, head, ledger):
     assert html.count('role="img"') == 6
     assert '<title id="grades-title">Residents by grade</title>' in html
     assert "<caption>Residents by grade</caption>" in html
+    appeal = bad.appeals.get()
+    link = reverse("points:appeal_decide", args=[appeal.pk])
+    assert f'<a href="{link}">{bad.resident.name} · {bad.item.code} {bad.item.title}</a>' in html
 
 
 def test_it_filters_by_month(client, head, ledger):
@@ -163,3 +167,38 @@ def test_it_is_for_the_head_and_administrators_only(client, admin, head, scorer,
 def test_it_shows_an_empty_village_without_failing(village):
     d = build_dashboard(village=village, month=date(2025, 6, 1))
     assert d.residents == 0 and d.charts["grades"].empty
+
+
+def test_a_name_with_markup_is_printed_not_drawn(client, head, scorer, ledger):
+    scorer.first_name = '<b onclick="x()">王</b>'
+    scorer.save()
+    client.force_login(head)
+    html = client.get(reverse("office:dashboard")).content.decode()
+    assert "<b onclick" not in html
+    assert '<text class="row-label" x="4.0" y="16.0">&lt;b onclick=&quot;x()&quot;&gt;王&lt;/b&gt;</text>' in html
+    assert '<th scope="row">&lt;b onclick=&quot;x()&quot;&gt;王&lt;/b&gt;</th>' in html
+
+
+def test_the_pages_count_the_entries_that_stand_reversed_ones_left_out(
+    clock, village, head, scorer, resident, deed, history
+):
+    from collections import Counter
+
+    from points.models import Entry
+    from points.snapshots import page_tallies
+
+    reverse_entry(entry=record(scorer=scorer, resident=resident, item=deed), author=head, reason="记错了")
+    start, end = village.today() - relativedelta(years=1), village.today()
+
+    counted = {
+        (row["item__page__number"], row["item__kind"]): (row["n"], row["halves"])
+        for row in page_tallies(village=village, start=start, end=end)
+    }
+
+    standing = Entry.objects.filter(village=village, occurred_on__range=(start, end)).originals().not_reversed()
+    n, halves = Counter(), Counter()
+    for entry in standing.select_related("item__page"):
+        n[entry.item.page.number, entry.item.kind] += 1
+        halves[entry.item.page.number, entry.item.kind] += entry.points_halves
+    assert counted == {key: (n[key], halves[key]) for key in n}
+    assert Entry.objects.filter(village=village, reverses__isnull=False).count() == 2

@@ -94,6 +94,20 @@ def test_it_filters_by_month_and_kind(resident_client, resident, scorer, deed, i
     assert len(shown(month="not-a-month")) == 3  # an unknown filter is ignored, not refused
 
 
+def test_the_month_filter_offers_the_months_of_the_entries_newest_first(resident_client, resident, head, scorer, deed):
+    today = resident.village.today()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    with time_machine.travel(last_month.isoformat() + " 12:00 +0800", tick=False):
+        wrong = record(scorer=scorer, resident=resident, item=deed, occurred_on=last_month)
+        record(scorer=scorer, resident=resident, item=deed, occurred_on=last_month.replace(day=1))
+    record(scorer=scorer, resident=resident, item=deed)
+    reverse_entry(entry=wrong, author=head, reason="记错了")
+
+    months = resident_client.get(reverse("points:ledger")).context["months"]
+
+    assert months == [today.replace(day=1), last_month.replace(day=1)]
+
+
 def test_it_renders_only_the_list_for_htmx(resident_client, resident, scorer, deed):
     record(scorer=scorer, resident=resident, item=deed)
     html = resident_client.get(reverse("points:ledger"), {"kind": "deed"}, HTTP_HX_REQUEST="true").content.decode()

@@ -132,6 +132,29 @@ def test_the_dashboard_shows_points_spent_and_the_goods_most_taken_in_constant_q
     assert figures.top_goods == [("花生油 (5 L)", 2 * receipts)]
 
 
+def test_the_dashboard_counts_a_receipt_in_the_month_of_the_village_clock(
+    clock, keeper, store, village, resident, oil, earn
+):
+    """Half an hour after midnight on 1 July in Shanghai is still 30 June in UTC: July's."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from store.figures import store_figures
+    from store.services import deliver
+
+    deliver(author=keeper, goods=oil, quantity=100, reason="供销社")
+    earn(resident, 3)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    clock.move_to(datetime(2025, 6, 30, 23, 30, tzinfo=shanghai))
+    redeem(keeper=keeper, resident=resident, basket={oil.pk: 1}, idempotency_key=uuid.uuid4())
+    clock.move_to(datetime(2025, 7, 1, 0, 30, tzinfo=shanghai))
+    redeem(keeper=keeper, resident=resident, basket={oil.pk: 2}, idempotency_key=uuid.uuid4())
+
+    figures = store_figures(village=village, month=date(2025, 7, 1))
+
+    assert figures.months[-2:] == [(date(2025, 6, 1), 5), (date(2025, 7, 1), 10)]
+
+
 def test_a_past_months_report_reconciles_returns_and_write_offs_and_carries_stock_over(
     head, keeper, store, resident, oil, earn, clock
 ):
