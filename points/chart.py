@@ -3,13 +3,19 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from points.models import Entry
 from points.standing import Standing, balance_halves, counted_halves_by_day, in_points
 from villages.grades import Scales, grade_for, scale_history, scale_on
 from villages.models import Resident
+from villages.templatetags.points_format import format_points
 
 WIDTH, HEIGHT = 360, 200
 LEFT, RIGHT, TOP, BOTTOM = 62, 8, 12, 26  # room for the balance axis (14 px labels) and the month labels
@@ -75,6 +81,46 @@ class Chart:
     def polyline(self) -> str:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
+    # The repeated shapes and rows, written here in one pass each rather than by a template loop:
+    # the chart is on every Standing page, and its ~150 template nodes cost more than the page's
+    # queries (issue 18). points/_chart.html places them; what they say is translated on render.
+    # Every value from outside (a grade is an administrator's text) goes through escape().
+    def svg_marks(self) -> SafeString:
+        """The grade bands (dashed line and label), the balance ticks, the line, and a dot (with
+        its date, balance and grade as a tooltip) and a month number per point."""
+        left, right, label_x, month_y = self.left, self.width, self.label_x, self.month_y
+        marks = [
+            f'<line class="band" x1="{left}" y1="{band.cy}" x2="{right}" y2="{band.cy}"/>'
+            f'<text class="band-label" x="{label_x}" y="{band.cy}" text-anchor="end" dominant-baseline="middle">'
+            f"{escape(band.grade)} {band.min_points}</text>"
+            for band in self.band_lines
+        ]
+        marks += (
+            f'<text class="value-label" x="{label_x}" y="{tick.cy}" text-anchor="end" dominant-baseline="middle">'
+            f"{tick.value}</text>"
+            for tick in self.ticks
+        )
+        marks.append(f'<polyline class="line" points="{self.polyline}"/>')
+        marks += (
+            f'<circle class="dot" cx="{p.cx}" cy="{p.cy}" r="3.5"><title>{escape(_day(p.on))}: '
+            f"{format_points(p.balance)} · {escape(p.grade)}</title></circle>"
+            f'<text class="month" x="{p.cx}" y="{month_y}" text-anchor="middle">{p.month.month}</text>'
+            for p in self.points
+        )
+        return mark_safe("\n".join(marks))  # every part escaped above
+
+    def table_rows(self) -> SafeString:
+        """A row per month (the last one "to" today): month, balance, grade."""
+        rows = []
+        for p in self.points:
+            month = escape(_month(p.month))
+            if p is self.points[-1]:
+                month += f" ({escape(gettext('to %(date)s') % {'date': _day(p.on)})})"
+            rows.append(
+                f'<tr><th scope="row">{month}</th><td>{format_points(p.balance)}</td><td>{escape(p.grade)}</td></tr>'
+            )
+        return mark_safe("\n".join(rows))  # every part escaped above
+
     @property
     def first(self) -> MonthPoint:
         return self.points[0]
@@ -82,6 +128,21 @@ class Chart:
     @property
     def last(self) -> MonthPoint:
         return self.points[-1]
+
+
+@lru_cache(maxsize=1024)
+def _formatted(day: date, format_name: str, language: str | None) -> str:
+    return date_format(day, format_name)
+
+
+def _day(day: date) -> str:
+    """`day` as the date filter writes it with DATE_FORMAT in the active language; the chart's
+    days are the same for every resident, and Django's date formatting is slow, so kept per process."""
+    return _formatted(day, "DATE_FORMAT", get_language())
+
+
+def _month(day: date) -> str:
+    return _formatted(day, "YEAR_MONTH_FORMAT", get_language())
 
 
 def chart_days(today: date, months: int = 12) -> list[date]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from handbook.contents import published_contents
 from handbook.models import Edition, Item, Page
@@ -62,22 +63,25 @@ def _my_last_entries(village: Village | int, scorer: AbstractBaseUser) -> QueryS
 def recent_resident_ids(*, village: Village, scorer: AbstractBaseUser) -> list[int]:
     """Residents `scorer` recorded for lately, the most recent first (at most RECENT_RANKED). One
     grouped query over the scorer's last entries."""
-    rows = (
-        Entry.objects.filter(pk__in=_my_last_entries(village, scorer))
-        .values("resident_id")
-        .annotate(last=Max("recorded_at"))
-        .order_by("-last", "-resident_id")
-        .values_list("resident_id", flat=True)[:RECENT_RANKED]
-    )
-    return list(rows)
+    # Written as SQL around the last entries' query: it runs on every keystroke of the search, and
+    # Django took longer to build the grouping than the database takes to run it (issue 18).
+    last, params = _my_last_entries(village, scorer).query.sql_with_params()
+    table = connection.ops.quote_name(Entry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.resident_id FROM {table} e WHERE e.id IN ({last}) GROUP BY e.resident_id "
+            "ORDER BY MAX(e.recorded_at) DESC, e.resident_id DESC LIMIT %s",
+            [*params, RECENT_RANKED],
+        )
+        return [resident_id for (resident_id,) in cursor.fetchall()]
 
 
 def find_residents(
     *, village: Village, scorer: AbstractBaseUser, query: str, recent_limit: int = RECENT_LIMIT
 ) -> ResidentSearch:
     """Scorable residents of `village` matching `query`, those `scorer` recorded for most recently
-    first; with an empty query, just the scorer's recent residents. Four queries with a query,
-    three without, whatever the size of the ledger."""
+    first; with an empty query, just the scorer's recent residents. Three queries with a query
+    or without, whatever the size of the ledger."""
     query = clean_query(query)
     recent = recent_resident_ids(village=village, scorer=scorer)
     rank = {pk: n for n, pk in enumerate(recent)}
@@ -88,18 +92,24 @@ def find_residents(
             resident.is_recent = True
         not_listed = Resident.objects.filter(village=village).filter(_not_scorable()).count()
         return ResidentSearch(query="", matches=matches, not_listed=not_listed)
-    matching = scorable.filter(resident_matching(query))
-    # The recent ones among the matches (at most RECENT_RANKED), then the others by name.
-    first = sorted(matching.filter(pk__in=recent), key=lambda r: rank[r.pk]) if recent else []
-    others = list(matching.exclude(pk__in=recent).order_by("name_pinyin", "pk")[: RESIDENT_LIMIT + 1])
+    # The recent ones among the matches (at most RECENT_RANKED), then the others by name: in one
+    # query, every recent match first and enough of the others after them.
+    matching = resident_matching(query)
+    found = scorable.filter(matching)
+    if recent:
+        found = found.alias(recent=ExpressionWrapper(Q(pk__in=recent), output_field=BooleanField()))
+    found = list(
+        found.order_by(*(["-recent"] if recent else []), "name_pinyin", "pk")[: len(recent) + RESIDENT_LIMIT + 1]
+    )
+    first = sorted((r for r in found if r.pk in rank), key=lambda r: rank[r.pk])
     for resident in first:
         resident.is_recent = True
-    matches = first + others
+    matches = first + [r for r in found if r.pk not in rank][: RESIDENT_LIMIT + 1]
+    # Only what the list of residents who cannot be scored shows (points/record.html).
     unavailable = list(
-        Resident.objects.filter(village=village)
-        .filter(_not_scorable())
-        .filter(resident_matching(query))
-        .select_related("household")
+        Resident.objects.select_related("household")
+        .only("name", "status", "household__number")
+        .filter(_not_scorable() & matching, village=village)
         .order_by("name_pinyin", "pk")[:UNAVAILABLE_LIMIT]
     )
     return ResidentSearch(

@@ -94,14 +94,24 @@ def require_role(request: HttpRequest, *roles: Membership.Role) -> Village:
 
 def get_in_acting_village(request: HttpRequest, rows: QuerySet, pk: int, *roles: Membership.Role):
     """The row `pk` of `rows` that belongs to the acting village, for a holder of one of `roles`
-    there; 404 for anyone else and for a row of another village (its existence is not revealed)."""
+    there; 404 for anyone else and for a row of another village (its existence is not revealed).
+    The row's village is the acting one, already read with the roles: `rows` need not join it."""
+    village = _acting_village_for(request, *roles)
+    try:
+        row = rows.get(pk=pk, village=village)
+    except rows.model.DoesNotExist:
+        raise Http404 from None
+    if not type(row).village.is_cached(row):
+        row.village = village
+    return row
+
+
+def _acting_village_for(request: HttpRequest, *roles: Membership.Role) -> Village:
+    """The acting village, for a holder of one of `roles` there; 404 for anyone else."""
     acting = get_acting(request)
     if acting is None or not acting.has(*roles):
         raise Http404
-    try:
-        return rows.get(pk=pk, village=acting.village)
-    except rows.model.DoesNotExist:
-        raise Http404 from None
+    return acting.village
 
 
 def choose_village(request: HttpRequest, village_id: int) -> bool:
@@ -131,9 +141,22 @@ def require_admin(request: HttpRequest) -> Village:
 
 def get_resident_for_office(request: HttpRequest, pk: int) -> Resident:
     """A resident of the acting village, for its head or an administrator. 404 for anyone else and
-    for a resident of another village, so that its existence is not revealed."""
-    rows = Resident.objects.select_related("village", "household", "user", "consent_recorded_by")
-    return get_in_acting_village(request, rows, pk, *OFFICE)
+    for a resident of another village, so that its existence is not revealed. Its village is the
+    acting one (get_in_acting_village); the query is compiled once, as every page of a resident asks."""
+    village = _acting_village_for(request, *OFFICE)
+    try:
+        [resident] = compiled(_resident_in_village).instances(pk=pk, village=village.pk)
+    except ValueError:  # no such resident there (or an id out of range)
+        raise Http404 from None
+    resident.village = village
+    return resident
+
+
+def _resident_in_village() -> QuerySet:
+    """The resident (slot pk) of the village (slot village), with household and accounts."""
+    return Resident.objects.select_related("household", "user", "consent_recorded_by").filter(
+        pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField())
+    )
 
 
 def get_account_for_admin(request: HttpRequest, pk: int) -> AbstractBaseUser:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from villages.models import AuditEvent, GradeBand, Household, Membership, Resident, Township, Village
+from villages.terms import revise_terms
 
 
 class GradeBandInline(admin.TabularInline):
@@ -33,6 +34,10 @@ class TownshipAdmin(admin.ModelAdmin):
 class VillageAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "township", "starting_capital", "timezone"]
     inlines = [GradeBandInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        revise_terms(form.instance)  # the grade bands may have changed: villages.terms
 
 
 @admin.register(Household)

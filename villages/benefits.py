@@ -17,18 +17,24 @@ from villages.access import OFFICE, has_role
 from villages.audit import record_audit
 from villages.grades import Band, bands_on
 from villages.models import Benefit, Village
+from villages.terms import revise_terms
 
 
-def benefits_for(*, village: Village, grade: str, on: date, bands: list[Band] | None = None) -> list[Benefit]:
+def benefits_for(
+    *, village: Village, grade: str, on: date, bands: list[Band] | None = None, offered: list[Benefit] | None = None
+) -> list[Benefit]:
     """The benefits `grade` gives in `village` on `on`, oldest offer first. Two queries, or one when
-    the caller passes the scale in force on `on` (`bands`, highest first)."""
+    the caller passes the scale in force on `on` (`bands`, highest first), none when it also passes
+    the benefits the village offers that day (`offered`, villages.terms.kept_benefits)."""
     bands = bands_on(village=village, on=on) if bands is None else bands
     grades = [band.grade for band in bands]
     if grade not in grades or grades.index(grade) == len(grades) - 1:
         return []  # unknown grade, or the lowest: no benefit, never a penalty
     rank = grades.index(grade)
     reachable = set(grades[rank:-1])  # this grade and the lower ones that still give benefits
-    return [b for b in Benefit.objects.filter(village=village).on(on) if b.grade in reachable]
+    if offered is None:
+        offered = Benefit.objects.filter(village=village).on(on)
+    return [b for b in offered if b.grade in reachable]
 
 
 def benefit_grades(bands: list[Band]) -> list[str]:
@@ -65,6 +71,7 @@ def offer_benefit(
         ends_on=ends_on,
         created_by=author,
     )
+    revise_terms(village)
     record_audit(
         action="benefit.offer",
         actor=author,
@@ -84,6 +91,7 @@ def end_benefit(*, benefit: Benefit, author: AbstractBaseUser) -> Benefit:
         return benefit
     benefit.ends_on = ends_on
     benefit.save(update_fields=["ends_on"])
+    revise_terms(benefit.village)
     record_audit(
         action="benefit.end",
         actor=author,

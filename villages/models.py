@@ -1,3 +1,4 @@
+import uuid
 import zoneinfo
 from datetime import date
 
@@ -90,6 +91,9 @@ class Village(models.Model):
         default=15,
         help_text=_("A resident whose appeal was rejected may ask the township to review it within this many days."),
     )
+    # A new random value whenever the village's grade scales or benefits change (villages.terms.revise_terms),
+    # under which villages.terms keeps them per process: never reused, so never stale.
+    terms_revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("village")

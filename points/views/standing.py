@@ -1,6 +1,9 @@
 """A resident's Standing page: theirs at /me/, and any resident's for the head and administrators."""
 
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import BigIntegerField, DateField, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -11,8 +14,9 @@ from points.notices import take_unread_for_resident
 from villages.access import get_resident_for_office
 from villages.benefits import benefits_for
 from villages.cards import card_or_login_required
-from villages.grades import scale_history
+from villages.compiled import Slot, compiled
 from villages.models import Resident
+from villages.terms import kept_benefits, kept_scales
 
 UPCOMING_EXPIRIES = 5
 RECENT_APPEALS = 5
@@ -49,9 +53,10 @@ def _render(
     household: list | None = None,
     member: bool = False,
 ) -> HttpResponse:
-    """A constant number of queries: the grade scales, the chart's balances (today's is its last),
-    upcoming expiries, benefits and appeals."""
-    chart, current = chart_with_standing(resident=resident, scales=scale_history(village_id=resident.village_id))
+    """A constant number of queries: the chart's balances (today's is its last), upcoming expiries
+    and appeals; the grade scales and benefits once per process and revision (villages.terms)."""
+    village = resident.village
+    chart, current = chart_with_standing(resident=resident, scales=kept_scales(village))
     return render(
         request,
         "points/standing.html",
@@ -61,24 +66,57 @@ def _render(
             "standing": current,
             "expiries": upcoming_expiries(resident, on=current.on),
             "chart": chart,
-            "appeals": Appeal.objects.filter(entry__resident=resident)
-            .select_related("entry__item")
-            .order_by("-filed_at")[:RECENT_APPEALS],
+            "appeals": recent_appeals(resident),
             "notifications": notifications,
             "household": household or [],
             "member": member,
-            "benefits": benefits_for(village=resident.village, grade=current.grade, on=current.on, bands=current.bands),
+            "benefits": benefits_for(
+                village=village,
+                grade=current.grade,
+                on=current.on,
+                bands=current.bands,
+                offered=kept_benefits(village, current.on),
+            ),
         },
     )
 
 
-def upcoming_expiries(resident: Resident, *, on) -> list[Entry]:
-    """The counting deductions that will stop counting, soonest first."""
-    return list(
-        Entry.objects.filter(resident=resident, expires_on__isnull=False, points_halves__lt=0)
+# The two lists below run on every Standing page: compiled once (villages.compiled; Django took
+# longer to build them, the rule's conditions and a NOT EXISTS, than the database to run them),
+# reading only the columns the pages show (a page asking for another would read it row by row:
+# tests/points/test_standing_views.py counts the queries with both lists full).
+
+
+def upcoming_expiries(resident: Resident, *, on: date) -> list[Entry]:
+    """The counting deductions that will stop counting, soonest first: their item's title, points
+    and expiry (the standing page and the statement)."""
+    return compiled(_upcoming_expiries).instances(resident=resident.pk, on=on)
+
+
+def _upcoming_expiries() -> QuerySet:
+    on = Slot("on", DateField())
+    return (
+        Entry.objects.filter(
+            resident_id=Slot("resident", BigIntegerField()), expires_on__isnull=False, points_halves__lt=0
+        )
         .originals()
         .not_reversed(on=on)
         .counting(on=on)
         .select_related("item")
+        .only("points_halves", "expires_on", "item__title")
         .order_by("expires_on", "pk")[:UPCOMING_EXPIRIES]
+    )
+
+
+def recent_appeals(resident: Resident) -> list[Appeal]:
+    """The resident's latest appeals: status, reason of the decision, and the entry's day and item."""
+    return compiled(_recent_appeals).instances(resident=resident.pk)
+
+
+def _recent_appeals() -> QuerySet:
+    return (
+        Appeal.objects.filter(entry__resident_id=Slot("resident", BigIntegerField()))
+        .select_related("entry__item")
+        .only("status", "decision_reason", "entry__occurred_on", "entry__item__code", "entry__item__title")
+        .order_by("-filed_at")[:RECENT_APPEALS]
     )

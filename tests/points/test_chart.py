@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from dateutil.relativedelta import relativedelta
 from django.urls import reverse
+from django.utils import formats, translation
 
 from points.chart import build_chart, chart_days
 from points.models import Entry
@@ -113,3 +114,25 @@ def test_the_y_axis_carries_round_balances_besides_the_grade_bands(resident, his
         assert all(abs(tick.y - band.y) > 16 for band in chart.band_lines)  # no label over a band's label
     values = [t.value for t in chart.ticks]
     assert values == sorted(values) and len(values) <= 4
+
+
+def test_the_chart_writes_a_grade_as_text_never_as_markup(client, resident, village, history):
+    from villages.models import GradeBand
+
+    GradeBand.objects.filter(village=village, grade="A").update(grade="<i>A")
+    client.force_login(resident.user)
+    html = client.get(reverse("points:standing")).content.decode()
+    assert "<i>A" not in html
+    assert "· &lt;i&gt;A</title>" in html  # a dot's tooltip
+    assert "<td>&lt;i&gt;A</td>" in html  # the table
+    assert "&lt;i&gt;A 1000</text>" in html  # the band's label
+
+
+def test_the_charts_table_gives_every_month_and_today(client, resident, history):
+    client.force_login(resident.user)
+    with translation.override("en"):
+        html = client.get(reverse("points:standing"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rows = html.split('<table class="chart-table">')[1].split("</tbody>")[0].count('<th scope="row">')
+    assert rows == 12
+    today = resident.village.today()
+    assert f"(to {formats.date_format(today, 'DATE_FORMAT')})</th><td>1004</td><td>A</td></tr>" in html

@@ -178,6 +178,33 @@ def test_it_lists_the_scorers_recent_residents_first(scorer_client, scorer, resi
     assert recent == [namesake]
 
 
+def test_a_long_list_shows_the_recent_residents_first_then_the_others_by_pinyin(scorer_client, scorer, village, deed):
+    others = [ResidentFactory(village=village, name=f"李{chr(0x4E00 + n)}") for n in range(23)]
+    recent = [ResidentFactory(village=village, name=name) for name in ("李文", "李武")]
+    for resident in recent:
+        record(scorer=scorer, resident=resident, item=deed)
+    search = scorer_client.get(reverse("points:record_residents"), {"q": "li"}).context["search"]
+    assert search.matches[:2] == recent[::-1]  # the last recorded first
+    assert [getattr(r, "is_recent", False) for r in search.matches[:3]] == [True, True, False]
+    others.sort(key=lambda r: (r.name_pinyin, r.pk))
+    assert search.matches[2:] == others[:18]
+    assert search.more
+
+
+def test_the_resident_search_runs_the_same_few_queries_for_any_village(
+    scorer_client, scorer, village, edition, django_assert_max_num_queries
+):
+    """Session, user, acting village, the scorer's recent residents, the matches (recent ones first),
+    the matches who cannot be scored, and the session saved."""
+    url, params = reverse("points:record_residents"), {"q": "l"}
+    populate(village, scorer, edition, 3)
+    small = count_queries(scorer_client, [(url, params, HTMX)])
+    populate(village, scorer, edition, 40)
+    assert count_queries(scorer_client, [(url, params, HTMX)]) == small
+    with django_assert_max_num_queries(9):  # 3 of them save the session
+        scorer_client.get(url, params, **HTMX)
+
+
 # --- Picking the item -----------------------------------------------------------------------
 
 

@@ -1,12 +1,17 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from points.models import Notification
 from points.services import decide_appeal, file_appeal
 from tests.factories import fill_ledger, record
+from villages.benefits import offer_benefit
+from villages.grades import Band
+from villages.services import set_grade_bands
 
 
 @pytest.fixture
@@ -33,6 +38,14 @@ def test_it_lists_the_deductions_that_will_stop_counting(resident_client, reside
     assert list(response.context["expiries"]) == [entry]
     assert "stops counting on" in response.content.decode()
     assert entry.expires_on.year == resident.village.today().year + 1
+
+
+def test_a_deduction_leaves_the_list_on_the_day_it_stops_counting(client, resident, scorer, infraction):
+    entry = record(scorer=scorer, resident=resident, item=infraction)
+    for day, expiries in ((entry.expires_on - timedelta(days=1), [entry]), (entry.expires_on, [])):
+        with time_machine.travel(f"{day} 12:00 +0800", tick=False):
+            client.force_login(resident.user)  # a year on: a new session
+            assert list(client.get(reverse("points:standing")).context["expiries"]) == expiries
 
 
 def test_it_draws_an_accessible_chart_with_a_table(resident_client, resident):
@@ -82,11 +95,44 @@ def test_it_runs_a_constant_number_of_queries(
     latest = resident.entries.order_by("-recorded_at").first()
     appeal = file_appeal(entry=latest, resident_user=resident.user, reason="Wrong day")
     decide_appeal(appeal=appeal, head=head, upheld=False, reason="Right day")
-    # Session and user, the resident, unread notices, grade scales, balance, expiries, chart, appeals,
-    # the household members who share with the resident; the benefits of the grade; session save.
+    # Session and user, the resident, unread notices, balance, expiries, chart, appeals, the
+    # household members who share with the resident, session save; the grade scales and benefits
+    # the first time in this process (villages.terms).
     with django_assert_max_num_queries(16):
         response = resident_client.get(reverse("points:standing"))
     assert response.status_code == 200
+
+
+def test_the_heads_view_reads_the_scales_and_benefits_once_until_they_change(
+    client, head, admin, resident, village, scorer, infraction
+):
+    # A deduction that will stop counting and appeals, so that both lists have rows to show.
+    for reason in ("Not me", "Wrong day"):
+        appeal = file_appeal(
+            entry=record(scorer=scorer, resident=resident, item=infraction), resident_user=resident.user, reason=reason
+        )
+    decide_appeal(appeal=appeal, head=head, upheld=False, reason="Right day")
+    client.force_login(head)
+    url = reverse("points:resident_standing", args=[resident.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(url)
+    tables = " ".join(query["sql"] for query in again.captured_queries)
+    assert "villages_gradeband" not in tables and "villages_benefit" not in tables
+    # Session, user, acting village, resident, chart, expiries, appeals; the session saved.
+    assert len(again) <= 10
+    assert len(response.context["expiries"]) == 2 and len(response.context["appeals"]) == 2
+    assert "Right day" in response.content.decode()
+    assert response.context["standing"].grade == "B"  # 980
+
+    offer_benefit(village=village, grade="B", text="Free tea", provider="Shop", starts_on=village.today(), author=head)
+    assert "Free tea" in client.get(url).content.decode()
+
+    stricter = [Band("A", 1001), Band("B", 990), Band("C", None)]
+    set_grade_bands(village=village, admin=admin, bands=stricter, effective_from=village.today())
+    response = client.get(url)
+    assert response.context["standing"].grade == "C"
+    assert "Free tea" not in response.content.decode()
 
 
 def test_it_is_correct_across_a_month_boundary_in_shanghai(client, resident, scorer, deed, infraction):

@@ -11,6 +11,7 @@ from villages.access import has_role
 from villages.audit import record_audit
 from villages.grades import DONGDAO_LU_JIA_BANDS, Band, bands_on
 from villages.models import GradeBand, Membership, Village
+from villages.terms import revise_terms
 
 
 @transaction.atomic
@@ -95,6 +96,7 @@ def set_grade_bands(
         GradeBand(village=village, effective_from=effective_from, grade=band.grade, min_points=band.min_points)
         for band in bands
     )
+    revise_terms(village)
     record_audit(
         action="grades.set",
         actor=admin,
