@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from villages.models import AuditEvent, GradeBand, Household, Membership, Resident, Township, Village
 from villages.terms import revise_terms
@@ -34,6 +35,8 @@ class TownshipAdmin(admin.ModelAdmin):
 class VillageAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "township", "starting_capital", "timezone"]
     inlines = [GradeBandInline]
+    # The village's public address is served over HTTPS (check --deploy); Django 6 assumes it too.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
