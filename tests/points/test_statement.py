@@ -4,6 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from points.services import reverse_entry
+from points.services.appeals import file_appeal
 from tests.factories import ResidentFactory, record
 
 
@@ -76,3 +78,26 @@ def test_it_prints_a_long_ledger_a_page_at_a_time_with_constant_queries(client, 
     assert "Page 1 of 2" in html
     older = client.get(url, {"page": 2}).content.decode()
     assert older.count("<small>line ") == 5 and "<small>line 0</small>" in older and "Page 2 of 2" in older
+
+
+def test_each_line_says_its_state_and_prints_what_was_typed_as_text(
+    client, head, resident, scorer, deed, infraction, settings
+):
+    record(scorer=scorer, resident=resident, item=deed, note="<b>fence</b> & gate", witness="王<芳>")
+    withdrawn = record(scorer=scorer, resident=resident, item=deed)
+    reverse_entry(entry=withdrawn, author=head, reason="<i>wrong person</i>")
+    disputed = record(scorer=scorer, resident=resident, item=infraction)
+    file_appeal(entry=disputed, reason="not my chickens", resident_user=resident.user)
+    client.force_login(head)
+    url = reverse("points:statement", args=[resident.pk])
+
+    html = client.get(url).content.decode()
+    assert "&lt;b&gt;fence&lt;/b&gt; &amp; gate" in html and "<b>fence</b>" not in html
+    assert "Witness: 王&lt;芳&gt;" in html
+    assert "by head: &lt;i&gt;wrong person&lt;/i&gt;</td>" in html and "<i>wrong" not in html
+    assert "under appeal</td>" in html and "counting</td>" in html
+
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "证明人： 王&lt;芳&gt;" in html
+    assert "由head冲销：&lt;i&gt;wrong person&lt;/i&gt;</td>" in html
+    assert "申诉中</td>" in html and "计入中</td>" in html
