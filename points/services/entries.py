@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Count, DateField, QuerySet
+from django.db.models import BigIntegerField, Count, DateField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from points.services.warnings import check_warning_given, warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
 from villages import compiled as compiled_statements
-from villages.access import OFFICE, has_role
+from villages.access import OFFICE, has_role, holds_role
 from villages.compiled import Slot, compiled
 from villages.models import Membership, Resident, Village
 
@@ -259,9 +259,27 @@ def _check_scorer_and_day(
     *, scorer: AbstractBaseUser, roles: tuple[str, ...], village: Village, item: Item, occurred_on: date
 ) -> None:
     """`scorer` holds one of `roles` in `village`, and `item` and `occurred_on` may be recorded today."""
-    if not has_role(scorer, village, *roles):
+    [(may_score, in_force)] = compiled(_role_and_edition, roles).rows(
+        user=scorer.pk, village=village.pk, on=village.today()
+    )
+    if not may_score:
         raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
-    check_current_and_recent(village=village, item=item, occurred_on=occurred_on)
+    check_current_and_recent(village=village, item=item, occurred_on=occurred_on, in_force=in_force)
+
+
+def _role_and_edition(roles: tuple[str, ...]) -> QuerySet:
+    """Whether the user (slot user) holds one of `roles` in the village (slot village), and the pk
+    of the village's edition in force on a day (slot on): one statement, compiled once."""
+    return (
+        Village.objects.filter(pk=Slot("village", BigIntegerField()))
+        .annotate(
+            may_score=holds_role(Slot("user", BigIntegerField()), OuterRef("pk"), *roles),
+            in_force=Subquery(
+                Edition.objects.in_force_first(village=OuterRef("pk"), on=Slot("on", DateField())).values("pk")[:1]
+            ),
+        )
+        .values_list("may_score", "in_force")
+    )
 
 
 def _check_resident(*, resident: Resident, item: Item, occurred_on: date) -> None:
@@ -294,12 +312,16 @@ def _check_resident(*, resident: Resident, item: Item, occurred_on: date) -> Non
         raise refuse(message, "cap_reached", item=item.title, count=item.cap_count)
 
 
-def check_current_and_recent(*, village: Village, item: Item, occurred_on: date) -> None:
+def check_current_and_recent(*, village: Village, item: Item, occurred_on: date, in_force: int | None = None) -> None:
     """Refuse an item that is not in the handbook in force today, and a day in the future or
-    further back than the village lets anything be recorded (entries and claims alike). One query."""
+    further back than the village lets anything be recorded (entries and claims alike).
+    `in_force`: the pk of the edition in force today, if the caller read it in a query of its own;
+    otherwise it is read here (one query)."""
     today = village.today()
-    in_force = compiled(_edition_in_force).rows(village=village.pk, on=today)
-    if not in_force or item.edition_id != in_force[0][0]:
+    if in_force is None:
+        found = compiled(_edition_in_force).rows(village=village.pk, on=today)
+        in_force = found[0][0] if found else None
+    if in_force is None or item.edition_id != in_force:
         raise refuse(_("This item is not in the village's current handbook. Pick it again."), "unknown_item")
     if occurred_on > today:
         raise refuse(_("The date is in the future. Enter the day the deed happened."), "future_date")

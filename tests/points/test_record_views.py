@@ -414,9 +414,9 @@ def test_recording_runs_a_constant_number_of_queries(
     scorer_client, scorer, village, edition, resident, deed, django_assert_max_num_queries
 ):
     """No SELECT for the idempotency key before the INSERT (its UNIQUE index catches a replay):
-    session and user, acting village, resident and item, then the resident's lock, the scorer's
-    role, the edition in force, the chain's village lock (PostgreSQL only) and head, the INSERT and
-    the outbox; the session saved afterwards."""
+    session and user, acting village and item, the scorer's role with the edition in force, then
+    the resident's lock (within the acting village: no fetch of its own before), the chain's village
+    lock (PostgreSQL only) and head, the INSERT and the outbox; the session saved afterwards."""
 
     def post() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -428,7 +428,7 @@ def test_recording_runs_a_constant_number_of_queries(
     populate(village, scorer, edition, 40)
     assert post() == small
     lock = 1 if connection.features.has_select_for_update else 0
-    with django_assert_max_num_queries(16 + lock):  # 5 of them are the transaction's and session's
+    with django_assert_max_num_queries(14 + lock):  # 5 of them are the transaction's and session's
         post_entry(scorer_client, resident, deed)
 
 
