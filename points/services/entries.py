@@ -119,10 +119,10 @@ def record_entry(
     a retry after a lost response records once. Refusals raise ValidationError (with a code and a
     translated message) and write nothing.
 
-    The scorer's role, the handbook in force and the day are checked first; then the resident's row
-    is locked (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway), so two scorers
-    recording the same capped deed at once cannot both pass the cap, then the village's row while
-    the entry is sealed into the village's hash chain (points.chain).
+    The scorer's role and the handbook in force are read first; then the resident's row is locked
+    (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway), so two scorers recording
+    the same capped deed at once cannot both pass the cap, then the village's row while the entry is
+    sealed into the village's hash chain (points.chain).
 
     `photo` (optional) is checked and re-encoded by points.validators.clean_photo (a bad photo
     refuses the entry), then written to storage *before* the transaction, so no upload happens
@@ -150,13 +150,15 @@ def record_entry(
     kept = False
     try:
         try:
-            # Before the transaction: what no recording changes (the scorer's role, the handbook in
-            # force, the day). The write lock (SQLite's, the resident's and village's rows on
-            # PostgreSQL) is held only for what concurrent recordings do change (issue 18).
-            _check_scorer_and_day(scorer=scorer, roles=roles, village=village, item=item, occurred_on=occurred_on)
+            # Read before the transaction: what no recording changes (the scorer's role, the
+            # handbook in force). The write lock (SQLite's, the resident's and village's rows on
+            # PostgreSQL) is held only while what concurrent recordings do change is read (issue 18).
+            may_score, in_force = _role_and_edition_now(scorer=scorer, roles=roles, village=village)
             with transaction.atomic():
                 resident = _lock_resident(resident_id, village=village)
-                _check_resident(resident=resident, item=item, occurred_on=occurred_on)
+                _check_recordable(
+                    resident=resident, item=item, occurred_on=occurred_on, may_score=may_score, in_force=in_force
+                )
                 check_warning_given(resident=resident, item=item, occurred_on=occurred_on)
                 # No SELECT for the idempotency key first: its UNIQUE index refuses a replay at the
                 # INSERT, and the IntegrityError branch below returns the entry first recorded with it.
@@ -255,16 +257,13 @@ def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident_id: int, item:
     return entry
 
 
-def _check_scorer_and_day(
-    *, scorer: AbstractBaseUser, roles: tuple[str, ...], village: Village, item: Item, occurred_on: date
-) -> None:
-    """`scorer` holds one of `roles` in `village`, and `item` and `occurred_on` may be recorded today."""
+def _role_and_edition_now(*, scorer: AbstractBaseUser, roles: tuple[str, ...], village: Village) -> tuple:
+    """Whether `scorer` holds one of `roles` in `village`, and the pk of its edition in force today
+    (None if none is): one statement."""
     [(may_score, in_force)] = compiled(_role_and_edition, roles).rows(
         user=scorer.pk, village=village.pk, on=village.today()
     )
-    if not may_score:
-        raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
-    check_current_and_recent(village=village, item=item, occurred_on=occurred_on, in_force=in_force)
+    return may_score, in_force
 
 
 def _role_and_edition(roles: tuple[str, ...]) -> QuerySet:
@@ -282,9 +281,16 @@ def _role_and_edition(roles: tuple[str, ...]) -> QuerySet:
     )
 
 
-def _check_resident(*, resident: Resident, item: Item, occurred_on: date) -> None:
-    """`resident` (read locked) may be scored for `item` on `occurred_on`: active, consenting, and
-    with the item's cap not used up."""
+def _check_recordable(
+    *, resident: Resident, item: Item, occurred_on: date, may_score: bool, in_force: int | None
+) -> None:
+    """`resident` (read locked) may be scored for `item` on `occurred_on` by a scorer who holds the
+    role (`may_score`) while `in_force` is the village's edition: active, consenting, an item of
+    today's handbook on a day recent enough, and the item's cap not used up. In this order: the
+    first refusal that applies is the one the scorer reads."""
+    village = resident.village
+    if not may_score:
+        raise refuse(_("You are not a scorer in %(village)s."), "foreign_village", village=village.name)
     if resident.status != Resident.Status.ACTIVE:
         raise refuse(_("%(name)s no longer lives in the village and cannot be scored."), "inactive", name=resident.name)
     if not resident.has_consented:
@@ -300,6 +306,7 @@ def _check_resident(*, resident: Resident, item: Item, occurred_on: date) -> Non
             name=resident.name,
             date=resident.consent_given_on.isoformat(),
         )
+    check_current_and_recent(village=village, item=item, occurred_on=occurred_on, in_force=in_force)
     if item.cap_count is not None and cap_used(resident=resident, item=item, occurred_on=occurred_on) >= item.cap_count:
         if item.cap_period == Item.Period.YEAR:
             message = _(

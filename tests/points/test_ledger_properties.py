@@ -463,8 +463,7 @@ class Ledger(RuleBasedStateMachine):
                 idempotency_key=uuid.uuid4(),
             )
         except ValidationError as error:
-            # The scorer's role, the item and the day are checked before the resident (record_entry).
-            assert error.code == "unknown_item", error.code
+            assert error.code == ("no_consent" if self.consented_on[who] is None else "unknown_item"), error.code
         else:
             raise AssertionError("recorded with an item of a superseded edition")
         assert Entry.objects.count() == count
