@@ -53,19 +53,19 @@ def get_resident_to_score(village: Village, pk: int | str) -> Resident:
 
 def get_resident_id_to_score(village: Village, pk: int | str) -> Resident:
     """get_resident_to_score without joining the village and household: for the item picker's
-    caps left on every keystroke, and the Record POST (record_entry reads the row again, locked).
-    The resident's `village` is the acting village given (it was just checked to be theirs)."""
+    caps left, on every keystroke. The resident's `village` is the acting village given (it was
+    just checked to be theirs)."""
     try:
-        [resident] = compiled(_resident_in_village).instances(pk=pk, village=village.pk)
-    except (ValueError, TypeError):  # no such resident there, or not an id
+        resident = compiled(_resident_in_village).get(pk=pk, village=village.pk)
+    except Resident.DoesNotExist:
         raise Http404 from None
     resident.village = village
     return resident
 
 
 def _resident_in_village() -> QuerySet:
-    """The resident (slot pk) of the village (slot village): on every keystroke of the item picker
-    and every Record POST, so compiled once (villages.compiled)."""
+    """The resident (slot pk) of the village (slot village): on every keystroke of the item picker,
+    so compiled once (villages.compiled)."""
     return Resident.objects.filter(pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField()))
 
 
@@ -87,10 +87,9 @@ def get_item_to_score(village: Village, pk: int | str) -> Item:
     """A handbook item of one of the village's editions, or 404. Whether it is in force is for
     record_entry to say."""
     try:
-        [item] = compiled(_item_in_village).instances(pk=pk, village=village.pk)
-    except (ValueError, TypeError):  # no such item there, or not an id
+        return compiled(_item_in_village).get(pk=pk, village=village.pk)
+    except Item.DoesNotExist:
         raise Http404 from None
-    return item
 
 
 def _item_in_village() -> QuerySet:

@@ -145,8 +145,8 @@ def get_resident_for_office(request: HttpRequest, pk: int) -> Resident:
     acting one (get_in_acting_village); the query is compiled once, as every page of a resident asks."""
     village = _acting_village_for(request, *OFFICE)
     try:
-        [resident] = compiled(_resident_in_village).instances(pk=pk, village=village.pk)
-    except ValueError:  # no such resident there (or an id out of range)
+        resident = compiled(_resident_in_village).get(pk=pk, village=village.pk)
+    except Resident.DoesNotExist:
         raise Http404 from None
     resident.village = village
     return resident

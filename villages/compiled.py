@@ -90,6 +90,21 @@ class Compiled(_Statement):
             fetched = cursor.fetchall()
         return list(self.compiler.results_iter(results=[fetched]))
 
+    def get(self, **values: Any) -> Model:
+        """The one instance for these slot values, as QuerySet.get would give it: the model's
+        DoesNotExist if there is none, or if a value is one no row can hold (a tampered id beyond
+        the column's range: Slot.bind's ValueError)."""
+        model = self.compiler.klass_info["model"]
+        try:
+            found = self.instances(**values)
+        except ValueError as error:
+            raise model.DoesNotExist(str(error)) from None
+        if not found:
+            raise model.DoesNotExist(f"No {model._meta.object_name} for {values!r}.")
+        if len(found) > 1:
+            raise model.MultipleObjectsReturned(f"{len(found)} {model._meta.object_name} rows for {values!r}.")
+        return found[0]
+
     def instances(self, **values: Any) -> list[Model]:
         """The query's rows as model instances, with their select_related objects and annotations, as
         iterating the queryset gives them (django.db.models.query.ModelIterable, without its extras)."""

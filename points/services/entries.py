@@ -204,10 +204,7 @@ def record_entry(
 def _lock_resident(pk: int, *, village: Village) -> Resident:
     """The resident `pk` of `village`, row-locked, with `village` as fetched by the caller;
     Resident.DoesNotExist for any other id."""
-    try:
-        [resident] = compiled(_locked_resident).instances(pk=pk, village=village.pk)
-    except (ValueError, TypeError):  # no such resident there, or a value no id can have
-        raise Resident.DoesNotExist(f"No resident {pk!r} in village {village.pk}.") from None
+    resident = compiled(_locked_resident).get(pk=pk, village=village.pk)
     resident.village = village
     return resident
 

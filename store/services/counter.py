@@ -63,15 +63,12 @@ def redeem(
         raise TypeError("A resident given by id needs the village they are served in.")
     try:
         with transaction.atomic():
-            lock = compiled(_locked_resident).instances(
+            locked = compiled(_locked_resident).get(
                 resident=resident,
                 village=village.pk if isinstance(village, Village) else village,
                 keeper=keeper.pk,
                 key=idempotency_key,
             )
-            if not lock:
-                raise Resident.DoesNotExist(f"No resident {resident} in village {village}.")
-            locked = lock[0]
             if locked.replayed is not None:
                 return _replayed(Receipt.objects.get(pk=locked.replayed), keeper=keeper, resident=locked.pk)
             resident, village = locked, locked.village

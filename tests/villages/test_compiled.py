@@ -120,3 +120,16 @@ def test_a_query_with_a_date_lookup_is_compiled_again_under_another_time_zone(vi
         assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == [("wu",)]
     with timezone.override("Pacific/Kiritimati"):  # UTC+14: already 2 March
         assert compiled(_joined_on_day).rows(day=date(2026, 3, 1)) == []
+
+
+def _resident_by_pk():
+    return Resident.objects.filter(pk=Slot("pk", IntegerField()))
+
+
+def test_get_gives_the_one_instance_or_does_not_exist_as_queryset_get(village):
+    li = ResidentFactory(village=village, name="李伟")
+
+    assert compiled(_resident_by_pk).get(pk=li.pk) == li
+    for missing in (li.pk + 1000, 2**70, "not an id"):
+        with pytest.raises(Resident.DoesNotExist):
+            compiled(_resident_by_pk).get(pk=missing)
