@@ -18,7 +18,7 @@ from django.urls import reverse
 from points.certificates import CertificateData
 from points.models import Certificate
 from villages.benefits import benefits_for
-from villages.models import Benefit
+from villages.models import Benefit, Village
 from villages.public_address import public_address
 
 SALT = "points.certificate.verify"
@@ -55,32 +55,55 @@ def verify_path(certificate: Certificate) -> str:
 
 def verify_url(certificate: Certificate) -> str:
     """The absolute address printed in the QR code: the village's public address (else SITE_URL)."""
-    return public_address(certificate.village) + verify_path(certificate)
+    return Printing(certificate.village).verify_url(certificate)
 
 
-def certificate_data(certificate: Certificate, *, benefit_cache: dict | None = None) -> CertificateData:
-    """What the PDF shows, all from the record: the same certificate renders to the same bytes.
+def certificate_data(certificate: Certificate) -> CertificateData:
+    """What the PDF shows, all from the record: the same certificate renders to the same bytes."""
+    return Printing(certificate.village).data(certificate)
 
-    The benefits are those the grade gave on the day of issue (villages.benefits): benefits are ended,
-    never edited or deleted, so a reprint lists the same ones. A batch passes one `benefit_cache`
-    for all its certificates, so it asks once per grade and day."""
-    day = issued_on(certificate)
-    cache = {} if benefit_cache is None else benefit_cache
-    key = (certificate.village_id, certificate.grade, day)
-    if key not in cache:
-        found = benefits_for(village=certificate.village, grade=certificate.grade, on=day)
-        cache[key] = tuple(f"{b.text} ({b.provider})" for b in found)
-    return CertificateData(
-        serial=certificate.serial,
-        village_name=certificate.village_name,
-        seal_text=certificate.seal_text,
-        resident_name=certificate.resident_name,
-        grade=certificate.grade,
-        balance=certificate.balance,
-        issued_on=day,
-        verify_url=verify_url(certificate),
-        benefits=cache[key],
-    )
+
+_CODE = "CODE"  # stands for the code while the verify URL's path is reversed (its last occurrence)
+
+
+class Printing:
+    """What the certificates of one village share when they are printed, worked out once: the
+    signer, the verify address around the code, and the benefits of each grade on each day. A batch
+    prints a thousand certificates through one, so a page costs one signature (no URL reversal,
+    no query) beyond its drawing; a single certificate makes its own.
+
+    The benefits are those the grade gave on the day of issue (villages.benefits): benefits are
+    ended, never edited or deleted, so a reprint lists the same ones."""
+
+    def __init__(self, village: Village) -> None:
+        self.village = village
+        self._signer = _signer()
+        # The code is unreserved text (serial, ".", URL-safe base64): reverse() would not quote it.
+        before, _, after = reverse("points:verify", args=[_CODE]).rpartition(_CODE)
+        self._before, self._after = public_address(village) + before, after
+        self._benefits: dict[tuple[str, date], tuple[str, ...]] = {}
+
+    def verify_url(self, certificate: Certificate) -> str:
+        return f"{self._before}{self._signer.sign(certificate.serial)}{self._after}"
+
+    def data(self, certificate: Certificate) -> CertificateData:
+        """The certificate's CertificateData (one of this village's certificates)."""
+        day = issued_on(certificate)
+        key = (certificate.grade, day)
+        if key not in self._benefits:
+            found = benefits_for(village=self.village, grade=certificate.grade, on=day)
+            self._benefits[key] = tuple(f"{b.text} ({b.provider})" for b in found)
+        return CertificateData(
+            serial=certificate.serial,
+            village_name=certificate.village_name,
+            seal_text=certificate.seal_text,
+            resident_name=certificate.resident_name,
+            grade=certificate.grade,
+            balance=certificate.balance,
+            issued_on=day,
+            verify_url=self.verify_url(certificate),
+            benefits=self._benefits[key],
+        )
 
 
 def issued_on(certificate: Certificate) -> date:

@@ -20,7 +20,7 @@ from points.models import Certificate, CertificateBatch
 from points.services.entries import refuse
 from points.standing import compute_standing, village_grades
 from points.tasks import render_certificate_batch
-from points.verification import certificate_data
+from points.verification import Printing
 from villages.access import OFFICE, has_role
 from villages.audit import record_audit
 from villages.models import Resident, Village
@@ -270,7 +270,7 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
     found = Resident.objects.filter(pk__in=batch.resident_ids).in_bulk()
     residents = [found[pk] for pk in batch.resident_ids if pk in found]
     standings = village_grades(village=village, residents=residents)
-    benefit_cache: dict = {}
+    printing = Printing(village)
 
     target = batch_pdf_path(batch)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -282,7 +282,7 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
                 for certificate in _issue(
                     village=village, residents=chunk, grades=standings, issued_by=batch.requested_by, batch=batch
                 ):
-                    certificates.draw_certificate(canvas, certificate_data(certificate, benefit_cache=benefit_cache))
+                    certificates.draw_certificate(canvas, printing.data(certificate))
                     canvas.showPage()
                 CertificateBatch.objects.filter(pk=batch.pk).update(
                     done=start + len(chunk), heartbeat_at=timezone.now()

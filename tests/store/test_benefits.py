@@ -1,13 +1,16 @@
 """Benefits by grade: rewards from a grade up, never for the lowest grade; shown on the standing page,
 printed on the certificate, and on /verify/ with nothing else about the holder."""
 
+import io
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from pypdf import PdfReader
 
-from points.certificates import render_certificate
+from points.certificates import render_certificate, render_certificates
 from points.services import issue_certificate
 from points.verification import certificate_data, code_for
 from tests.factories import ResidentFactory, record
@@ -101,3 +104,17 @@ def test_a_resident_of_the_lowest_grade_sees_no_benefit_and_no_loss(client, vill
     for _ in range(16):
         record(scorer=scorer, resident=low, item=infraction)  # 840: D
     assert benefits_for(village=village, grade="D", on=village.today()) == []
+
+
+def test_a_batch_prints_on_each_certificate_the_benefits_of_its_own_grade(village, head, resident, offers):
+    certificate = issue_certificate(resident=resident, issued_by=head)  # grade A: the rental only
+    a = certificate_data(certificate)
+    pages = [
+        replace(a, benefits=()),  # a village's first page without benefits must not hide the others'
+        a,
+        replace(a, resident_name="王芳", grade="A+", benefits=("卫生室优先就诊 (村卫生室)", *a.benefits)),
+        replace(a, resident_name="张强", grade="B", benefits=()),
+    ]
+    texts = [page.extract_text() for page in PdfReader(io.BytesIO(render_certificates(pages))).pages]
+    assert ["免押金租用农具" in text for text in texts] == [False, True, True, False]
+    assert ["卫生室优先就诊" in text for text in texts] == [False, False, True, False]

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from points.services import issue_certificate
-from points.verification import verify_url
+from points.verification import verify_path, verify_url
 from villages.models import AuditEvent
 from villages.public_address import is_loopback
 from villages.services import set_public_address
@@ -34,6 +34,7 @@ def test_the_qr_code_uses_the_village_address_once_set(village, admin, head, res
     set_public_address(village=village, admin=admin, address=" https://jifen.example.cn/ ")
     certificate.village.refresh_from_db()
     assert verify_url(certificate).startswith("https://jifen.example.cn/verify/DDLJ-")
+    assert verify_url(certificate) == "https://jifen.example.cn" + verify_path(certificate)  # the code's own page
     assert AuditEvent.objects.filter(action="village.public_address", village=village).count() == 1
 
 
