@@ -125,7 +125,8 @@ class Compiled(_Statement):
 
 class CompiledInsert(_Statement):
     """One INSERT of model instances whose values are slots (as bulk_create would write them, in one
-    statement), returning the primary key of the one row if `returning`."""
+    statement), returning the primary key of the one row if `returning` (of every row, in order,
+    for several: SQLite and PostgreSQL return the rows of a multi-row INSERT)."""
 
     def __init__(self, rows: list[Model], using: str, *, returning: bool = False) -> None:
         meta = rows[0]._meta
@@ -134,14 +135,18 @@ class CompiledInsert(_Statement):
         query.insert_values([field for field in meta.concrete_fields if field is not meta.auto_field], rows, raw=True)
         self.compiler = query.get_compiler(using=using)
         self.compiler.returning_fields = [meta.pk] if returning else None
+        self.count = len(rows)
         [(sql, params)] = self.compiler.as_sql()
         super().__init__(using, sql, params)
 
     def run(self, **values: Any) -> Any:
-        """Insert the rows with these slot values; the new row's primary key if `returning`."""
+        """Insert the rows with these slot values; if `returning`, the new row's primary key (a list
+        of them, in the rows' order, for several rows)."""
         connection = connections[self.using]
         with connection.cursor() as cursor:
             self._execute(cursor, values)
+            if self.compiler.returning_fields and self.count > 1:
+                return [row[0] for row in connection.ops.fetch_returned_insert_rows(cursor)]
             if self.compiler.returning_fields:
                 return connection.ops.fetch_returned_insert_columns(cursor, self.compiler.returning_params)[0]
         return None
@@ -188,7 +193,34 @@ def insert(instance: Model, using: str = "default") -> None:
     instance._state.adding, instance._state.db = False, using
 
 
-def _every_field(model: type[Model]) -> list[Model]:
-    """An instance of `model` whose every concrete field (but the auto primary key) is a slot."""
+def insert_many(instances: list[Model], using: str = "default") -> None:
+    """INSERT unsaved instances of one model in one statement (as bulk_create would, without its
+    signals), compiled once per model and number of rows, and set their primary keys. For rows
+    written by the hundred (a certificate batch's chunks). Mind the database's limit on a
+    statement's parameters: rows × columns (SQLite's is 32,766, PostgreSQL's 65,535)."""
+    if len(instances) <= 1:
+        for instance in instances:
+            insert(instance, using)
+        return
+    model = type(instances[0])
     meta = model._meta
-    return [model(**{f.attname: Slot(f.attname, f) for f in meta.concrete_fields if f is not meta.auto_field})]
+    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
+    values = {
+        f"{field.attname}@{row}": field.pre_save(instance, add=True)
+        for row, instance in enumerate(instances)
+        for field in fields
+    }
+    keys = compiled_insert(_every_field, model, len(instances), returning=True, using=using).run(**values)
+    for instance, pk in zip(instances, keys, strict=True):
+        instance.pk = pk
+        instance._state.adding, instance._state.db = False, using
+
+
+def _every_field(model: type[Model], rows: int = 1) -> list[Model]:
+    """`rows` instances of `model` whose every concrete field (but the auto primary key) is a slot,
+    named by the field's attname (and "@" and the row's number when there are several)."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    if rows == 1:
+        return [model(**{f.attname: Slot(f.attname, f) for f in fields})]
+    return [model(**{f.attname: Slot(f"{f.attname}@{row}", f) for f in fields}) for row in range(rows)]

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import BigIntegerField, IntegerField, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from points.tasks import render_certificate_batch
 from points.verification import Printing
 from villages.access import OFFICE, has_role
 from villages.audit import record_audit
+from villages.compiled import Slot, compiled, insert_many
 from villages.models import Resident, Village
 
 # Certificates issued per transaction in a batch: small enough that the write lock is held briefly
@@ -80,7 +81,7 @@ def _issue(
     certificate already issued under `idempotency_key` is given back (looked up under the lock, so
     two posts of one form at once issue one)."""
     with transaction.atomic():
-        village = Village.objects.select_for_update().get(pk=village.pk)
+        village = compiled(_locked_village).get(pk=village.pk)
         existing = {}
         if idempotency_key is not None:
             earlier = Certificate.objects.filter(idempotency_key=idempotency_key).first()
@@ -89,13 +90,12 @@ def _issue(
             if earlier is not None:
                 existing = {earlier.resident_id: earlier}
         if batch is not None:
-            existing = {
-                c.resident_id: c
-                for c in Certificate.objects.filter(batch=batch, resident__in=[r.pk for r in residents])
-            }
+            chosen = {f"resident@{n}": r.pk for n, r in enumerate(residents)}
+            issued = compiled(_issued_in_batch, len(chosen)).instances(batch=batch.pk, **chosen)
+            existing = {c.resident_id: c for c in issued}
         now = timezone.now()
         year = now.astimezone(village.tzinfo).year
-        last = Certificate.objects.filter(village=village, year=year).aggregate(last=Max("sequence"))["last"] or 0
+        [(last,)] = compiled(_last_sequence).rows(village=village.pk, year=year) or [(0,)]
         new = []
         for resident in residents:
             if resident.pk in existing:
@@ -120,7 +120,7 @@ def _issue(
                     idempotency_key=idempotency_key,
                 )
             )
-        Certificate.objects.bulk_create(new)
+        insert_many(new)
         if batch is None:
             for certificate in new:
                 record_audit(action="certificate.issue", actor=issued_by, village=village, target=certificate.serial)
@@ -128,6 +128,31 @@ def _issue(
     for certificate in issued.values():
         certificate.village = village
     return [issued[r.pk] for r in residents]
+
+
+# Compiled once (villages.compiled): a batch of a thousand runs these twenty times.
+
+
+def _locked_village() -> QuerySet:
+    """The village (slot pk), row-locked while its serial numbers are drawn."""
+    return Village.objects.select_for_update().filter(pk=Slot("pk", BigIntegerField()))
+
+
+def _issued_in_batch(residents: int) -> QuerySet:
+    """The certificates a batch (slot batch) already issued to any of `residents` residents (slots
+    resident@0, resident@1, …)."""
+    chosen = [Slot(f"resident@{n}", BigIntegerField()) for n in range(residents)]
+    return Certificate.objects.filter(batch_id=Slot("batch", BigIntegerField()), resident__id__in=chosen).order_by()
+
+
+def _last_sequence() -> QuerySet:
+    """The village's (slot village) last serial number of a year (slot year), read from the end of
+    the (village, year, sequence) unique index."""
+    return (
+        Certificate.objects.filter(village_id=Slot("village", BigIntegerField()), year=Slot("year", IntegerField()))
+        .order_by("-sequence")
+        .values_list("sequence")[:1]
+    )
 
 
 def revoke_certificate(*, certificate: Certificate, revoked_by: AbstractBaseUser, reason: str) -> Certificate:
@@ -279,10 +304,11 @@ def run_certificate_batch(*, batch_id: int) -> CertificateBatch | None:
             canvas = certificates.new_canvas(handle)
             for start in range(0, len(residents), BATCH_CHUNK):
                 chunk = residents[start : start + BATCH_CHUNK]
-                for certificate in _issue(
+                issued = _issue(
                     village=village, residents=chunk, grades=standings, issued_by=batch.requested_by, batch=batch
-                ):
-                    certificates.draw_certificate(canvas, printing.data(certificate))
+                )
+                for data in [printing.data(certificate) for certificate in issued]:
+                    certificates.draw_certificate(canvas, data)
                     canvas.showPage()
                 CertificateBatch.objects.filter(pk=batch.pk).update(
                     done=start + len(chunk), heartbeat_at=timezone.now()

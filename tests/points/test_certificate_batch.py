@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -17,7 +19,7 @@ from points.services import (
     run_certificate_batch,
     start_batch,
 )
-from points.services.issuing import STALL_AFTER, _issue, resume_stalled_batches
+from points.services.issuing import BATCH_CHUNK, STALL_AFTER, _issue, resume_stalled_batches
 from points.standing import village_grades
 from tests.factories import ResidentFactory
 from villages.models import Resident
@@ -132,3 +134,18 @@ def test_a_finished_batch_is_never_resumed(clock, village, head, residents):
     CertificateBatch.objects.filter(pk=batch.pk).update(status="done", heartbeat_at=timezone.now())
     clock.shift(timedelta(hours=1))
     assert resume_stalled_batches() == 0
+
+
+def test_each_chunk_of_a_batch_costs_the_same_few_queries(village, head, residents, django_assert_num_queries):
+    """Queries grow with the chunks (BATCH_CHUNK residents each), never with the residents."""
+    many = [*residents, *(ResidentFactory(village=village) for _ in range(BATCH_CHUNK))]  # two chunks
+    small, large = (start_batch(village=village, requested_by=head) for _ in range(2))
+    CertificateBatch.objects.filter(pk=small.pk).update(resident_ids=[r.pk for r in residents], total=len(residents))
+    CertificateBatch.objects.filter(pk=large.pk).update(resident_ids=[r.pk for r in many], total=len(many))
+    with CaptureQueriesContext(connection) as one_chunk:
+        run_certificate_batch(batch_id=small.pk)
+    with CaptureQueriesContext(connection) as two_chunks:
+        run_certificate_batch(batch_id=large.pk)
+    per_chunk = len(two_chunks) - len(one_chunk)
+    assert per_chunk <= 7, [q["sql"][:60] for q in two_chunks.captured_queries]
+    assert len(one_chunk) <= 16, [q["sql"][:60] for q in one_chunk.captured_queries]

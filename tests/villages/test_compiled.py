@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from points.models import Entry
 from tests.factories import MembershipFactory, ResidentFactory, UserFactory, member
-from villages.compiled import Slot, compiled, compiled_insert, insert
+from villages.compiled import Slot, compiled, compiled_insert, insert, insert_many
 from villages.models import Household, Membership, Resident
 
 
@@ -133,3 +133,13 @@ def test_get_gives_the_one_instance_or_does_not_exist_as_queryset_get(village):
     for missing in (li.pk + 1000, 2**70, "not an id"):
         with pytest.raises(Resident.DoesNotExist):
             compiled(_resident_by_pk).get(pk=missing)
+
+
+def test_it_inserts_many_instances_in_one_statement_and_gives_each_its_key(village, django_assert_num_queries):
+    households = [Household(village=village, number=str(n), address=f"{n} 号") for n in range(101, 104)]
+    with django_assert_num_queries(1):
+        insert_many(households)
+    assert [(h.pk, h.number) for h in households] == list(
+        Household.objects.filter(village=village).order_by("pk").values_list("pk", "number")
+    )
+    assert all(not h._state.adding for h in households)
