@@ -589,13 +589,21 @@ def measure_batch(county: County, n: int) -> Measurement:
     """A certificate batch for the whole big village through the real task (start_batch enqueues
     render_certificate_batch through the outbox; tasks run eagerly in-process here): issuing,
     rendering and writing the PDF, per certificate. Floor: the same number of floor pages (font +
-    QR code, distinct addresses) in one PDF. With n ≤ 1 (the smoke test), the tiny village."""
+    QR code, distinct addresses) in one PDF. With n ≤ 1 (the smoke test), the tiny village, once.
+
+    Measured warm, as a long-running worker runs it: the tiny village's batch and ten floor pages go
+    first, untimed, so what a process sets up once (the URL resolver, the statements compiled once,
+    the font) is not charged to the first timed batch's certificates. Then `n` (at most 3) batches,
+    each followed by its floor."""
     from bench import certificates
     from points.models import CertificateBatch
     from points.services import start_batch
 
     village, head = (county.village, county.head) if n > 1 else (county.tiny_village, county.tiny_head)
-    runs = 2 if n > 1 else 1
+    runs = min(n, 3) if n > 1 else 1
+    if n > 1:
+        start_batch(village=county.tiny_village, requested_by=county.tiny_head)
+        certificates.floor_batch(10)
     real, floor, real_cpu, floor_cpu, count = [], [], [], [], 0
     for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -1037,7 +1045,7 @@ def main(argv: list[str] | None = None) -> None:
         "pages": args.page_repeat,
         "snapshots": args.snapshot_runs,
         "certificates": args.certificates,
-        "batch": 2,
+        "batch": 3,
         **dict.fromkeys(scorer.MEASUREMENTS, args.slow_repeat),
         "redeem": args.repeat,
         "redis_down": 10,
