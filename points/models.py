@@ -127,6 +127,15 @@ class Entry(AppendOnlyModel):
                 fields=["village", "recorded_at", "recorded_by", "points_halves", "reverses"],
                 name="entry_village_scorers",
             ),
+            # The dashboard's grades now from the last settled month's (points.standing.grade_tallies):
+            # the entries that started counting since, and the deductions that stopped (few have an
+            # expiry: a partial index), not the village's whole ledger.
+            models.Index(fields=["village", "counts_from"], name="entry_village_counts_from"),
+            models.Index(
+                fields=["village", "expires_on"],
+                name="entry_village_expiring",
+                condition=models.Q(expires_on__isnull=False),
+            ),
         ]
         constraints = [
             # Zero points only for a warning (and its withdrawal), which never carries a fine.
@@ -478,6 +487,33 @@ class MonthlyPageTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.month:%Y-%m} {self.page_number} {self.kind} {self.entries}"
+
+
+class MonthlyGradeTally(models.Model):
+    """A village's residents and summed balances per grade at the end of a month, and what its
+    monthly snapshots were taken from: written with them (points.snapshots), one row per village
+    and month that has snapshots. The dashboard reads settled months from here (a dozen rows, not
+    a row per resident), and the months still open as the last settled month's snapshots plus
+    what changed since (points.standing.grade_tallies), which needs `starting_capital` and
+    `through_entry`: the snapshots of `taken_at` counted the village's entries up to that id."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    # {grade: [residents, summed balances in halves]}, every snapshot row of the month.
+    grades = models.JSONField(_("grades"), default=dict)
+    # Null for snapshots taken before this row existed: they are not a base for the open months.
+    starting_capital = models.PositiveIntegerField(_("starting capital"), null=True)
+    through_entry = models.BigIntegerField(_("through entry"), null=True)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("monthly grade tally")
+        verbose_name_plural = _("monthly grade tallies")
+        ordering = ["village", "month"]
+        constraints = [models.UniqueConstraint(fields=["village", "month"], name="grade_tally_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.month:%Y-%m}"
 
 
 class OutboxMessage(models.Model):
