@@ -25,6 +25,7 @@ from django.db.models import (
     F,
     FilteredRelation,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -355,7 +356,10 @@ def _balances_since(
         Value(capital) + Coalesce(Subquery(counted_then), 0),
         output_field=IntegerField(),
     )
-    bases = rows.annotate(snapshotted=snapshotted).order_by().values("id").annotate(base=base)
+    # MAX over the resident's one row: a grouped subquery, which neither database merges into the
+    # query around it, so the COALESCE and its subquery are computed once a resident, not again in
+    # every band's WHEN of every day.
+    bases = rows.annotate(snapshotted=snapshotted).order_by().values("id").annotate(base=Max(base))
     changed = (
         Entry.objects.filter(village=village)
         .filter(Q(id__gt=since.through_entry) | Q(counts_from__gt=then) | Q(expires_on__gt=then, expires_on__lte=last))
