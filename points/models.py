@@ -111,7 +111,13 @@ class Entry(AppendOnlyModel):
             # A resident's ledger page, newest first.
             models.Index(fields=["resident", "-occurred_on", "-recorded_at"], name="entry_resident_ledger"),
             # The head of a village's hash chain at insert, and verify_ledger --village walking it.
-            models.Index(fields=["village", "id"], name="entry_village_chain"),
+            # On PostgreSQL it also holds what the dashboard's grades read of the entries written
+            # since the last snapshots (points.standing.grade_tallies), so they come from it alone.
+            models.Index(
+                fields=["village", "id"],
+                name="entry_village_chain",
+                include=["counts_from", "resident", "expires_on", "points_halves"],
+            ),
             # A scorer's last entries: their recent residents and most used items (points.pickers), My entries.
             # Ascending and ending in the id: read backwards it is "-recorded_at, -id", the order those
             # queries ask for, tie-break included, so neither database sorts (SQLite did, 0.25 ms a query).
@@ -129,10 +135,13 @@ class Entry(AppendOnlyModel):
             ),
             # The dashboard's grades now from the last settled month's (points.standing.grade_tallies):
             # the entries that started counting since, and the deductions that stopped (few have an
-            # expiry: a partial index), not the village's whole ledger.
-            models.Index(fields=["village", "counts_from"], name="entry_village_counts_from"),
+            # expiry: a partial index), not the village's whole ledger; each read from its index alone.
             models.Index(
-                fields=["village", "expires_on"],
+                fields=["village", "counts_from", "resident", "expires_on", "points_halves", "id"],
+                name="entry_village_counts_from",
+            ),
+            models.Index(
+                fields=["village", "expires_on", "counts_from", "resident", "points_halves", "id"],
                 name="entry_village_expiring",
                 condition=models.Q(expires_on__isnull=False),
             ),

@@ -360,18 +360,29 @@ def _balances_since(
     # query around it, so the COALESCE and its subquery are computed once a resident, not again in
     # every band's WHEN of every day.
     bases = rows.annotate(snapshotted=snapshotted).order_by().values("id").annotate(base=Max(base))
-    changed = (
-        Entry.objects.filter(village=village)
-        .filter(Q(id__gt=since.through_entry) | Q(counts_from__gt=then) | Q(expires_on__gt=then, expires_on__lte=last))
-        .order_by()
-        .values("resident_id")
-        .annotate(
-            held=Sum("points_halves", filter=Q(id__lte=since.through_entry) & counting(then), default=0),
-            **{f"c{i}": counted_halves(day) for i, day in enumerate(days)},
-        )
-    )
+    # The entries that changed, in three parts that exclude each other, each read from its own
+    # index (one OR over them was read through the village's whole ledger): those that started
+    # counting since (entry_village_counts_from), those the snapshots held that stopped by the
+    # last day (entry_village_expiring), and those written after the snapshots into the months
+    # they cover (a paper ledger transcribed late; entry_village_chain).
+    written_since, written_before = Q(id__gt=since.through_entry), Q(id__lte=since.through_entry)
+    changed = [
+        Q(counts_from__gt=then),
+        Q(counts_from__lte=then, expires_on__gt=then, expires_on__lte=last) & written_before,
+        Q(counts_from__lte=then) & written_since,
+    ]
+    sums = {
+        "held": Sum("points_halves", filter=written_before & counting(then), default=0),
+        **{f"c{i}": counted_halves(day) for i, day in enumerate(days)},
+    }
+    parts = [
+        Entry.objects.filter(part, village=village).order_by().values("resident_id").annotate(**sums)
+        for part in changed
+    ]
     base_sql, base_params = bases.query.sql_with_params()
-    changed_sql, changed_params = changed.query.sql_with_params()
+    parts_sql, parts_params = zip(*(part.query.sql_with_params() for part in parts), strict=True)
+    totals = ", ".join(f"SUM(p.{name}) AS {name}" for name in sums)
+    changed_sql = f"SELECT p.resident_id, {totals} FROM ({' UNION ALL '.join(parts_sql)}) p GROUP BY p.resident_id"
     balances = ", ".join(f"r.base + COALESCE(d.c{i} - d.held, 0) AS b{i}" for i in range(len(days)))
     select = f"SELECT r.id, {balances} FROM ({base_sql}) r LEFT JOIN ({changed_sql}) d ON d.resident_id = r.id"
-    return bases, select, (*base_params, *changed_params)
+    return bases, select, (*base_params, *(param for params in parts_params for param in params))

@@ -56,11 +56,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='entry',
-            index=models.Index(fields=['village', 'counts_from'], name='entry_village_counts_from'),
+            index=models.Index(fields=['village', 'counts_from', 'resident', 'expires_on', 'points_halves', 'id'], name='entry_village_counts_from'),
         ),
         migrations.AddIndex(
             model_name='entry',
-            index=models.Index(condition=models.Q(('expires_on__isnull', False)), fields=['village', 'expires_on'], name='entry_village_expiring'),
+            index=models.Index(condition=models.Q(('expires_on__isnull', False)), fields=['village', 'expires_on', 'counts_from', 'resident', 'points_halves', 'id'], name='entry_village_expiring'),
         ),
         migrations.AddField(
             model_name='monthlygradetally',
@@ -70,6 +70,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='monthlygradetally',
             constraint=models.UniqueConstraint(fields=('village', 'month'), name='grade_tally_once_per_month'),
+        ),
+        migrations.RemoveIndex(
+            model_name='entry',
+            name='entry_village_chain',
+        ),
+        migrations.AddIndex(
+            model_name='entry',
+            index=models.Index(fields=['village', 'id'], include=('counts_from', 'resident', 'expires_on', 'points_halves'), name='entry_village_chain'),
         ),
         migrations.RunPython(tally_the_snapshots_taken, migrations.RunPython.noop),
     ]
