@@ -26,7 +26,6 @@ from html import escape
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.formats import date_format
@@ -39,7 +38,7 @@ from points.models import Appeal, Entry, MonthlyGradeTally, MonthlyPageTally
 from points.snapshots import page_tallies, snapshotted
 from points.standing import grade_tallies, in_points
 from villages.grades import scale_history, scale_on
-from villages.models import Resident, Village
+from villages.models import Village
 from villages.periods import period_index
 from villages.templatetags.points_format import format_points
 
@@ -164,11 +163,10 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
     on = days[-1]
 
     scales = scale_history(village_id=village.pk)
-    active = Resident.objects.filter(village=village, status=Resident.Status.ACTIVE)
     # Settled: the month is over and no entry can be backdated into it any more.
     settled = today - timedelta(days=village.backdate_days)
     closed = [m for m, end in zip(months, days, strict=True) if end < settled]
-    trend, grades_now = _standings(village, active, months, days, closed, scales)
+    trend, grades_now = _standings(village, months, days, closed, scales)
     grade_names = [band.grade for band in scale_on(scales, on)]
     residents = sum(grades_now.values())
     grades = [
@@ -198,7 +196,7 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
 
 
 def _standings(
-    village: Village, active: models.QuerySet, months: list[date], days: list[date], closed: list[date], scales: list
+    village: Village, months: list[date], days: list[date], closed: list[date], scales: list
 ) -> tuple[list[MonthTrend], dict[str, int]]:
     """Average balance and residents per grade at each month-end.
 
@@ -223,7 +221,7 @@ def _standings(
         village=village,
         days=[on for _, on in live],
         bands=[scale_on(scales, on) for _, on in live],
-        residents=active,
+        living=True,
         since=since,
     )
     counted = {month: (tally.residents, tally.total_halves) for (month, _), tally in zip(live, tallies, strict=True)}

@@ -15,7 +15,7 @@ into the SQL of date lookups and truncations (`__date`, `Trunc`), so a query com
 zone is never run under another.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from threading import Lock
 from typing import Any
 
@@ -184,20 +184,35 @@ class CompiledInsert(_Statement):
         return None
 
 
+class CompiledSQL(_Statement):
+    """SQL written around ORM querysets (their SQL and parameters, slots among them), whose rows
+    come back as the database gives them."""
+
+    def rows(self, **values: Any) -> list[tuple]:
+        with connections[self.using].cursor() as cursor:
+            self._execute(cursor, values)
+            return cursor.fetchall()
+
+
 _cache: dict[tuple, _Statement] = {}
 _lock = Lock()
+
+
+def _kept(key: tuple, make: Callable[[], _Statement]) -> Any:
+    """The statement cached under `key` (with the active time zone), made once."""
+    key = (*key, timezone.get_current_timezone_name())
+    found = _cache.get(key)
+    if found is None:
+        found = make()
+        with _lock:
+            _cache.setdefault(key, found)
+    return found
 
 
 def compiled(build: Callable[..., QuerySet], *shape: Hashable, using: str = "default") -> Compiled:
     """`build(*shape)` (a values_list queryset whose values are `Slot`s) compiled once for this
     database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape, timezone.get_current_timezone_name())
-    found = _cache.get(key)
-    if found is None:
-        found = Compiled(build(*shape), using)
-        with _lock:
-            _cache.setdefault(key, found)
-    return found
+    return _kept((build.__module__, build.__qualname__, using, shape), lambda: Compiled(build(*shape), using))
 
 
 def compiled_insert(
@@ -205,13 +220,17 @@ def compiled_insert(
 ) -> CompiledInsert:
     """`build(*shape)` (unsaved model instances whose values are `Slot`s or constants) compiled once
     into one INSERT for this database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape, returning, timezone.get_current_timezone_name())
-    found = _cache.get(key)
-    if found is None:
-        found = CompiledInsert(build(*shape), using, returning=returning)
-        with _lock:
-            _cache.setdefault(key, found)
-    return found
+    return _kept(
+        (build.__module__, build.__qualname__, using, shape, returning),
+        lambda: CompiledInsert(build(*shape), using, returning=returning),
+    )
+
+
+def compiled_sql(build: Callable[..., tuple[str, Sequence]], *shape: Hashable, using: str = "default") -> CompiledSQL:
+    """`build(*shape)` (SQL and its parameters, `Slot`s where the values go: e.g. the SQL of
+    querysets built with slots, written into a query of its own) kept once for this database
+    alias and shape."""
+    return _kept((build.__module__, build.__qualname__, using, shape), lambda: CompiledSQL(using, *build(*shape)))
 
 
 def insert(instance: Model, using: str = "default") -> None:

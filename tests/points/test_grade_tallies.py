@@ -30,12 +30,11 @@ def _both_ways(village, days: list[date]) -> tuple[list, list]:
     """The living residents' grade tallies on `days`, from the whole ledger and from April's snapshots."""
     scales = scale_history(village_id=village.pk)
     bands = [scale_on(scales, day) for day in days]
-    living = Resident.objects.filter(village=village, status=Resident.Status.ACTIVE)
     since = snapshotted(MonthlyGradeTally.objects.get(village=village, month=APRIL))
     assert since is not None and since.on == date(2025, 4, 30)
-    from_ledger = grade_tallies(village=village, days=days, bands=bands, residents=living)
+    from_ledger = grade_tallies(village=village, days=days, bands=bands, living=True)
     with CaptureQueriesContext(connection) as queries:
-        from_snapshots = grade_tallies(village=village, days=days, bands=bands, residents=living, since=since)
+        from_snapshots = grade_tallies(village=village, days=days, bands=bands, living=True, since=since)
     assert len(queries) == 1 and "points_monthlysnapshot" in queries[0]["sql"]
     return from_ledger, from_snapshots
 
