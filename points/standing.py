@@ -394,15 +394,15 @@ def _tallies_since(days: int, bands: tuple[tuple[Band, ...], ...], living: bool)
     # every band's WHEN of every day.
     bases = rows.annotate(snapshotted=snapshotted).order_by().values("id").annotate(base=Max(base))
     # The entries that changed, in three parts that exclude each other, each read from its own
-    # index (one OR over them was read through the village's whole ledger): those that started
-    # counting since (entry_village_counts_from), those the snapshots held that stopped by the
-    # last day (entry_village_expiring), and those written after the snapshots into the months
-    # they cover (a paper ledger transcribed late; entry_village_chain).
+    # index (one OR over them was read through the village's whole ledger): those written since
+    # the snapshots (entry_village_chain), and of those written before, the ones that started
+    # counting after `then` (entry_village_counts_from) and the ones that stopped by the last day
+    # (entry_village_expiring).
     written_since, written_before = Q(id__gt=through), Q(id__lte=through)
     changed = [
-        Q(counts_from__gt=then),
-        Q(counts_from__lte=then, expires_on__gt=then, expires_on__lte=last) & written_before,
-        Q(counts_from__lte=then) & written_since,
+        written_since,
+        written_before & Q(counts_from__gt=then),
+        written_before & Q(counts_from__lte=then, expires_on__gt=then, expires_on__lte=last),
     ]
     sums = {
         "held": Sum("points_halves", filter=written_before & counting(then), default=0),
