@@ -5,8 +5,9 @@ as expressions (store.balance's credits are a subquery with an Exists over an Ou
 millisecond each time, on every request, for SQL that never changes. `compiled` builds the query
 once per database connection alias and shape, with a `Slot` wherever a value goes, and each run
 binds the values (through the slot's field, as the ORM would) and applies the ORM's converters to
-the rows; `compiled_insert` does the same for an INSERT of model instances. The SQL is the ORM's
-own, so the rules stay where they are written.
+the rows; `compiled_insert` does the same for an INSERT of model instances, and `compiled_sql` for
+SQL written around querysets built with slots (points.standing.grade_tallies). The SQL is the
+ORM's own, so the rules stay where they are written.
 
 Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
 arguments such as a number of rows), never the request's values, so a cached query cannot keep one

@@ -135,3 +135,20 @@ def test_a_month_snapshotted_before_its_tally_said_what_it_holds_is_no_base(cloc
     tally.save()
     assert snapshotted(tally) is None
     assert tally.grades == {"A": [1, 2000]}
+
+
+def test_the_migration_tallies_the_months_snapshotted_before_it(clock, village, scorer, resident, other_resident, deed):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("points.migrations.0020_monthly_grade_tally")
+    _move_to(clock, village, date(2025, 4, 10))
+    record(scorer=scorer, resident=resident, item=deed)
+    _move_to(clock, village, date(2025, 5, 31))
+    take_monthly_snapshots(month=APRIL)
+    MonthlyGradeTally.objects.all().delete()  # as before the migration
+    migration.tally_the_snapshots_taken(apps, None)
+    tally = MonthlyGradeTally.objects.get(village=village, month=APRIL)
+    assert tally.grades == {"A": [2, 2000 + 2002]}
+    assert snapshotted(tally) is None  # what the rows hold is unknown: the open months count the ledger
