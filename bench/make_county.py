@@ -109,7 +109,8 @@ def make_county(*, size: CountySize, seed: int = 2018, log=None) -> dict:
         # (index-only scans read the table too); a county that has been live for two years would
         # have both: autovacuum vacuums an append-only table after enough inserts.
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+            # VACUUM cannot run in a transaction (the smoke test's): ANALYZE alone there.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     return {"seconds": time.perf_counter() - started, "entries": size.total_entries + 50}
 
 

@@ -517,7 +517,7 @@ def measure_snapshots(county: County, n: int) -> Measurement:
     Each run starts from no snapshots of that month (removed, untimed, before the run)."""
     from django.db import connection
 
-    from points.models import Entry, MonthlyPageTally, MonthlySnapshot
+    from points.models import Entry, MonthlyGradeTally, MonthlyPageTally, MonthlySnapshot
     from points.snapshots import previous_month, take_monthly_snapshots
     from villages.models import Resident
 
@@ -526,6 +526,7 @@ def measure_snapshots(county: County, n: int) -> Measurement:
     def job():
         MonthlySnapshot.objects.filter(month=month).delete()
         MonthlyPageTally.objects.filter(month=month).delete()
+        MonthlyGradeTally.objects.filter(month=month).delete()
         start = time.perf_counter()
         written = take_monthly_snapshots(month=month)
         return time.perf_counter() - start, written
