@@ -11,7 +11,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from points.models import Entry
 from points.standing import Standing, balance_halves, counted_halves_by_day, in_points
 from villages.grades import Scales, grade_for, scale_history, scale_on
 from villages.models import Resident
@@ -164,7 +163,7 @@ def build_chart(
     village = resident.village
     today = today or village.today()
     days = chart_days(today, months)
-    sums = counted_halves_by_day(Entry.objects.filter(resident=resident), days)
+    sums = counted_halves_by_day(resident, days)
     if scales is None:
         scales = scale_history(village_id=village.pk)
     balances = [in_points(balance_halves(capital=village.starting_capital, counted=counted)) for counted in sums]

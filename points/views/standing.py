@@ -114,8 +114,13 @@ def recent_appeals(resident: Resident) -> list[Appeal]:
 
 
 def _recent_appeals() -> QuerySet:
+    # The resident's appeals found first, from the indexes of entries by resident and appeals by
+    # entry (ids only), and only theirs joined to their entry and item: filtered through the join,
+    # SQLite read every entry of the resident and its item before looking for an appeal (2,000
+    # entries: 0.9 ms against 0.15).
+    theirs = Appeal.objects.filter(entry__resident_id=Slot("resident", BigIntegerField())).values("pk")
     return (
-        Appeal.objects.filter(entry__resident_id=Slot("resident", BigIntegerField()))
+        Appeal.objects.filter(pk__in=theirs)
         .select_related("entry__item")
         .only("status", "decision_reason", "entry__occurred_on", "entry__item__code", "entry__item__title")
         .order_by("-filed_at")[:RECENT_APPEALS]
