@@ -146,9 +146,15 @@ def _month(day: date) -> str:
 
 def chart_days(today: date, months: int = 12) -> list[date]:
     """The last day of each of the `months - 1` previous months, then today."""
+    return list(_chart_days(today, months))
+
+
+@lru_cache(maxsize=64)
+def _chart_days(today: date, months: int) -> tuple[date, ...]:
+    # The same days for every chart drawn on a day (a village's), and relativedelta is slow.
     first_of_month = today.replace(day=1)
     ends = [first_of_month - relativedelta(months=n - 1) - timedelta(days=1) for n in range(months - 1, 0, -1)]
-    return [*ends, today]
+    return (*ends, today)
 
 
 def build_chart(
