@@ -116,10 +116,11 @@ def entry_values(entry) -> dict:
     return values
 
 
-def lock_head(village_id: int) -> str:
+def lock_head(village_id: int, *, village_locked: bool = False) -> str:
     """The chain hash of the village's latest entry (GENESIS if it has none), with the village row
     locked until the end of the caller's transaction so that no other writer extends the chain
-    meanwhile.
+    meanwhile. `village_locked`: the caller's transaction already holds the row (record_entry
+    locks it in the statement that locks the resident, points.services.entries._locked_resident).
 
     PostgreSQL: the village row is locked first and the head read after, in a statement of its own,
     so a writer that waited for the lock reads the entry the other one committed (a subquery in the
@@ -132,7 +133,7 @@ def lock_head(village_id: int) -> str:
         raise RuntimeError("lock_head must run inside the transaction that inserts the entries.")
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        if connection.features.has_select_for_update:
+        if connection.features.has_select_for_update and not village_locked:
             cursor.execute(f"SELECT 1 FROM {quote(Village._meta.db_table)} WHERE id = %s FOR UPDATE", [village_id])
         cursor.execute(
             f"SELECT chain_hash FROM {quote(Entry._meta.db_table)} WHERE village_id = %s ORDER BY id DESC LIMIT 1",
@@ -142,11 +143,11 @@ def lock_head(village_id: int) -> str:
     return last[0] if last else GENESIS
 
 
-def seal(entries: list, *, village_id: int) -> None:
+def seal(entries: list, *, village_id: int, village_locked: bool = False) -> None:
     """Set chain_hash on unsaved entries of one village, in the order they will be inserted.
-    Call inside the transaction that inserts them."""
+    Call inside the transaction that inserts them (`village_locked`: see lock_head)."""
     key_id, key = sealing_key()
-    previous = lock_head(village_id)
+    previous = lock_head(village_id, village_locked=village_locked)
     for entry in entries:
         entry.chain_key = key_id
         entry.chain_hash = previous = link(previous, entry_values(entry), key=key)

@@ -32,6 +32,7 @@ class Slot(Expression):
     def __init__(self, name: str, output_field: Field) -> None:
         super().__init__(output_field=output_field)
         self.name = name
+        self._ranges: dict[str, tuple[int | None, int | None]] = {}
 
     def __repr__(self) -> str:
         return f"Slot({self.name!r})"
@@ -48,16 +49,25 @@ class Slot(Expression):
         (a tampered id): the ORM's lookups would match no row, the driver would overflow."""
         value = self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
         if isinstance(value, int) and not isinstance(value, bool):
+            low, high = self._range(connection)
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(f"{self.name}: {value} is out of range for {self.output_field.get_internal_type()}")
+        return value
+
+    def _range(self, connection) -> tuple[int | None, int | None]:
+        """The smallest and largest number the slot's column holds on this database (None: no
+        bound), looked up at the first run on each kind of database."""
+        found = self._ranges.get(connection.vendor)
+        if found is None:
             field = self.output_field
             while field.is_relation:  # a foreign key holds what its target holds
                 field = field.target_field
             try:
-                low, high = connection.ops.integer_field_range(field.get_internal_type())
+                found = connection.ops.integer_field_range(field.get_internal_type())
             except KeyError:  # not an integer column
-                return value
-            if (low is not None and value < low) or (high is not None and value > high):
-                raise ValueError(f"{self.name}: {value} is out of range for {field.get_internal_type()}")
-        return value
+                found = (None, None)
+            self._ranges[connection.vendor] = found
+        return found
 
 
 class _Statement:
@@ -80,15 +90,34 @@ class Compiled(_Statement):
     """A queryset's SQL and parameters, with the compiler that converts its rows."""
 
     def __init__(self, queryset: QuerySet, using: str) -> None:
-        self.compiler = queryset.query.get_compiler(using=using)
-        super().__init__(using, *self.compiler.as_sql())
+        self.compiler = compiler = queryset.query.get_compiler(using=using)
+        super().__init__(using, *compiler.as_sql())
+        # What turns a row into Python values depends on the columns only: worked out once, here,
+        # rather than by results_iter at every run.
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise TypeError("A compiled query cannot select a composite primary key.")
+        self.converters = list(compiler.get_converters(columns).items())
+        self._instance_plan = None
 
     def rows(self, **values: Any) -> list[tuple]:
         """The query's rows (tuples, converted as the ORM's values_list would) for these slot values."""
-        with connections[self.using].cursor() as cursor:
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
             self._execute(cursor, values)
             fetched = cursor.fetchall()
-        return list(self.compiler.results_iter(results=[fetched]))
+        if not self.converters:
+            return [tuple(row) for row in fetched]
+        converted = []
+        for row in fetched:
+            row = list(row)
+            for position, (converters, expression) in self.converters:
+                value = row[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted
 
     def get(self, **values: Any) -> Model:
         """The one instance for these slot values, as QuerySet.get would give it: the model's
@@ -108,19 +137,27 @@ class Compiled(_Statement):
     def instances(self, **values: Any) -> list[Model]:
         """The query's rows as model instances, with their select_related objects and annotations, as
         iterating the queryset gives them (django.db.models.query.ModelIterable, without its extras)."""
+        model, start, end, names, related = self._instance_plan or self._plan_instances()
+        annotations = self.compiler.annotation_col_map.items()
+        found = []
+        for row in self.rows(**values):
+            instance = model.from_db(self.using, names, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            for name, position in annotations:
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
+
+    def _plan_instances(self) -> tuple:
+        """Where the model's columns are in a row, their names, and the populators of its
+        select_related objects: the same for every run, so worked out at the first."""
         klass_info, select = self.compiler.klass_info, self.compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         names = [column[0].target.attname for column in select[start:end]]
         related = get_related_populators(klass_info, select, self.using)
-        found = []
-        for row in self.rows(**values):
-            instance = klass_info["model"].from_db(self.using, names, row[start:end])
-            for populator in related:
-                populator.populate(row, instance)
-            for name, position in self.compiler.annotation_col_map.items():
-                setattr(instance, name, row[position])
-            found.append(instance)
-        return found
+        self._instance_plan = (klass_info["model"], start, end, names, related)
+        return self._instance_plan
 
 
 class CompiledInsert(_Statement):

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Count, DateField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -155,7 +155,8 @@ def record_entry(
             # PostgreSQL) is held only while what concurrent recordings do change is read (issue 18).
             may_score, in_force = _role_and_edition_now(scorer=scorer, roles=roles, village=village)
             with transaction.atomic():
-                resident = _lock_resident(resident_id, village=village)
+                village_locked = connection.features.has_select_for_update_of
+                resident = _lock_resident(resident_id, village=village, with_village=village_locked)
                 _check_recordable(
                     resident=resident, item=item, occurred_on=occurred_on, may_score=may_score, in_force=in_force
                 )
@@ -163,6 +164,7 @@ def record_entry(
                 # No SELECT for the idempotency key first: its UNIQUE index refuses a replay at the
                 # INSERT, and the IntegrityError branch below returns the entry first recorded with it.
                 entry = _insert(
+                    village_locked=village_locked,
                     village=village,
                     resident=resident,
                     item=item,
@@ -201,20 +203,25 @@ def record_entry(
             default_storage.delete(photo_name)
 
 
-def _lock_resident(pk: int, *, village: Village) -> Resident:
+def _lock_resident(pk: int, *, village: Village, with_village: bool) -> Resident:
     """The resident `pk` of `village`, row-locked, with `village` as fetched by the caller;
-    Resident.DoesNotExist for any other id."""
-    resident = compiled(_locked_resident).get(pk=pk, village=village.pk)
+    Resident.DoesNotExist for any other id. `with_village`: the village's row is locked in the same
+    statement (the chain's lock, points.chain), after the resident's as every writer locks them:
+    one round trip fewer for every entry recorded on PostgreSQL."""
+    resident = compiled(_locked_resident, with_village).get(pk=pk, village=village.pk)
     resident.village = village
     return resident
 
 
-def _locked_resident() -> QuerySet:
-    """The resident (slot pk) of the village (slot village), row-locked: every entry recorded reads
-    it, so compiled once."""
-    return Resident.objects.select_for_update().filter(
+def _locked_resident(with_village: bool) -> QuerySet:
+    """The resident (slot pk) of the village (slot village), row-locked, and the village's row too
+    if `with_village`: every entry recorded reads it, so compiled once."""
+    residents = Resident.objects.filter(
         pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField())
-    )
+    ).order_by()  # without the default ordering's joins, which FOR UPDATE would lock as well
+    if with_village:
+        return residents.select_related("village").select_for_update(of=("self", "village"))
+    return residents.select_for_update()
 
 
 def _edition_in_force() -> QuerySet:
@@ -223,11 +230,12 @@ def _edition_in_force() -> QuerySet:
     return in_force.values_list("pk")[:1]
 
 
-def _insert(**fields) -> Entry:
+def _insert(*, village_locked: bool = False, **fields) -> Entry:
     """Insert one entry, sealed into its village's hash chain (points.chain). Locks the village row
-    until the caller's transaction ends: a village's entries are written one at a time."""
+    until the caller's transaction ends, unless the caller holds it (`village_locked`): a village's
+    entries are written one at a time."""
     entry = Entry(**fields)
-    chain.seal([entry], village_id=entry.village_id)
+    chain.seal([entry], village_id=entry.village_id, village_locked=village_locked)
     compiled_statements.insert(entry)  # as save(force_insert=True), compiled once: every entry recorded comes here
     return entry
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
+from points import chain
 from points.models import Entry
 from points.services import cap_used, record_entry
 from tests.factories import ResidentFactory, record
@@ -87,3 +88,52 @@ def test_it_records_once_when_the_same_form_arrives_twice_at_the_same_instant(ro
     assert first.pk == second.pk
     assert Entry.objects.filter(resident=resident).count() == 1
     assert Entry.objects.get(idempotency_key=key).pk == first.pk
+
+
+def test_a_recording_waits_while_another_for_a_different_resident_is_being_written(village, scorer, deed):
+    """Locking each resident does not keep two of them apart; the village's row does (points.chain;
+    on PostgreSQL it is locked in the resident's own statement, SQLite's IMMEDIATE transaction locks
+    every writer out). A writer that read the chain's head while another was extending it would
+    break the chain."""
+    first_resident, second_resident = ResidentFactory(village=village), ResidentFactory(village=village)
+    first_written, let_first_commit = threading.Event(), threading.Event()
+    outcomes: dict[str, Entry | Exception] = {}
+
+    def record_for(resident):
+        return record_entry(
+            scorer=scorer, resident=resident, item=deed, occurred_on=village.today(), idempotency_key=uuid.uuid4()
+        )
+
+    def first():
+        try:
+            with transaction.atomic():
+                outcomes["first"] = record_for(first_resident)
+                first_written.set()
+                let_first_commit.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_written.wait(timeout=30)
+            outcomes["second"] = record_for(second_resident)
+        except Exception as error:
+            outcomes["second"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_written.wait(timeout=30)
+    threads[1].join(timeout=1)
+    waited = threads[1].is_alive()
+    let_first_commit.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert waited, "the second recording went ahead while the first held the village's chain"
+    assert isinstance(outcomes["second"], Entry), outcomes["second"]
+    checked, broken = chain.verify(village=village)
+    assert broken is None
+    assert checked == 2

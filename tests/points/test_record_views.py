@@ -435,8 +435,9 @@ def test_recording_runs_a_constant_number_of_queries(
 ):
     """No SELECT for the idempotency key before the INSERT (its UNIQUE index catches a replay):
     session and user, acting village and item, the scorer's role with the edition in force, then
-    the resident's lock (within the acting village: no fetch of its own before), the chain's village
-    lock (PostgreSQL only) and head, the INSERT and the outbox; the session saved afterwards."""
+    the resident's lock (within the acting village: no fetch of its own before; on PostgreSQL the
+    village's row, the chain's lock, in the same statement), the chain's head, the INSERT and the
+    outbox; the session saved afterwards."""
 
     def post() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -447,8 +448,7 @@ def test_recording_runs_a_constant_number_of_queries(
     small = post()
     populate(village, scorer, edition, 40)
     assert post() == small
-    lock = 1 if connection.features.has_select_for_update else 0
-    with django_assert_max_num_queries(14 + lock):  # 5 of them are the transaction's and session's
+    with django_assert_max_num_queries(14):  # 5 of them are the transaction's and session's
         post_entry(scorer_client, resident, deed)
 
 
