@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property, lru_cache
-from itertools import pairwise
 
 from django.db import connection
 from django.db.models import Case, Expression, F, FilteredRelation, IntegerField, Q, QuerySet, Sum, Value, When
@@ -66,15 +65,13 @@ def counted_halves_by_day(resident: Resident | int, days: list[date]) -> list[in
         return counted_halves_by_day(resident, days[:cut]) + counted_halves_by_day(resident, days[cut:])
     if not days:
         return []
-    resident_id = resident if isinstance(resident, int) else resident.pk
-    adapted = [connection.ops.adapt_datefield_value(day) for day in days]
-    first, last = adapted[0], adapted[-1]
-    params = [resident_id, first, last]  # the span up to the first day
-    for before, day in pairwise(adapted):
-        params += [resident_id, before, day, last]
-    params += [*adapted, *adapted, resident_id, last, first, last]
+    values = {f"d{i}": connection.ops.adapt_datefield_value(day) for i, day in enumerate(days)}
+    values["resident"] = resident if isinstance(resident, int) else resident.pk
     with connection.cursor() as cursor:
-        cursor.execute(_by_day_sql(len(days), connection.vendor), params)
+        # Named parameters: each day is written once, and Django's SQLite backend converts the
+        # statement with `%` rather than the regular expression it runs over a positional one
+        # (0.1 ms for these 3 KB).
+        cursor.execute(_by_day_sql(len(days), connection.vendor), values)
         rows = cursor.fetchall()
     totals = [0] * len(days)
     for start, stop, halves in rows:
@@ -92,23 +89,28 @@ def _by_day_sql(n: int, vendor: str) -> str:
     the same). Rows of (first day it counts, first day it no longer does, SUM of halves), as indexes
     into the days; `n`: never stops within them."""
     table = connection.ops.quote_name(Entry._meta.db_table)
-    stays = "(expires_on IS NULL OR expires_on > %s)"
-    spans = [f"SELECT 0, {n}, SUM(points_halves) FROM {table} WHERE resident_id = %s AND counts_from <= %s AND {stays}"]
+    last = f"%(d{n - 1})s"
+    stays = f"(expires_on IS NULL OR expires_on > {last})"
+    spans = [
+        f"SELECT 0, {n}, SUM(points_halves) FROM {table} "
+        f"WHERE resident_id = %(resident)s AND counts_from <= %(d0)s AND {stays}"
+    ]
     spans += [
         f"SELECT {i}, {n}, SUM(points_halves) FROM {table} "
-        f"WHERE resident_id = %s AND counts_from > %s AND counts_from <= %s AND {stays}"
+        f"WHERE resident_id = %(resident)s AND counts_from > %(d{i - 1})s AND counts_from <= %(d{i})s AND {stays}"
         for i in range(1, n)
     ]
 
     def first_day(column: str) -> str:
-        whens = " ".join(f"WHEN {column} <= %s THEN {i}" for i in range(n))
+        whens = " ".join(f"WHEN {column} <= %(d{i})s THEN {i}" for i in range(n))
         return f"CASE {whens} ELSE {n} END"
 
     # Entries that stop counting after the first day (those stopping before it never count on
     # any of the days) and on or before the last.
     stopping = (
         f"SELECT {first_day('counts_from')}, {first_day('expires_on')}, SUM(points_halves) FROM {table} "
-        "WHERE resident_id = %s AND counts_from <= %s AND expires_on > %s AND expires_on <= %s GROUP BY 1, 2"
+        f"WHERE resident_id = %(resident)s AND counts_from <= {last} AND expires_on > %(d0)s AND expires_on <= {last} "
+        "GROUP BY 1, 2"
     )
     return " UNION ALL ".join([*spans, stopping])
 
