@@ -94,7 +94,13 @@ def get_item_to_score(village: Village, pk: int | str) -> Item:
 
 def _item_in_village() -> QuerySet:
     """The item (slot pk) of one of the village's (slot village) editions, compiled once."""
-    return Item.objects.filter(pk=Slot("pk", BigIntegerField()), edition__village_id=Slot("village", BigIntegerField()))
+    return items_in_village(pk=Slot("pk", BigIntegerField()), village=Slot("village", BigIntegerField()))
+
+
+def items_in_village(*, pk, village) -> QuerySet:
+    """The item `pk` if it belongs to one of `village`'s editions (ids, or slots of a compiled
+    query): the rule of which items a scorer of the village may pick."""
+    return Item.objects.filter(pk=pk, edition__village_id=village)
 
 
 def get_entry_recorded_by(request: HttpRequest, pk: int) -> Entry:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
 from points import chain, outbox, sms
+from points.access import items_in_village
 from points.models import Entry, Notification
 from points.services.warnings import check_warning_given, warning_given
 from points.tasks import notify_entry_recorded
@@ -26,6 +27,8 @@ from villages import compiled as compiled_statements
 from villages.access import OFFICE, has_role, holds_role
 from villages.compiled import Slot, compiled
 from villages.models import Membership, Resident, Village
+
+SCORER_ONLY = (Membership.Role.SCORER,)
 
 
 def cap_period_bounds(item: Item, occurred_on: date) -> tuple[date, date]:
@@ -100,11 +103,54 @@ def refuse(message: str, code: str, **params) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """What a recording reads before its lock, for one scorer, village and item (`item_to_record`):
+    the item, whether the scorer holds a role that may record it, and the village's edition in
+    force on `today`. record_entry takes it in place of the item and does not read them again."""
+
+    scorer_id: int
+    village: Village
+    item: Item
+    roles: tuple[str, ...]
+    may_score: bool
+    in_force: int | None
+    today: date
+
+
+def item_to_record(*, scorer: AbstractBaseUser, village: Village, pk: int | str | None) -> Scoring:
+    """The item `pk` of one of `village`'s editions (Item.DoesNotExist for any other, or for an id
+    no row can have), read in one statement with whether `scorer` is a scorer there and the edition
+    in force today: the Record POST's item, one round trip for the three (issue 18)."""
+    today = village.today()
+    item = compiled(_item_with_role_and_edition, SCORER_ONLY).get(pk=pk, village=village.pk, user=scorer.pk, on=today)
+    return Scoring(
+        scorer_id=scorer.pk,
+        village=village,
+        item=item,
+        roles=SCORER_ONLY,
+        may_score=item.may_score,
+        in_force=item.in_force,
+        today=today,
+    )
+
+
+def _item_with_role_and_edition(roles: tuple[str, ...]) -> QuerySet:
+    """The item (slot pk) of one of the village's (slot village) editions, points.access's fetch,
+    with whether the user (slot user) holds one of `roles` there and the pk of the village's
+    edition in force on a day (slot on): one statement, compiled once."""
+    village = Slot("village", BigIntegerField())
+    return items_in_village(pk=Slot("pk", BigIntegerField()), village=village).annotate(
+        may_score=holds_role(Slot("user", BigIntegerField()), village, *roles),
+        in_force=Subquery(Edition.objects.in_force_first(village=village, on=Slot("on", DateField())).values("pk")[:1]),
+    )
+
+
 def record_entry(
     *,
     scorer: AbstractBaseUser,
     resident: Resident | int,
-    item: Item,
+    item: Item | Scoring,
     occurred_on: date,
     idempotency_key: uuid.UUID,
     village: Village | None = None,
@@ -134,6 +180,9 @@ def record_entry(
     scorer's acting village, and a resident of another village (or an id no row can have) raises
     Resident.DoesNotExist (the view's 404) from the lock, without a fetch of its own.
 
+    `item` is the item or, from `item_to_record`, the item with the scorer's role and the edition
+    in force already read (for this scorer and village, today; otherwise they are read again).
+
     `confirming_claim`: the entry confirms a resident's claimed deed (points.services.claims), which
     a head may do as well as a scorer.
     """
@@ -146,14 +195,15 @@ def record_entry(
     if photo is not None and not isinstance(photo, CleanPhoto):
         photo = clean_photo(photo)
     photo_name = _store_photo(photo, village=village, on=occurred_on) if photo is not None else ""
-    roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else (Membership.Role.SCORER,)
+    roles = (Membership.Role.SCORER, Membership.Role.HEAD) if confirming_claim else SCORER_ONLY
+    scoring, item = (item, item.item) if isinstance(item, Scoring) else (None, item)
     kept = False
     try:
         try:
             # Read before the transaction: what no recording changes (the scorer's role, the
             # handbook in force). The write lock (SQLite's, the resident's and village's rows on
             # PostgreSQL) is held only while what concurrent recordings do change is read (issue 18).
-            may_score, in_force = _role_and_edition_now(scorer=scorer, roles=roles, village=village)
+            may_score, in_force = _role_and_edition_now(scorer=scorer, roles=roles, village=village, scoring=scoring)
             with transaction.atomic():
                 village_locked = connection.features.has_select_for_update_of
                 resident = _lock_resident(resident_id, village=village, with_village=village_locked)
@@ -262,9 +312,19 @@ def _replayed(entry: Entry, *, scorer: AbstractBaseUser, resident_id: int, item:
     return entry
 
 
-def _role_and_edition_now(*, scorer: AbstractBaseUser, roles: tuple[str, ...], village: Village) -> tuple:
+def _role_and_edition_now(
+    *, scorer: AbstractBaseUser, roles: tuple[str, ...], village: Village, scoring: Scoring | None
+) -> tuple:
     """Whether `scorer` holds one of `roles` in `village`, and the pk of its edition in force today
-    (None if none is): one statement."""
+    (None if none is): as `scoring` read them if it was read for this scorer, roles, village and
+    day, otherwise read now in one statement."""
+    if scoring is not None and (scoring.scorer_id, scoring.roles, scoring.village.pk, scoring.today) == (
+        scorer.pk,
+        roles,
+        village.pk,
+        village.today(),
+    ):
+        return scoring.may_score, scoring.in_force
     [(may_score, in_force)] = compiled(_role_and_edition, roles).rows(
         user=scorer.pk, village=village.pk, on=village.today()
     )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from handbook.models import Item
 from points import services
 from points.access import get_entry_recorded_by, get_item_to_score, get_resident_id_to_score, get_resident_to_score
 from points.forms import RecordForm, WithdrawForm
@@ -101,15 +102,19 @@ def record(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Choose the photo again."))
         return render(request, "points/record.html", _record_context(request, village, kept=kept))
 
-    # An item from another village is a 404 before the form is read; so is a resident, from
+    # An item from another village is a 404 before the form is read (read with the scorer's role
+    # and the edition in force, which record_entry then need not read); so is a resident, from
     # record_entry's lock (or, when the form is shown again, from the page's own fetch).
-    item = get_item_to_score(village, request.POST.get("item"))
-    form = RecordForm(request.POST, request.FILES, village=village, item=item)
+    try:
+        scoring = services.item_to_record(scorer=request.user, village=village, pk=request.POST.get("item"))
+    except Item.DoesNotExist:
+        raise Http404 from None
+    form = RecordForm(request.POST, request.FILES, village=village, item=scoring.item)
     if form.is_valid():
         try:
             resident = form.cleaned_data["resident"]
             entry = services.record_entry(
-                scorer=request.user, resident=resident, village=village, item=item, **form.entry_values
+                scorer=request.user, resident=resident, village=village, item=scoring, **form.entry_values
             )
         except Resident.DoesNotExist:
             raise Http404 from None

@@ -9,9 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from handbook.models import Item
 from handbook.services import publish_edition, start_draft
 from points.models import Entry
-from points.services import record_entry
+from points.services import item_to_record, record_entry
 from points.standing import compute_standing
 from tests.factories import EditionFactory, PageFactory, make_item, record, refused
 from villages.models import Resident
@@ -267,3 +268,44 @@ def test_it_refuses_a_deed_dated_before_the_resident_agreed_to_be_scored(residen
         )
     assert refusal.value.code == "before_consent"
     assert not Entry.objects.exists()
+
+
+# --- item_to_record: the Record POST's item, read with the role and the edition in one statement ---
+
+
+def test_item_to_record_finds_only_an_item_of_the_village(clock, village, scorer, deed, other_village):
+    outsider_item = make_item(PageFactory(edition=EditionFactory(village=other_village)), points=1)
+
+    scoring = item_to_record(scorer=scorer, village=village, pk=deed.pk)
+
+    assert (scoring.item, scoring.may_score, scoring.in_force) == (deed, True, deed.edition_id)
+    for pk in (outsider_item.pk, "x", None, 2**63):
+        with pytest.raises(Item.DoesNotExist):
+            item_to_record(scorer=scorer, village=village, pk=pk)
+
+
+def test_a_scoring_read_for_one_scorer_does_not_let_another_record(clock, village, scorer, head, resident, deed):
+    scoring = item_to_record(scorer=scorer, village=village, pk=deed.pk)
+
+    with pytest.raises(ValidationError) as refusal:
+        record_entry(
+            scorer=head, resident=resident, item=scoring, occurred_on=village.today(), idempotency_key=uuid.uuid4()
+        )
+
+    assert refusal.value.code == "foreign_village"
+    assert not Entry.objects.exists()
+
+
+def test_a_scoring_read_before_a_new_edition_took_effect_is_read_again(clock, village, admin, scorer, resident, deed):
+    """Read yesterday, used today: the edition that took effect overnight is the one in force."""
+    scoring = item_to_record(scorer=scorer, village=village, pk=deed.pk)
+    draft = start_draft(village=village, admin=admin)
+    publish_edition(edition=draft, admin=admin, effective_from=village.today() + timedelta(days=1))
+    clock.shift(timedelta(days=1))
+
+    with pytest.raises(ValidationError) as refusal:
+        record_entry(
+            scorer=scorer, resident=resident, item=scoring, occurred_on=village.today(), idempotency_key=uuid.uuid4()
+        )
+
+    assert refusal.value.code == "unknown_item"

@@ -448,7 +448,7 @@ def test_recording_runs_a_constant_number_of_queries(
     small = post()
     populate(village, scorer, edition, 40)
     assert post() == small
-    with django_assert_max_num_queries(14):  # 5 of them are the transaction's and session's
+    with django_assert_max_num_queries(13):  # 5 of them are the transaction's and session's
         post_entry(scorer_client, resident, deed)
 
 
