@@ -22,8 +22,9 @@ Query counts are shown for the big case and for the tiny village VT (same page, 
 entries each): equal counts mean the page's queries do not grow with the data.
 
 Then gunicorn (2 workers × 4 threads, as `make run`) serves bench.settings on a free loopback port
-and 16 scorers record entries as fast as they can for 20 seconds (a few double taps included);
-then the same load against the bare insert floor. Nothing listens beyond 127.0.0.1 and the server
+and 16 scorers of the second village (V002, so that V001's pages do not grow from one run to the
+next) record entries as fast as they can for 20 seconds (a few double taps included); then the same
+load against the bare insert floor. Nothing listens beyond 127.0.0.1 and the server
 is stopped at the end.
 """
 
@@ -88,6 +89,7 @@ class County:
     tiny_item: object
     admin: object = None
     tiny_admin: object = None
+    load: "Crew | None" = None  # who records under load: V002's, so V001's pages do not grow run after run
     clients: dict = field(default_factory=dict)
 
     def client(self, user):
@@ -99,6 +101,31 @@ class County:
             client.force_login(user)
             self.clients[user.pk] = client
         return self.clients[user.pk]
+
+
+@dataclass
+class Crew:
+    """A village's scorers, its scorable residents and an uncapped deed: who records under load."""
+
+    village: object
+    scorers: list
+    residents: list
+    item: object
+
+
+def _crew(village) -> Crew:
+    from django.contrib.auth import get_user_model
+
+    from handbook.models import Item
+    from villages.models import Membership, Resident
+
+    scorer_ids = Membership.objects.filter(village=village, role=Membership.Role.SCORER).values_list("user", flat=True)
+    return Crew(
+        village=village,
+        scorers=list(get_user_model().objects.filter(pk__in=scorer_ids).order_by("username")),
+        residents=list(Resident.objects.filter(village=village).scorable().order_by("pk")),
+        item=Item.objects.filter(edition__village=village, code="1.1").get(),
+    )
 
 
 def find_county() -> County:
@@ -134,6 +161,8 @@ def find_county() -> County:
         tiny_item=deed(tiny),
         admin=User.objects.get(username=admin_username(code)),
         tiny_admin=User.objects.get(username=admin_username(TINY_CODE)),
+        # The load test writes thousands of entries: into the second village where there is one.
+        load=_crew(Village.objects.filter(code=village_code(2)).first() or village),
     )
 
 
@@ -517,7 +546,7 @@ def measure_snapshots(county: County, n: int) -> Measurement:
     Each run starts from no snapshots of that month (removed, untimed, before the run)."""
     from django.db import connection
 
-    from points.models import Entry, MonthlyPageTally, MonthlySnapshot
+    from points.models import Entry, MonthlyGradeTally, MonthlyPageTally, MonthlySnapshot
     from points.snapshots import previous_month, take_monthly_snapshots
     from villages.models import Resident
 
@@ -526,6 +555,7 @@ def measure_snapshots(county: County, n: int) -> Measurement:
     def job():
         MonthlySnapshot.objects.filter(month=month).delete()
         MonthlyPageTally.objects.filter(month=month).delete()
+        MonthlyGradeTally.objects.filter(month=month).delete()
         start = time.perf_counter()
         written = take_monthly_snapshots(month=month)
         return time.perf_counter() - start, written
@@ -797,9 +827,10 @@ def run_load(
 
     from points.models import Entry
 
+    crew = county.load
     url = reverse("bench_floor:insert") if floor else reverse("points:record")
-    today = county.village.today().isoformat()
-    scorers = [county.scorers[i % len(county.scorers)] for i in range(concurrency)]
+    today = crew.village.today().isoformat()
+    scorers = [crew.scorers[i % len(crew.scorers)] for i in range(concurrency)]
     csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     cookies = [
         f"{settings.SESSION_COOKIE_NAME}={_session_cookies(s)}; {settings.CSRF_COOKIE_NAME}={csrf}" for s in scorers
@@ -824,13 +855,13 @@ def run_load(
             "Content-Type": "application/x-www-form-urlencoded",
         }
         while time.perf_counter() < deadline:
-            resident = rng.choice(county.residents)
+            resident = rng.choice(crew.residents)
             key = str(uuid.uuid4())
             if floor:
-                body = urlencode({"village": resident.village_id, "resident": resident.pk, "item": county.item.pk})
+                body = urlencode({"village": resident.village_id, "resident": resident.pk, "item": crew.item.pk})
             else:
                 body = urlencode(
-                    {"resident": resident.pk, "item": county.item.pk, "idempotency_key": key, "occurred_on": today}
+                    {"resident": resident.pk, "item": crew.item.pk, "idempotency_key": key, "occurred_on": today}
                 )
             sends = 2 if rng.random() < double_tap else 1
             for attempt in range(sends):

@@ -5,18 +5,19 @@ residents as for 1,000 (tests/office/test_dashboard.py asserts it), and no balan
 computed in Python per resident or per entry:
 
 1. the village's grade scales (all of them, to grade each month-end by the scale then in force);
-2. the settled months (over, and past the backdating window) from their monthly snapshots:
-   residents and summed balances per month and grade, ONE query;
+2. the settled months (over, and past the backdating window) from their monthly grade tallies
+   (written with the monthly snapshots): residents and summed balances per grade, ONE query of a
+   row per month;
 3. the month still running and the one entries may still be backdated into (and a month the
    snapshot job has not covered), tallied per grade by points.standing.grade_tallies over the
-   residents living in the village now: one grouped query for all of them;
+   residents living in the village now: one grouped query for all of them, which starts from
+   the latest settled month's snapshots and reads only the entries that changed since;
 4. deeds and infractions per month and handbook page: the settled months from their monthly
    tallies (one query), the others grouped in SQL over their entries only (one query);
 5. scorer activity in the month, grouped by who recorded;
 6. the open appeals, oldest first.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -25,8 +26,7 @@ from html import escape
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
@@ -34,11 +34,11 @@ from django.utils.translation import gettext as _
 
 from handbook.models import Item
 from office import charts as shapes
-from points.models import Appeal, Entry, MonthlyPageTally, MonthlySnapshot
-from points.snapshots import page_tallies
+from points.models import Appeal, Entry, MonthlyGradeTally, MonthlyPageTally
+from points.snapshots import page_tallies, snapshotted
 from points.standing import grade_tallies, in_points
 from villages.grades import scale_history, scale_on
-from villages.models import Resident, Village
+from villages.models import Village
 from villages.periods import period_index
 from villages.templatetags.points_format import format_points
 
@@ -163,11 +163,10 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
     on = days[-1]
 
     scales = scale_history(village_id=village.pk)
-    active = Resident.objects.filter(village=village, status=Resident.Status.ACTIVE)
     # Settled: the month is over and no entry can be backdated into it any more.
     settled = today - timedelta(days=village.backdate_days)
     closed = [m for m, end in zip(months, days, strict=True) if end < settled]
-    trend, grades_now = _standings(village, active, months, days, closed, scales)
+    trend, grades_now = _standings(village, months, days, closed, scales)
     grade_names = [band.grade for band in scale_on(scales, on)]
     residents = sum(grades_now.values())
     grades = [
@@ -197,31 +196,33 @@ def build_dashboard(*, village: Village, month: date) -> Dashboard:
 
 
 def _standings(
-    village: Village, active: models.QuerySet, months: list[date], days: list[date], closed: list[date], scales: list
+    village: Village, months: list[date], days: list[date], closed: list[date], scales: list
 ) -> tuple[list[MonthTrend], dict[str, int]]:
     """Average balance and residents per grade at each month-end.
 
     A settled month (over, and past the village's backdating window) comes from its monthly
-    snapshots (points.snapshots: the scheme's residents as they stood that day), all of them in one
-    grouped query. The month still running, a month entries may still be backdated into, and a
-    month without snapshots (before the job first ran) is tallied live for the residents living in
-    the village now: points.standing.grade_tallies, one grouped query for all of them. Sums stay
-    in integer halves until the average. The snapshot job takes a month once it is settled in the
+    grade tally (points.snapshots: the scheme's residents as they stood that day, per grade), all
+    of them in one query. The month still running, a month entries may still be backdated into,
+    and a month without snapshots (before the job first ran) is tallied live for the residents
+    living in the village now: points.standing.grade_tallies, one grouped query for all of them,
+    from the latest settled month's snapshots on when they say what they hold (Snapshotted), so
+    that the village's whole ledger is not read on every visit. Sums stay in integer halves until
+    the average. The snapshot job takes a month once it is settled in the
     same sense (points.snapshots.settled_month), so no entry can be backdated into a month after
     its snapshot."""
-    taken: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
+    taken: dict[date, dict[str, tuple[int, int]]] = {}
+    since = None  # the latest snapshots the open months can start from
     if closed:
-        rows = (
-            MonthlySnapshot.objects.filter(village=village, month__in=closed)
-            .values("month", "grade")
-            .annotate(n=Count("pk"), halves=Sum("balance_halves"))
-            .order_by()
-        )
-        for row in rows:
-            taken[row["month"]][row["grade"]] = (row["n"], row["halves"])
+        for tally in MonthlyGradeTally.objects.filter(village=village, month__in=closed).order_by("month"):
+            taken[tally.month] = {grade: (n, halves) for grade, (n, halves) in tally.grades.items()}
+            since = snapshotted(tally) or since
     live = [(month, on) for month, on in zip(months, days, strict=True) if month not in taken]
     tallies = grade_tallies(
-        village=village, days=[on for _, on in live], bands=[scale_on(scales, on) for _, on in live], residents=active
+        village=village,
+        days=[on for _, on in live],
+        bands=[scale_on(scales, on) for _, on in live],
+        living=True,
+        since=since,
     )
     counted = {month: (tally.residents, tally.total_halves) for (month, _), tally in zip(live, tallies, strict=True)}
     trend = []

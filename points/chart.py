@@ -11,7 +11,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from points.models import Entry
 from points.standing import Standing, balance_halves, counted_halves_by_day, in_points
 from villages.grades import Scales, grade_for, scale_history, scale_on
 from villages.models import Resident
@@ -147,9 +146,15 @@ def _month(day: date) -> str:
 
 def chart_days(today: date, months: int = 12) -> list[date]:
     """The last day of each of the `months - 1` previous months, then today."""
+    return list(_chart_days(today, months))
+
+
+@lru_cache(maxsize=64)
+def _chart_days(today: date, months: int) -> tuple[date, ...]:
+    # The same days for every chart drawn on a day (a village's), and relativedelta is slow.
     first_of_month = today.replace(day=1)
     ends = [first_of_month - relativedelta(months=n - 1) - timedelta(days=1) for n in range(months - 1, 0, -1)]
-    return [*ends, today]
+    return (*ends, today)
 
 
 def build_chart(
@@ -164,7 +169,7 @@ def build_chart(
     village = resident.village
     today = today or village.today()
     days = chart_days(today, months)
-    sums = counted_halves_by_day(Entry.objects.filter(resident=resident), days)
+    sums = counted_halves_by_day(resident, days)
     if scales is None:
         scales = scale_history(village_id=village.pk)
     balances = [in_points(balance_halves(capital=village.starting_capital, counted=counted)) for counted in sums]

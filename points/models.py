@@ -111,7 +111,13 @@ class Entry(AppendOnlyModel):
             # A resident's ledger page, newest first.
             models.Index(fields=["resident", "-occurred_on", "-recorded_at"], name="entry_resident_ledger"),
             # The head of a village's hash chain at insert, and verify_ledger --village walking it.
-            models.Index(fields=["village", "id"], name="entry_village_chain"),
+            # On PostgreSQL it also holds what the dashboard's grades read of the entries written
+            # since the last snapshots (points.standing.grade_tallies), so they come from it alone.
+            models.Index(
+                fields=["village", "id"],
+                name="entry_village_chain",
+                include=["counts_from", "resident", "expires_on", "points_halves"],
+            ),
             # A scorer's last entries: their recent residents and most used items (points.pickers), My entries.
             # Ascending and ending in the id: read backwards it is "-recorded_at, -id", the order those
             # queries ask for, tie-break included, so neither database sorts (SQLite did, 0.25 ms a query).
@@ -126,6 +132,18 @@ class Entry(AppendOnlyModel):
             models.Index(
                 fields=["village", "recorded_at", "recorded_by", "points_halves", "reverses"],
                 name="entry_village_scorers",
+            ),
+            # The dashboard's grades now from the last settled month's (points.standing.grade_tallies):
+            # the entries that started counting since, and the deductions that stopped (few have an
+            # expiry: a partial index), not the village's whole ledger; each read from its index alone.
+            models.Index(
+                fields=["village", "counts_from", "resident", "expires_on", "points_halves", "id"],
+                name="entry_village_counts_from",
+            ),
+            models.Index(
+                fields=["village", "expires_on", "counts_from", "resident", "points_halves", "id"],
+                name="entry_village_expiring",
+                condition=models.Q(expires_on__isnull=False),
             ),
         ]
         constraints = [
@@ -478,6 +496,33 @@ class MonthlyPageTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.month:%Y-%m} {self.page_number} {self.kind} {self.entries}"
+
+
+class MonthlyGradeTally(models.Model):
+    """A village's residents and summed balances per grade at the end of a month, and what its
+    monthly snapshots were taken from: written with them (points.snapshots), one row per village
+    and month that has snapshots. The dashboard reads settled months from here (a dozen rows, not
+    a row per resident), and the months still open as the last settled month's snapshots plus
+    what changed since (points.standing.grade_tallies), which needs `starting_capital` and
+    `through_entry`: the snapshots of `taken_at` counted the village's entries up to that id."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    # {grade: [residents, summed balances in halves]}, every snapshot row of the month.
+    grades = models.JSONField(_("grades"), default=dict)
+    # Null for snapshots taken before this row existed: they are not a base for the open months.
+    starting_capital = models.PositiveIntegerField(_("starting capital"), null=True)
+    through_entry = models.BigIntegerField(_("through entry"), null=True)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("monthly grade tally")
+        verbose_name_plural = _("monthly grade tallies")
+        ordering = ["village", "month"]
+        constraints = [models.UniqueConstraint(fields=["village", "month"], name="grade_tally_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.month:%Y-%m}"
 
 
 class OutboxMessage(models.Model):

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, IntegerField, Max, Q, QuerySet
 
 from handbook.contents import published_contents
 from handbook.models import Edition, Item, Page
 from points.models import Entry
 from points.services import caps_left
+from villages.compiled import Slot, compiled
 from villages.models import Resident, Village
-from villages.search import clean_query, resident_matching
+from villages.search import clean_query, matching_shape, matching_values, resident_matching_slots
 
 RESIDENT_LIMIT = 20
 RECENT_LIMIT = 8
@@ -49,31 +49,30 @@ def _not_scorable() -> Q:
     return ~Q(status=Resident.Status.ACTIVE) | Q(consent_given_on__isnull=True)
 
 
-def _my_last_entries(village: Village | int, scorer: AbstractBaseUser) -> QuerySet[Entry]:
-    """The ids of the scorer's last RECENT_WINDOW entries in the village, newest first: what
-    "recent residents" and "most used" are counted over, so both cost the same in year three as
-    on day one. Served by the entry_scorer_latest index."""
-    return (
-        Entry.objects.filter(village=village, recorded_by=scorer)
+def recent_resident_ids(*, village: Village, scorer: AbstractBaseUser) -> list[int]:
+    """Residents `scorer` recorded for lately, the most recent first (at most RECENT_RANKED). One
+    grouped query over the scorer's last RECENT_WINDOW entries in the village (served by the
+    entry_scorer_latest index), so it costs the same in year three as on day one."""
+    # Compiled once (villages.compiled): it runs on every keystroke of the search, and Django
+    # took longer to build the grouping than the database takes to run it (issue 18).
+    return [resident_id for (resident_id,) in compiled(_recent_residents).rows(village=village.pk, scorer=scorer.pk)]
+
+
+def _recent_residents() -> QuerySet[Entry]:
+    last = (
+        Entry.objects.filter(
+            village_id=Slot("village", BigIntegerField()), recorded_by_id=Slot("scorer", IntegerField())
+        )
         .order_by("-recorded_at", "-pk")
         .values("pk")[:RECENT_WINDOW]
     )
-
-
-def recent_resident_ids(*, village: Village, scorer: AbstractBaseUser) -> list[int]:
-    """Residents `scorer` recorded for lately, the most recent first (at most RECENT_RANKED). One
-    grouped query over the scorer's last entries."""
-    # Written as SQL around the last entries' query: it runs on every keystroke of the search, and
-    # Django took longer to build the grouping than the database takes to run it (issue 18).
-    last, params = _my_last_entries(village, scorer).query.sql_with_params()
-    table = connection.ops.quote_name(Entry._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT e.resident_id FROM {table} e WHERE e.id IN ({last}) GROUP BY e.resident_id "
-            "ORDER BY MAX(e.recorded_at) DESC, e.resident_id DESC LIMIT %s",
-            [*params, RECENT_RANKED],
-        )
-        return [resident_id for (resident_id,) in cursor.fetchall()]
+    return (
+        Entry.objects.filter(pk__in=last)
+        .values("resident_id")
+        .annotate(latest=Max("recorded_at"))
+        .order_by("-latest", "-resident_id")
+        .values_list("resident_id")[:RECENT_RANKED]
+    )
 
 
 def find_residents(
@@ -94,26 +93,47 @@ def find_residents(
         return ResidentSearch(query="", matches=matches, not_listed=not_listed)
     # The recent ones among the matches (at most RECENT_RANKED), then the others by name: in one
     # query, every recent match first and enough of the others after them.
-    matching = resident_matching(query)
-    found = scorable.filter(matching)
-    if recent:
-        found = found.alias(recent=ExpressionWrapper(Q(pk__in=recent), output_field=BooleanField()))
-    found = list(
-        found.order_by(*(["-recent"] if recent else []), "name_pinyin", "pk")[: len(recent) + RESIDENT_LIMIT + 1]
+    shape, values = matching_shape(query), matching_values(query)
+    found = compiled(_matches, shape, len(recent)).instances(
+        village=village.pk, **values, **{f"recent{n}": pk for n, pk in enumerate(recent)}
     )
     first = sorted((r for r in found if r.pk in rank), key=lambda r: rank[r.pk])
     for resident in first:
         resident.is_recent = True
     matches = first + [r for r in found if r.pk not in rank][: RESIDENT_LIMIT + 1]
-    # Only what the list of residents who cannot be scored shows (points/record.html).
-    unavailable = list(
-        Resident.objects.select_related("household")
-        .only("name", "status", "household__number")
-        .filter(_not_scorable() & matching, village=village)
-        .order_by("name_pinyin", "pk")[:UNAVAILABLE_LIMIT]
-    )
+    unavailable = compiled(_unavailable, shape).instances(village=village.pk, **values)
     return ResidentSearch(
         query=query, matches=matches[:RESIDENT_LIMIT], more=len(matches) > RESIDENT_LIMIT, unavailable=unavailable
+    )
+
+
+# The search's two queries run on every keystroke: compiled once per shape of the query
+# (villages.search.matching_shape) and number of recent residents (villages.compiled; Django
+# took longer to build them than the database to run them).
+
+
+def _matches(shape: int, recent: int) -> QuerySet[Resident]:
+    """Scorable residents of a village matching the query, the `recent` ones (slots recent0…)
+    first, then by name; enough rows for every recent one and a page of the others."""
+    found = (
+        Resident.objects.scorable()
+        .filter(resident_matching_slots(shape), village_id=Slot("village", BigIntegerField()))
+        .select_related("household")
+    )
+    if recent:
+        ids = [Slot(f"recent{n}", BigIntegerField()) for n in range(recent)]
+        found = found.alias(recent=ExpressionWrapper(Q(pk__in=ids), output_field=BooleanField()))
+    return found.order_by(*(["-recent"] if recent else []), "name_pinyin", "pk")[: recent + RESIDENT_LIMIT + 1]
+
+
+def _unavailable(shape: int) -> QuerySet[Resident]:
+    """Matching residents of a village who cannot be scored; only what their list shows
+    (points/record.html)."""
+    return (
+        Resident.objects.select_related("household")
+        .only("name", "status", "household__number")
+        .filter(_not_scorable() & resident_matching_slots(shape), village_id=Slot("village", BigIntegerField()))
+        .order_by("name_pinyin", "pk")[:UNAVAILABLE_LIMIT]
     )
 
 

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, Sum, Value, When
+from django.db.models import Case, Count, Max, Sum, Value, When
 from django.utils import timezone
 
 from handbook.models import Item, Page
-from points.models import Entry, MonthlyPageTally, MonthlySnapshot
-from points.standing import grade_expression, village_standings
+from points.models import Entry, MonthlyGradeTally, MonthlyPageTally, MonthlySnapshot
+from points.standing import Snapshotted, grade_expression, village_standings
 from villages.grades import bands_on
 from villages.models import Resident, Village
 
@@ -24,6 +24,15 @@ def settled_month(village: Village) -> date:
     """The latest month (its first day) that is over and past the village's backdating window:
     nothing can be recorded into it any more, so its snapshot is final."""
     return previous_month(village.today() - timedelta(days=village.backdate_days))
+
+
+def snapshotted(tally: MonthlyGradeTally) -> Snapshotted | None:
+    """What the month's snapshots hold, for grade_tallies to start from; None for a month
+    snapshotted before its tally said so."""
+    if tally.through_entry is None:
+        return None
+    last_day = (tally.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return Snapshotted(tally.month, last_day, tally.starting_capital, tally.through_entry)
 
 
 def take_settled_snapshots() -> int:
@@ -117,14 +126,27 @@ def _tally_village(*, village: Village, month: date, last_day: date) -> None:
 def _snapshot_village(*, village: Village, month: date, last_day: date) -> int:
     """One INSERT … SELECT whose SELECT is points.standing.village_standings compiled to SQL,
     with the grade as a CASE over the bands in force on the last day: the snapshot cannot
-    disagree with the standing page."""
+    disagree with the standing page. Then the month's MonthlyGradeTally, from its rows.
+
+    The first run of a month notes the village's starting capital and last entry, and counts the
+    entries up to it (a later run, for a resident who has consented since, counts up to the same
+    one; if the capital has changed since, the tally stops saying what its rows hold): every
+    writer of a village's entries holds its row lock until it commits (points.chain.lock_head),
+    so the entries up to the last one committed are all there, and the dashboard knows which
+    entries the snapshots hold (points.standing.grade_tallies)."""
     bands = bands_on(village=village, on=last_day)
+    tally = MonthlyGradeTally.objects.filter(village=village, month=month).first()
+    now = timezone.now()
+    if tally is None:
+        through_entry = Entry.objects.filter(village=village).aggregate(last=Max("id"))["last"] or 0
+    else:
+        through_entry = tally.through_entry
     consenting = Resident.objects.filter(
         village=village, consent_given_on__isnull=False, consent_given_on__lte=last_day
     )
-    standings = village_standings(village=village, on=last_day, residents=consenting).annotate(
-        grade=grade_expression(bands)
-    )
+    standings = village_standings(
+        village=village, on=last_day, residents=consenting, through_entry=through_entry
+    ).annotate(grade=grade_expression(bands))
     select, params = standings.query.sql_with_params()
     snapshot = MonthlySnapshot._meta.db_table
     sql = f"""
@@ -135,5 +157,32 @@ def _snapshot_village(*, village: Village, month: date, last_day: date) -> int:
         ON CONFLICT (resident_id, month) DO NOTHING
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [village.pk, month, timezone.now(), *params])
-        return max(cursor.rowcount, 0)
+        # taken_at as the ORM writes it (SQLite keeps text): the dashboard matches it to the tally's.
+        taken_at = MonthlySnapshot._meta.get_field("taken_at").get_db_prep_value(now, connection)
+        cursor.execute(sql, [village.pk, month, taken_at, *params])
+        written = max(cursor.rowcount, 0)
+    if written:
+        grades = {
+            row["grade"]: [row["n"], row["halves"]]
+            for row in MonthlySnapshot.objects.filter(village=village, month=month)
+            .values("grade")
+            .annotate(n=Count("pk"), halves=Sum("balance_halves"))
+            .order_by()
+        }
+        if tally is None:
+            MonthlyGradeTally.objects.create(
+                village=village,
+                month=month,
+                grades=grades,
+                starting_capital=village.starting_capital,
+                through_entry=through_entry,
+                taken_at=now,
+            )
+        else:
+            tally.grades = grades
+            if tally.starting_capital != village.starting_capital:
+                # The new rows start from another capital than the first run's: the month can no
+                # longer be the open months' base (Snapshotted), its grades still stand.
+                tally.through_entry = None
+            tally.save(update_fields=["grades", "through_entry"])
+    return written

@@ -5,8 +5,9 @@ as expressions (store.balance's credits are a subquery with an Exists over an Ou
 millisecond each time, on every request, for SQL that never changes. `compiled` builds the query
 once per database connection alias and shape, with a `Slot` wherever a value goes, and each run
 binds the values (through the slot's field, as the ORM would) and applies the ORM's converters to
-the rows; `compiled_insert` does the same for an INSERT of model instances. The SQL is the ORM's
-own, so the rules stay where they are written.
+the rows; `compiled_insert` does the same for an INSERT of model instances, and `compiled_sql` for
+SQL written around querysets built with slots (points.standing.grade_tallies). The SQL is the
+ORM's own, so the rules stay where they are written.
 
 Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
 arguments such as a number of rows), never the request's values, so a cached query cannot keep one
@@ -15,7 +16,8 @@ into the SQL of date lookups and truncations (`__date`, `Trunc`), so a query com
 zone is never run under another.
 """
 
-from collections.abc import Callable, Hashable
+import re
+from collections.abc import Callable, Hashable, Sequence
 from threading import Lock
 from typing import Any
 
@@ -70,20 +72,32 @@ class Slot(Expression):
         return found
 
 
+_POSITIONAL = re.compile(r"(?<!%)%s")  # a placeholder, as Django's SQLite backend finds them
+
+
 class _Statement:
-    """SQL and its parameters (values and slots)."""
+    """SQL and its parameters (values and slots).
+
+    The ORM writes positional placeholders (%s); they are named here, once (%(p0)s, %(p1)s …):
+    Django's SQLite backend turns positional placeholders into its own with a regular expression
+    over the whole statement at every run (30–120 µs for the statements kept here, as much as
+    running some of them), named ones with one `%`. PostgreSQL's driver takes either."""
 
     def __init__(self, using: str, sql: str, params) -> None:
-        self.using, self.sql, self.params = using, sql, tuple(params)
+        self.using, self.params = using, tuple(params)
         self.slots = {param.name for param in self.params if isinstance(param, Slot)}
+        self.sql, self.names = sql, None
+        if len(_POSITIONAL.findall(sql)) == len(self.params):  # else left as the ORM wrote it
+            self.names = [f"p{i}" for i in range(len(self.params))]
+            named = iter(self.names)
+            self.sql = _POSITIONAL.sub(lambda placeholder: f"%({next(named)})s", sql)
 
     def _execute(self, cursor, values: dict[str, Any]) -> None:
         if values.keys() != self.slots:
             raise TypeError(f"slots {sorted(self.slots)} need values, got {sorted(values)}")
         connection = connections[self.using]
-        cursor.execute(
-            self.sql, [param.bind(values, connection) if isinstance(param, Slot) else param for param in self.params]
-        )
+        bound = [param.bind(values, connection) if isinstance(param, Slot) else param for param in self.params]
+        cursor.execute(self.sql, dict(zip(self.names, bound, strict=True)) if self.names is not None else bound)
 
 
 class Compiled(_Statement):
@@ -189,20 +203,35 @@ class CompiledInsert(_Statement):
         return None
 
 
+class CompiledSQL(_Statement):
+    """SQL written around ORM querysets (their SQL and parameters, slots among them), whose rows
+    come back as the database gives them."""
+
+    def rows(self, **values: Any) -> list[tuple]:
+        with connections[self.using].cursor() as cursor:
+            self._execute(cursor, values)
+            return cursor.fetchall()
+
+
 _cache: dict[tuple, _Statement] = {}
 _lock = Lock()
+
+
+def _kept(key: tuple, make: Callable[[], _Statement]) -> Any:
+    """The statement cached under `key` (with the active time zone), made once."""
+    key = (*key, timezone.get_current_timezone_name())
+    found = _cache.get(key)
+    if found is None:
+        found = make()
+        with _lock:
+            _cache.setdefault(key, found)
+    return found
 
 
 def compiled(build: Callable[..., QuerySet], *shape: Hashable, using: str = "default") -> Compiled:
     """`build(*shape)` (a values_list queryset whose values are `Slot`s) compiled once for this
     database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape, timezone.get_current_timezone_name())
-    found = _cache.get(key)
-    if found is None:
-        found = Compiled(build(*shape), using)
-        with _lock:
-            _cache.setdefault(key, found)
-    return found
+    return _kept((build.__module__, build.__qualname__, using, shape), lambda: Compiled(build(*shape), using))
 
 
 def compiled_insert(
@@ -210,13 +239,17 @@ def compiled_insert(
 ) -> CompiledInsert:
     """`build(*shape)` (unsaved model instances whose values are `Slot`s or constants) compiled once
     into one INSERT for this database alias and shape."""
-    key = (build.__module__, build.__qualname__, using, shape, returning, timezone.get_current_timezone_name())
-    found = _cache.get(key)
-    if found is None:
-        found = CompiledInsert(build(*shape), using, returning=returning)
-        with _lock:
-            _cache.setdefault(key, found)
-    return found
+    return _kept(
+        (build.__module__, build.__qualname__, using, shape, returning),
+        lambda: CompiledInsert(build(*shape), using, returning=returning),
+    )
+
+
+def compiled_sql(build: Callable[..., tuple[str, Sequence]], *shape: Hashable, using: str = "default") -> CompiledSQL:
+    """`build(*shape)` (SQL and its parameters, `Slot`s where the values go: e.g. the SQL of
+    querysets built with slots, written into a query of its own) kept once for this database
+    alias and shape."""
+    return _kept((build.__module__, build.__qualname__, using, shape), lambda: CompiledSQL(using, *build(*shape)))
 
 
 def insert(instance: Model, using: str = "default") -> None:

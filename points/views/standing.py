@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.db.models import BigIntegerField, DateField, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -110,13 +111,20 @@ def _upcoming_expiries() -> QuerySet:
 
 def recent_appeals(resident: Resident) -> list[Appeal]:
     """The resident's latest appeals: status, reason of the decision, and the entry's day and item."""
-    return compiled(_recent_appeals).instances(resident=resident.pk)
+    return compiled(_recent_appeals, connection.vendor).instances(resident=resident.pk)
 
 
-def _recent_appeals() -> QuerySet:
+def _recent_appeals(vendor: str) -> QuerySet:
+    appeals = Appeal.objects.filter(entry__resident_id=Slot("resident", BigIntegerField()))
+    if vendor == "sqlite":
+        # The resident's appeals found first, from the indexes of entries by resident and appeals
+        # by entry (ids only), and only theirs joined to their entry and item: filtered through the
+        # join, SQLite (no statistics) read every entry of the resident and its item before
+        # looking for an appeal (2,000 entries: 0.9 ms against 0.15). PostgreSQL plans the join
+        # well from its statistics, and the subquery worse (1.0 ms against 0.5).
+        appeals = Appeal.objects.filter(pk__in=appeals.values("pk"))
     return (
-        Appeal.objects.filter(entry__resident_id=Slot("resident", BigIntegerField()))
-        .select_related("entry__item")
+        appeals.select_related("entry__item")
         .only("status", "decision_reason", "entry__occurred_on", "entry__item__code", "entry__item__title")
         .order_by("-filed_at")[:RECENT_APPEALS]
     )

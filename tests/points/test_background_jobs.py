@@ -165,9 +165,10 @@ def test_snapshots_take_the_same_queries_for_any_number_of_residents(
     village, residents, django_assert_num_queries, clock
 ):
     ResidentFactory.create_batch(residents, village=village)
-    # villages, then per village: bands, savepoint, insert, release, and the month's page tally
-    # (one SELECT; its INSERT only for a month with entries)
-    with django_assert_num_queries(6):
+    # villages, then per village: bands, savepoint, the month's grade tally (none yet) and the
+    # village's last entry, insert, release, the grade tally grouped from the rows and written,
+    # and the month's page tally (one SELECT; its INSERT only for a month with entries)
+    with django_assert_num_queries(10):
         take_monthly_snapshots(month=previous_month(village.today()))
 
 

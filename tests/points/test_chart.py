@@ -10,7 +10,7 @@ from django.utils import formats, translation
 from points.chart import build_chart, chart_days
 from points.models import Entry
 from points.services import decide_appeal, file_appeal
-from points.standing import compute_standing
+from points.standing import balance_halves, compute_standing, counted_halves_by_day, in_points
 from tests.factories import record
 
 
@@ -136,3 +136,16 @@ def test_the_charts_table_gives_every_month_and_today(client, resident, history)
     assert rows == 12
     today = resident.village.today()
     assert f"(to {formats.date_format(today, 'DATE_FORMAT')})</th><td>1004</td><td>A</td></tr>" in html
+
+
+def test_the_balances_by_day_agree_with_the_standing_on_every_day_even_over_many_days(resident, history):
+    """counted_halves_by_day writes a statement a day (on SQLite a branch each): more days than one
+    statement takes are split over several, with the same sums."""
+    days = [history - relativedelta(months=15) + timedelta(days=3 * n) for n in range(160)]
+    by_day = counted_halves_by_day(resident, days)
+    capital = resident.village.starting_capital
+    for day, counted in zip(days, by_day, strict=True):
+        assert (
+            in_points(balance_halves(capital=capital, counted=counted))
+            == compute_standing(resident=resident, on=day).balance
+        ), day

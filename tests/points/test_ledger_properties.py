@@ -610,7 +610,7 @@ class Ledger(RuleBasedStateMachine):
             for day in days:
                 assert compute_standing(resident=resident, on=day).balance == self.expected_balance(who, day), day
             # the chart's grouped spelling of the same rule, on the same days
-            by_day = counted_halves_by_day(Entry.objects.filter(resident=resident), days)
+            by_day = counted_halves_by_day(resident, days)
             capital = self.village.starting_capital
             for day, counted in zip(days, by_day, strict=True):
                 balance = in_points(balance_halves(capital=capital, counted=counted))

@@ -22,6 +22,7 @@ from tests.factories import (
     record,
 )
 from villages.models import Resident
+from villages.search import resident_matching
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -143,6 +144,25 @@ def test_it_finds_a_resident_by_name_or_full_pinyin(scorer_client, resident, oth
 def test_it_finds_a_resident_by_household_number(scorer_client, resident, other_resident):
     response = scorer_client.get(reverse("points:record_residents"), {"q": resident.household.number})
     assert resident in response.context["search"].matches
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("%", ["王%芳"]), ("_", ["王_芳"]), ("\\", ["王\\芳"]), ("7_", ["刘静"]), ("7%", ["陈强"]), ("王%", ["王%芳"])],
+)
+def test_it_matches_percent_underscore_and_backslash_literally(scorer_client, village, query, found):
+    """The search's statements are compiled once with the query as a value (villages.compiled):
+    what the scorer types is still matched as typed, never as a LIKE wildcard."""
+    households = {"1": "王%芳", "2": "王_芳", "3": "王\\芳", "4": "王x芳", "7_1": "刘静", "7%1": "陈强"}
+    for number, name in households.items():
+        ResidentFactory(village=village, household=HouseholdFactory(village=village, number=number), name=name)
+    ResidentFactory(village=village, household=HouseholdFactory(village=village, number="751"), name="王y芳")
+    ResidentFactory(village=village, name="王z芳", consent_given_on=None, consent_recorded_by=None)
+    search = scorer_client.get(reverse("points:record_residents"), {"q": query}).context["search"]
+    assert [r.name for r in search.matches] == found
+    assert search.unavailable == []
+    register = Resident.objects.filter(resident_matching(query), village=village).scorable()
+    assert sorted(r.name for r in register) == found
 
 
 def test_the_search_works_without_javascript(scorer_client, resident):

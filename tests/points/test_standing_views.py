@@ -103,6 +103,19 @@ def test_it_runs_a_constant_number_of_queries(
     assert response.status_code == 200
 
 
+def test_the_head_sees_the_residents_five_latest_appeals_and_no_one_elses(
+    client, head, resident, other_resident, scorer, infraction
+):
+    appealed = [record(scorer=scorer, resident=resident, item=infraction) for _ in range(7)]
+    for entry in appealed:
+        file_appeal(entry=entry, resident_user=resident.user, reason="Not me")
+    theirs = record(scorer=scorer, resident=other_resident, item=infraction)
+    file_appeal(entry=theirs, resident_user=other_resident.user, reason="Not me either")
+    client.force_login(head)
+    appeals = client.get(reverse("points:resident_standing", args=[resident.pk])).context["appeals"]
+    assert [appeal.entry for appeal in appeals] == appealed[:1:-1]
+
+
 def test_the_heads_view_reads_the_scales_and_benefits_once_until_they_change(
     client, head, admin, resident, village, scorer, infraction
 ):
