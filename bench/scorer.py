@@ -17,7 +17,14 @@ PICKER_GOAL = 3.0
 # short name → (what the table says, URL name, query string for a resident of the village, htmx?)
 PAGES = {
     "scorer_record": ("record page (recent residents)", "points:record", lambda resident: {}, False),
-    "scorer_search": ("resident search partial (q='l')", "points:record_residents", lambda resident: {"q": "l"}, True),
+    # The first letter of a resident's initials: a query with matches in both villages (with 'l', the
+    # tiny village had none, and a page of matches against an empty answer is not growth).
+    "scorer_search": (
+        "resident search partial (q=an initial)",
+        "points:record_residents",
+        lambda resident: {"q": resident.name_initials[:1]},
+        True,
+    ),
     "scorer_most_used": (
         "record page with a resident (most used)",
         "points:record",

@@ -97,9 +97,9 @@ def find_residents(
     found = compiled(_matches, shape, len(recent)).instances(
         village=village.pk, **values, **{f"recent{n}": pk for n, pk in enumerate(recent)}
     )
-    first = sorted((r for r in found if r.pk in rank), key=lambda r: rank[r.pk])
-    for resident in first:
-        resident.is_recent = True
+    for resident in found:  # set on every one: a template asking a model for a missing attribute is slow
+        resident.is_recent = resident.pk in rank
+    first = sorted((r for r in found if r.is_recent), key=lambda r: rank[r.pk])
     matches = first + [r for r in found if r.pk not in rank][: RESIDENT_LIMIT + 1]
     unavailable = compiled(_unavailable, shape).instances(village=village.pk, **values)
     return ResidentSearch(
@@ -119,6 +119,7 @@ def _matches(shape: int, recent: int) -> QuerySet[Resident]:
         Resident.objects.scorable()
         .filter(resident_matching_slots(shape), village_id=Slot("village", BigIntegerField()))
         .select_related("household")
+        .only("name", "household__number")  # what the lists of matches show (record.html, record_group.html)
     )
     if recent:
         ids = [Slot(f"recent{n}", BigIntegerField()) for n in range(recent)]
