@@ -84,7 +84,10 @@ def appeal_queue(request: HttpRequest) -> HttpResponse:
                 "note": routing_note(route, deciders.conflict(appeal, request.user.pk), is_decider=mine),
             }
         )
-    decided = appeals.exclude(status=Appeal.Status.OPEN).select_related("decided_by").order_by("-decided_at")
+    # The decided ones named by their statuses, not as "not open": SQLite then reads them from the
+    # appeal_queue index, where "not open" made it walk every entry of the village (issue 18).
+    closed = [status for status in Appeal.Status.values if status != Appeal.Status.OPEN]
+    decided = appeals.filter(status__in=closed).select_related("decided_by").order_by("-decided_at")
     return render(
         request,
         "points/head_queue.html",
