@@ -116,7 +116,6 @@ class Crew:
 def _crew(village) -> Crew:
     from django.contrib.auth import get_user_model
 
-    from handbook.models import Item
     from villages.models import Membership, Resident
 
     scorer_ids = Membership.objects.filter(village=village, role=Membership.Role.SCORER).values_list("user", flat=True)
@@ -124,16 +123,22 @@ def _crew(village) -> Crew:
         village=village,
         scorers=list(get_user_model().objects.filter(pk__in=scorer_ids).order_by("username")),
         residents=list(Resident.objects.filter(village=village).scorable().order_by("pk")),
-        item=Item.objects.filter(edition__village=village, code="1.1").get(),
+        item=_deed(village),
     )
+
+
+def _deed(village):
+    """The village's uncapped deed that every benchmark records (handbook item 1.1)."""
+    from handbook.models import Item
+
+    return Item.objects.filter(edition__village=village, code="1.1").get()
 
 
 def find_county() -> County:
     from django.contrib.auth import get_user_model
 
     from bench.make_county import TINY_CODE, admin_username, head_username, scorer_username, village_code
-    from handbook.models import Item
-    from villages.models import Membership, Resident, Village
+    from villages.models import Resident, Village
 
     User = get_user_model()
     code = village_code(1)
@@ -141,24 +146,19 @@ def find_county() -> County:
     if village is None:
         raise SystemExit("No county in this database: run `python -m bench.make_county` first.")
     tiny = Village.objects.get(code=TINY_CODE)
-    residents = list(Resident.objects.filter(village=village).scorable().order_by("pk"))
-    scorer_ids = Membership.objects.filter(village=village, role=Membership.Role.SCORER).values_list("user", flat=True)
-
-    def deed(v):
-        return Item.objects.filter(edition__village=v, code="1.1").get()
-
+    big = _crew(village)
     return County(
         village=village,
         head=User.objects.get(username=head_username(code)),
-        scorers=list(User.objects.filter(pk__in=scorer_ids).order_by("username")),
-        residents=residents[1:],
-        heavy=residents[0],
-        item=deed(village),
+        scorers=big.scorers,
+        residents=big.residents[1:],
+        heavy=big.residents[0],
+        item=big.item,
         tiny_village=tiny,
         tiny_head=User.objects.get(username=head_username(TINY_CODE)),
         tiny_scorer=User.objects.get(username=scorer_username(TINY_CODE, 1)),
         tiny_resident=Resident.objects.filter(village=tiny).scorable().order_by("pk").first(),
-        tiny_item=deed(tiny),
+        tiny_item=_deed(tiny),
         admin=User.objects.get(username=admin_username(code)),
         tiny_admin=User.objects.get(username=admin_username(TINY_CODE)),
         # The load test writes thousands of entries: into the second village where there is one.

@@ -183,7 +183,7 @@ class CompiledInsert(_Statement):
         meta = rows[0]._meta
         query = InsertQuery(type(rows[0]))
         # raw: the slots are the values; pre_save (a FileField commits its file) runs before binding.
-        query.insert_values([field for field in meta.concrete_fields if field is not meta.auto_field], rows, raw=True)
+        query.insert_values(_inserted(type(rows[0])), rows, raw=True)
         self.compiler = query.get_compiler(using=using)
         self.compiler.returning_fields = [meta.pk] if returning else None
         self.count = len(rows)
@@ -256,9 +256,7 @@ def insert(instance: Model, using: str = "default") -> None:
     """INSERT an unsaved instance (as `save(force_insert=True)` would, without its signals) through
     a statement compiled once per model, and set its primary key. For a model whose rows are
     written on every request; every concrete field is a slot, so any instance of it fits."""
-    meta = instance._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
-    values = {field.attname: field.pre_save(instance, add=True) for field in fields}
+    values = {field.attname: field.pre_save(instance, add=True) for field in _inserted(type(instance))}
     instance.pk = compiled_insert(_every_field, type(instance), returning=True, using=using).run(**values)
     instance._state.adding, instance._state.db = False, using
 
@@ -273,12 +271,10 @@ def insert_many(instances: list[Model], using: str = "default") -> None:
             insert(instance, using)
         return
     model = type(instances[0])
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
     values = {
         f"{field.attname}@{row}": field.pre_save(instance, add=True)
         for row, instance in enumerate(instances)
-        for field in fields
+        for field in _inserted(model)
     }
     keys = compiled_insert(_every_field, model, len(instances), returning=True, using=using).run(**values)
     for instance, pk in zip(instances, keys, strict=True):
@@ -286,11 +282,16 @@ def insert_many(instances: list[Model], using: str = "default") -> None:
         instance._state.adding, instance._state.db = False, using
 
 
+def _inserted(model: type[Model]) -> list[Field]:
+    """The columns an INSERT of `model` writes: every concrete field but the auto primary key."""
+    meta = model._meta
+    return [field for field in meta.concrete_fields if field is not meta.auto_field]
+
+
 def _every_field(model: type[Model], rows: int = 1) -> list[Model]:
     """`rows` instances of `model` whose every concrete field (but the auto primary key) is a slot,
     named by the field's attname (and "@" and the row's number when there are several)."""
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    fields = _inserted(model)
     if rows == 1:
         return [model(**{f.attname: Slot(f.attname, f) for f in fields})]
     return [model(**{f.attname: Slot(f"{f.attname}@{row}", f) for f in fields}) for row in range(rows)]

@@ -141,9 +141,15 @@ def _item_with_role_and_edition(roles: tuple[str, ...]) -> QuerySet:
     edition in force on a day (slot on): one statement, compiled once."""
     village = Slot("village", BigIntegerField())
     return items_in_village(pk=Slot("pk", BigIntegerField()), village=village).annotate(
-        may_score=holds_role(Slot("user", BigIntegerField()), village, *roles),
-        in_force=Subquery(Edition.objects.in_force_first(village=village, on=Slot("on", DateField())).values("pk")[:1]),
+        **_role_and_edition_columns(roles, village)
     )
+
+
+def _role_and_edition_columns(roles: tuple[str, ...], village) -> dict:
+    """`may_score`: whether the user (slot user) holds one of `roles` in `village` (a slot or an
+    OuterRef to a village id); `in_force`: the pk of its edition in force on a day (slot on)."""
+    in_force = Edition.objects.in_force_first(village=village, on=Slot("on", DateField())).values("pk")[:1]
+    return {"may_score": holds_role(Slot("user", BigIntegerField()), village, *roles), "in_force": Subquery(in_force)}
 
 
 def record_entry(
@@ -336,12 +342,7 @@ def _role_and_edition(roles: tuple[str, ...]) -> QuerySet:
     of the village's edition in force on a day (slot on): one statement, compiled once."""
     return (
         Village.objects.filter(pk=Slot("village", BigIntegerField()))
-        .annotate(
-            may_score=holds_role(Slot("user", BigIntegerField()), OuterRef("pk"), *roles),
-            in_force=Subquery(
-                Edition.objects.in_force_first(village=OuterRef("pk"), on=Slot("on", DateField())).values("pk")[:1]
-            ),
-        )
+        .annotate(**_role_and_edition_columns(roles, OuterRef("pk")))
         .values_list("may_score", "in_force")
     )
 
