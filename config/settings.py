@@ -208,6 +208,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The hot statements of villages.compiled run as prepared statements on PostgreSQL. A connection
+# pooler that cannot keep them (PgBouncer in transaction mode before 1.21) needs 0 here.
+DATABASE_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 # --- Cache and Celery -----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

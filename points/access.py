@@ -9,7 +9,7 @@ from handbook.models import Item
 from points.models import Appeal, CardSheet, Certificate, CertificateBatch, Claim, Entry
 from villages.access import OFFICE, get_acting, get_in_acting_village, require_role
 from villages.cards import current_card
-from villages.compiled import Slot, compiled
+from villages.compiled import Slot, compiled, prepared
 from villages.models import Membership, Resident, Village
 
 
@@ -63,10 +63,13 @@ def get_resident_id_to_score(village: Village, pk: int | str) -> Resident:
     return resident
 
 
+@prepared
 def _resident_in_village() -> QuerySet:
     """The resident (slot pk) of the village (slot village): on every keystroke of the item picker,
     so compiled once (villages.compiled)."""
-    return Resident.objects.filter(pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField()))
+    return Resident.objects.filter(
+        pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField())
+    ).order_by()
 
 
 def get_residents_to_score(village: Village, pks: list[str]) -> list[Resident]:
@@ -92,9 +95,10 @@ def get_item_to_score(village: Village, pk: int | str) -> Item:
         raise Http404 from None
 
 
+@prepared
 def _item_in_village() -> QuerySet:
     """The item (slot pk) of one of the village's (slot village) editions, compiled once."""
-    return items_in_village(pk=Slot("pk", BigIntegerField()), village=Slot("village", BigIntegerField()))
+    return items_in_village(pk=Slot("pk", BigIntegerField()), village=Slot("village", BigIntegerField())).order_by()
 
 
 def items_in_village(*, pk, village) -> QuerySet:

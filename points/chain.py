@@ -37,7 +37,9 @@ from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import BigIntegerField, QuerySet
 
+from villages.compiled import Slot, compiled, prepared
 from villages.models import Village
 
 GENESIS = "0" * 64
@@ -125,22 +127,31 @@ def lock_head(village_id: int, *, village_locked: bool = False) -> str:
     PostgreSQL: the village row is locked first and the head read after, in a statement of its own,
     so a writer that waited for the lock reads the entry the other one committed (a subquery in the
     locking statement would read the snapshot taken before the wait). SQLite has no row locks and
-    needs none: its IMMEDIATE transaction already keeps every other writer out. Plain SQL, since it
-    runs for every entry recorded; the head comes from the (village, id) index."""
-    from points.models import Entry
-
+    needs none: its IMMEDIATE transaction already keeps every other writer out. Both statements
+    are compiled once (villages.compiled), since they run for every entry recorded; the head comes
+    from the (village, id) index."""
     if not connection.in_atomic_block:
         raise RuntimeError("lock_head must run inside the transaction that inserts the entries.")
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if connection.features.has_select_for_update and not village_locked:
-            cursor.execute(f"SELECT 1 FROM {quote(Village._meta.db_table)} WHERE id = %s FOR UPDATE", [village_id])
-        cursor.execute(
-            f"SELECT chain_hash FROM {quote(Entry._meta.db_table)} WHERE village_id = %s ORDER BY id DESC LIMIT 1",
-            [village_id],
-        )
-        last = cursor.fetchone()
-    return last[0] if last else GENESIS
+    if connection.features.has_select_for_update and not village_locked:
+        compiled(_locked_village).rows(village=village_id)
+    [last] = compiled(_head).rows(village=village_id) or [(GENESIS,)]
+    return last[0]
+
+
+@prepared
+def _locked_village() -> QuerySet:
+    """The village's (slot village) row, locked: the chain's lock."""
+    village = Village.objects.filter(pk=Slot("village", BigIntegerField())).order_by()
+    return village.select_for_update().values_list("pk")
+
+
+@prepared
+def _head() -> QuerySet:
+    """The chain hash of the village's (slot village) latest entry."""
+    from points.models import Entry
+
+    entries = Entry.objects.filter(village_id=Slot("village", BigIntegerField()))
+    return entries.order_by("-pk").values_list("chain_hash")[:1]
 
 
 def seal(entries: list, *, village_id: int, village_locked: bool = False) -> None:

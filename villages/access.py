@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BigIntegerField, Exists, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from villages.compiled import Slot, compiled
+from villages.compiled import Slot, compiled, prepared
 from villages.models import Membership, Resident, Village
 
 SESSION_KEY = "acting_village_id"
@@ -49,7 +49,9 @@ def _resolve(request: HttpRequest) -> Acting | None:
     villages = {m.village_id: m.village for m in memberships}
     village_id = request.session.get(SESSION_KEY)
     if village_id not in villages:
-        village_id = memberships[0].village_id
+        # Kept, so that a request needing only the acting village's id can read it from the
+        # session and check the user's role there in a statement of its own (session_village_id).
+        village_id = request.session[SESSION_KEY] = memberships[0].village_id
     return Acting(
         village=villages[village_id],
         roles=frozenset(m.role for m in memberships if m.village_id == village_id),
@@ -57,6 +59,15 @@ def _resolve(request: HttpRequest) -> Acting | None:
     )
 
 
+def session_village_id(request: HttpRequest) -> int | None:
+    """The id of the village the user acted in at their last request, as the session keeps it;
+    None before any. Not checked: it is the acting village only while the user holds a role there,
+    which whoever uses it must check (points.services.item_to_record checks the scorer's role in
+    the statement that reads the item)."""
+    return request.session.get(SESSION_KEY)
+
+
+@prepared
 def _memberships() -> QuerySet:
     """The user's (slot user) memberships with their villages: every request that shows village
     data asks, so the query is compiled once (villages.compiled)."""
@@ -70,6 +81,7 @@ def has_role(user: AbstractBaseUser, village: Village | int, *roles: Membership.
     return bool(compiled(_role_held, tuple(sorted(roles))).rows(user=user.pk, village=village_id))
 
 
+@prepared
 def _role_held(roles: tuple[str, ...]) -> QuerySet:
     """A membership of the user (slot user) in the village (slot village) with one of `roles`:
     asked by every service that records or decides, so compiled once per set of roles."""
@@ -152,10 +164,13 @@ def get_resident_for_office(request: HttpRequest, pk: int) -> Resident:
     return resident
 
 
+@prepared
 def _resident_in_village() -> QuerySet:
     """The resident (slot pk) of the village (slot village), with household and accounts."""
-    return Resident.objects.select_related("household", "user", "consent_recorded_by").filter(
-        pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField())
+    return (
+        Resident.objects.select_related("household", "user", "consent_recorded_by")
+        .filter(pk=Slot("pk", BigIntegerField()), village_id=Slot("village", BigIntegerField()))
+        .order_by()
     )
 
 

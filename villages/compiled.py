@@ -9,6 +9,13 @@ the rows; `compiled_insert` does the same for an INSERT of model instances, and 
 SQL written around querysets built with slots (points.standing.grade_tallies). The SQL is the
 ORM's own, so the rules stay where they are written.
 
+On PostgreSQL, INSERTs and the queries whose build is marked `@prepared` also run as prepared
+statements (settings.DATABASE_PREPARED_STATEMENTS): the server parses and plans them once per
+connection instead of at every run, which was a third of the time the Record POST's statements
+took on the server (issue 18). Only what a generic plan serves as well as a fresh one is marked:
+lookups and locks by key. A query whose best plan depends on its values (a LIKE pattern, a range
+of days over the ledger) stays planned at every run.
+
 Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
 arguments such as a number of rows), never the request's values, so a cached query cannot keep one
 caller's values for the next. The active time zone is part of the key as well: the ORM writes it
@@ -21,6 +28,7 @@ from collections.abc import Callable, Hashable, Sequence
 from threading import Lock
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -92,6 +100,8 @@ class _Statement:
             named = iter(self.names)
             self.sql = _POSITIONAL.sub(lambda placeholder: f"%({next(named)})s", sql)
 
+    prepared = False  # run as a prepared statement on PostgreSQL (see the module's docstring)
+
     def _execute(self, cursor, values: dict[str, Any]) -> None:
         if values.keys() != self.slots:
             raise TypeError(f"slots {sorted(self.slots)} need values, got {sorted(values)}")
@@ -99,13 +109,35 @@ class _Statement:
         bound = [param.bind(values, connection) if isinstance(param, Slot) else param for param in self.params]
         cursor.execute(self.sql, dict(zip(self.names, bound, strict=True)) if self.names is not None else bound)
 
+    def _cursor(self):
+        """A cursor of the statement's database, as connection.cursor() gives it (query logging,
+        execute wrappers, database errors), binding the values on the server and preparing the
+        statement at its first run if it is one to prepare."""
+        connection = connections[self.using]
+        if not (self.prepared and connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS):
+            return connection.cursor()
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        connection.validate_thread_sharing()
+        driver = connection.connection
+        # Django opens connections with prepare_threshold=None (never prepare). 0 prepares at the
+        # first run, and only cursors that bind on the server prepare: Django's own bind on the
+        # client, so every other query is run as before.
+        driver.prepare_threshold = 0
+        with connection.wrap_database_errors:
+            cursor = ServerBindingCursor(driver)
+        return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
 
 class Compiled(_Statement):
     """A queryset's SQL and parameters, with the compiler that converts its rows."""
 
-    def __init__(self, queryset: QuerySet, using: str) -> None:
+    def __init__(self, queryset: QuerySet, using: str, *, prepared: bool = False) -> None:
         self.compiler = compiler = queryset.query.get_compiler(using=using)
         super().__init__(using, *compiler.as_sql())
+        self.prepared = prepared
         # What turns a row into Python values depends on the columns only: worked out once, here,
         # rather than by results_iter at every run.
         columns = [column[0] for column in compiler.select[: compiler.col_count]]
@@ -117,7 +149,7 @@ class Compiled(_Statement):
     def rows(self, **values: Any) -> list[tuple]:
         """The query's rows (tuples, converted as the ORM's values_list would) for these slot values."""
         connection = connections[self.using]
-        with connection.cursor() as cursor:
+        with self._cursor() as cursor:
             self._execute(cursor, values)
             fetched = cursor.fetchall()
         if not self.converters:
@@ -177,7 +209,10 @@ class Compiled(_Statement):
 class CompiledInsert(_Statement):
     """One INSERT of model instances whose values are slots (as bulk_create would write them, in one
     statement), returning the primary key of the one row if `returning` (of every row, in order,
-    for several: SQLite and PostgreSQL return the rows of a multi-row INSERT)."""
+    for several: SQLite and PostgreSQL return the rows of a multi-row INSERT). Prepared: an
+    INSERT's plan never depends on its values."""
+
+    prepared = True
 
     def __init__(self, rows: list[Model], using: str, *, returning: bool = False) -> None:
         meta = rows[0]._meta
@@ -194,7 +229,7 @@ class CompiledInsert(_Statement):
         """Insert the rows with these slot values; if `returning`, the new row's primary key (a list
         of them, in the rows' order, for several rows)."""
         connection = connections[self.using]
-        with connection.cursor() as cursor:
+        with self._cursor() as cursor:
             self._execute(cursor, values)
             if self.compiler.returning_fields and self.count > 1:
                 return [row[0] for row in connection.ops.fetch_returned_insert_rows(cursor)]
@@ -207,8 +242,12 @@ class CompiledSQL(_Statement):
     """SQL written around ORM querysets (their SQL and parameters, slots among them), whose rows
     come back as the database gives them."""
 
+    def __init__(self, using: str, sql: str, params, *, prepared: bool = False) -> None:
+        super().__init__(using, sql, params)
+        self.prepared = prepared
+
     def rows(self, **values: Any) -> list[tuple]:
-        with connections[self.using].cursor() as cursor:
+        with self._cursor() as cursor:
             self._execute(cursor, values)
             return cursor.fetchall()
 
@@ -228,10 +267,20 @@ def _kept(key: tuple, make: Callable[[], _Statement]) -> Any:
     return found
 
 
+def prepared(build: Callable) -> Callable:
+    """Mark a build of `compiled` or `compiled_sql` as a statement to prepare on PostgreSQL: one a
+    generic plan serves as well as a plan made for its values (a lookup or a lock by key)."""
+    build.prepared = True
+    return build
+
+
 def compiled(build: Callable[..., QuerySet], *shape: Hashable, using: str = "default") -> Compiled:
     """`build(*shape)` (a values_list queryset whose values are `Slot`s) compiled once for this
     database alias and shape."""
-    return _kept((build.__module__, build.__qualname__, using, shape), lambda: Compiled(build(*shape), using))
+    return _kept(
+        (build.__module__, build.__qualname__, using, shape),
+        lambda: Compiled(build(*shape), using, prepared=getattr(build, "prepared", False)),
+    )
 
 
 def compiled_insert(
@@ -249,7 +298,10 @@ def compiled_sql(build: Callable[..., tuple[str, Sequence]], *shape: Hashable, u
     """`build(*shape)` (SQL and its parameters, `Slot`s where the values go: e.g. the SQL of
     querysets built with slots, written into a query of its own) kept once for this database
     alias and shape."""
-    return _kept((build.__module__, build.__qualname__, using, shape), lambda: CompiledSQL(using, *build(*shape)))
+    return _kept(
+        (build.__module__, build.__qualname__, using, shape),
+        lambda: CompiledSQL(using, *build(*shape), prepared=getattr(build, "prepared", False)),
+    )
 
 
 def insert(instance: Model, using: str = "default") -> None:

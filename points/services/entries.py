@@ -25,7 +25,7 @@ from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
 from villages import compiled as compiled_statements
 from villages.access import OFFICE, has_role, holds_role
-from villages.compiled import Slot, compiled
+from villages.compiled import Slot, compiled, prepared
 from villages.models import Membership, Resident, Village
 
 SCORER_ONLY = (Membership.Role.SCORER,)
@@ -118,15 +118,23 @@ class Scoring:
     today: date
 
 
-def item_to_record(*, scorer: AbstractBaseUser, village: Village, pk: int | str | None) -> Scoring:
+def item_to_record(*, scorer: AbstractBaseUser, village: Village | int, pk: int | str | None) -> Scoring:
     """The item `pk` of one of `village`'s editions (Item.DoesNotExist for any other, or for an id
     no row can have), read in one statement with whether `scorer` is a scorer there and the edition
-    in force today: the Record POST's item, one round trip for the three (issue 18)."""
-    today = village.today()
-    item = compiled(_item_with_role_and_edition, SCORER_ONLY).get(pk=pk, village=village.pk, user=scorer.pk, on=today)
+    in force today: the Record POST's item, one round trip for the three (issue 18).
+
+    `village` may be an id not yet read (the acting village as the session keeps it,
+    villages.access.session_village_id): the village is then read in the same statement, and
+    "today" is the site's day until its time zone is known (record_entry reads the edition again
+    if the village's own day is another)."""
+    by_id = not isinstance(village, Village)
+    today = timezone.localdate() if by_id else village.today()
+    item = compiled(_item_with_role_and_edition, SCORER_ONLY, by_id).get(
+        pk=pk, village=village if by_id else village.pk, user=scorer.pk, on=today
+    )
     return Scoring(
         scorer_id=scorer.pk,
-        village=village,
+        village=item.edition.village if by_id else village,
         item=item,
         roles=SCORER_ONLY,
         may_score=item.may_score,
@@ -135,14 +143,19 @@ def item_to_record(*, scorer: AbstractBaseUser, village: Village, pk: int | str 
     )
 
 
-def _item_with_role_and_edition(roles: tuple[str, ...]) -> QuerySet:
+@prepared
+def _item_with_role_and_edition(roles: tuple[str, ...], with_village: bool) -> QuerySet:
     """The item (slot pk) of one of the village's (slot village) editions, points.access's fetch,
     with whether the user (slot user) holds one of `roles` there and the pk of the village's
-    edition in force on a day (slot on): one statement, compiled once."""
+    edition in force on a day (slot on), and the village itself if `with_village`: one statement,
+    compiled once."""
     village = Slot("village", BigIntegerField())
-    return items_in_village(pk=Slot("pk", BigIntegerField()), village=village).annotate(
-        **_role_and_edition_columns(roles, village)
+    items = (
+        items_in_village(pk=Slot("pk", BigIntegerField()), village=village)
+        .order_by()  # one row: without the default ordering's join to the page and its sort
+        .annotate(**_role_and_edition_columns(roles, village))
     )
+    return items.select_related("edition__village") if with_village else items
 
 
 def _role_and_edition_columns(roles: tuple[str, ...], village) -> dict:
@@ -269,6 +282,7 @@ def _lock_resident(pk: int, *, village: Village, with_village: bool) -> Resident
     return resident
 
 
+@prepared
 def _locked_resident(with_village: bool) -> QuerySet:
     """The resident (slot pk) of the village (slot village), row-locked, and the village's row too
     if `with_village`: every entry recorded reads it, so compiled once."""
@@ -280,6 +294,7 @@ def _locked_resident(with_village: bool) -> QuerySet:
     return residents.select_for_update()
 
 
+@prepared
 def _edition_in_force() -> QuerySet:
     """The pk of the village's (slot village) edition in force on a day (slot on), compiled once."""
     in_force = Edition.objects.in_force_first(village=Slot("village", BigIntegerField()), on=Slot("on", DateField()))
@@ -337,6 +352,7 @@ def _role_and_edition_now(
     return may_score, in_force
 
 
+@prepared
 def _role_and_edition(roles: tuple[str, ...]) -> QuerySet:
     """Whether the user (slot user) holds one of `roles` in the village (slot village), and the pk
     of the village's edition in force on a day (slot on): one statement, compiled once."""

@@ -7,6 +7,7 @@ back button and a reload always show what the scorer sees.
 """
 
 import uuid
+from contextlib import suppress
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from points.models import Entry
 from points.pickers import ItemPick, find_items, find_residents
 from points.standing import compute_standing
 from points.validators import MAX_UPLOAD_MB
-from villages.access import require_role
+from villages.access import require_role, session_village_id
 from villages.models import Membership, Resident, Village
 from villages.security import safe_next_url
 from villages.signin import HAD_FILES, keep_post_when_signed_out, take_kept_post
@@ -93,8 +94,8 @@ def _record_context(
 @login_required
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
-    village = require_role(request, SCORER)
     if request.method == "GET":
+        village = require_role(request, SCORER)
         kept = take_kept_post(request)
         if kept is not None:
             messages.info(request, KEPT_MESSAGE)
@@ -102,13 +103,8 @@ def record(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Choose the photo again."))
         return render(request, "points/record.html", _record_context(request, village, kept=kept))
 
-    # An item from another village is a 404 before the form is read (read with the scorer's role
-    # and the edition in force, which record_entry then need not read); so is a resident, from
-    # record_entry's lock (or, when the form is shown again, from the page's own fetch).
-    try:
-        scoring = services.item_to_record(scorer=request.user, village=village, pk=request.POST.get("item"))
-    except Item.DoesNotExist:
-        raise Http404 from None
+    scoring = _scoring(request)
+    village = scoring.village
     form = RecordForm(request.POST, request.FILES, village=village, item=scoring.item)
     if form.is_valid():
         try:
@@ -129,6 +125,29 @@ def record(request: HttpRequest) -> HttpResponse:
     context = _record_context(request, village, form=form)
     template = "points/record.html#record-form" if request.htmx else "points/record.html"
     return render(request, template, context)
+
+
+def _scoring(request: HttpRequest) -> services.Scoring:
+    """The Record POST's item, read with the scorer's role and the edition in force (which
+    record_entry then need not read), in the acting village: 403 for anyone but one of its scorers,
+    404 for an item of another village, before the form is read. (A resident of another village is
+    a 404 from record_entry's lock, or from the page's own fetch when the form is shown again.)
+
+    The acting village as the session names it, if the user is a scorer there, is read in the same
+    statement as the item: a round trip fewer for every entry recorded (issue 18). Otherwise, and
+    on a miss, the acting village is worked out first, as every page does (require_role)."""
+    pk = request.POST.get("item")
+    village_id = session_village_id(request)
+    if village_id is not None:
+        with suppress(Item.DoesNotExist):
+            scoring = services.item_to_record(scorer=request.user, village=village_id, pk=pk)
+            if scoring.may_score:
+                return scoring
+    village = require_role(request, SCORER)
+    try:
+        return services.item_to_record(scorer=request.user, village=village, pk=pk)
+    except Item.DoesNotExist:
+        raise Http404 from None
 
 
 @login_required

@@ -12,16 +12,18 @@ from handbook.models import Item
 from handbook.services import publish_edition, start_draft, update_item
 from points.models import Entry
 from points.services import withdraw_entry
+from tests.conftest import NOON
 from tests.factories import (
     EditionFactory,
     HouseholdFactory,
+    MembershipFactory,
     PageFactory,
     ResidentFactory,
     make_item,
     post_entry,
     record,
 )
-from villages.models import Resident
+from villages.models import Membership, Resident
 from villages.search import resident_matching
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -82,6 +84,72 @@ def test_a_head_who_also_scores_lands_on_the_home_tiles(client, head, village):
     response = client.get(reverse("office:home"))
     assert response.status_code == 200
     assert reverse("points:record") in response.content.decode()
+
+
+# --- The acting village as the session names it ---------------------------------------------
+# The Record POST reads the item with the session's village and the scorer's role there in one
+# statement (points.views.record._scoring); these hold whichever way the village is found.
+
+
+@pytest.fixture
+def scorer_of_both(client, scorer, other_village, outsider_scorer, other_deed):
+    """The scorer of X also scores in Y and acts in Y; Y has a resident and a handbook."""
+    MembershipFactory(user=scorer, village=other_village, role=Membership.Role.SCORER)
+    client.force_login(scorer)
+    client.post(reverse("villages:switch"), {"village": other_village.pk})
+    return client
+
+
+def test_a_scorer_of_two_villages_records_in_the_one_they_act_in(
+    scorer_of_both, other_village, resident, deed, other_deed
+):
+    neighbour = ResidentFactory(village=other_village, name="滕明")
+
+    assert post_entry(scorer_of_both, resident, deed).status_code == 404
+    assert post_entry(scorer_of_both, neighbour, deed).status_code == 404
+    assert post_entry(scorer_of_both, neighbour, other_deed).status_code == 302
+
+    [entry] = Entry.objects.all()
+    assert (entry.village, entry.resident, entry.item) == (other_village, neighbour, other_deed)
+
+
+def test_a_scorer_who_no_longer_scores_where_they_act_is_refused(scorer_client, scorer, village, resident, deed):
+    scorer_client.get(reverse("points:record"))  # the session names the village
+    Membership.objects.filter(user=scorer).update(role=Membership.Role.HEAD)
+
+    assert post_entry(scorer_client, resident, deed).status_code == 403
+    assert not Entry.objects.exists()
+
+
+def test_a_scorer_taken_off_the_village_they_acted_in_records_where_they_still_score(
+    scorer_client, scorer, village, other_village, resident, deed, other_deed
+):
+    MembershipFactory(user=scorer, village=other_village, role=Membership.Role.SCORER)
+    scorer_client.get(reverse("points:record"))  # acting in X, the first of the two
+    Membership.objects.filter(user=scorer, village=village).delete()
+    neighbour = ResidentFactory(village=other_village, name="滕明")
+
+    assert post_entry(scorer_client, resident, deed).status_code == 404
+    assert post_entry(scorer_client, neighbour, other_deed).status_code == 302
+    assert Entry.objects.get().village == other_village
+
+
+def test_an_item_is_recorded_under_the_edition_in_force_on_the_villages_own_day(
+    clock, scorer_client, admin, village, resident, deed
+):
+    """23:30 in Shanghai (the site's time zone) is already the next day on Kiritimati (UTC+14),
+    where the village is: an edition taking effect that day is the one in force."""
+    village.timezone = "Pacific/Kiritimati"
+    village.save()
+    clock.move_to(NOON.replace(hour=23, minute=30))
+    draft = start_draft(village=village, admin=admin)
+    publish_edition(edition=draft, admin=admin, effective_from=village.today())
+    new_deed = Item.objects.get(edition=draft, code=deed.code)
+    scorer_client.get(reverse("points:record"))
+
+    assert post_entry(scorer_client, resident, deed).status_code == 200  # refused: no longer in force
+    assert post_entry(scorer_client, resident, new_deed).status_code == 302
+    assert Entry.objects.get().item == new_deed
 
 
 # --- Tampering with ids ---------------------------------------------------------------------
@@ -434,21 +502,23 @@ def test_recording_runs_a_constant_number_of_queries(
     scorer_client, scorer, village, edition, resident, deed, django_assert_max_num_queries
 ):
     """No SELECT for the idempotency key before the INSERT (its UNIQUE index catches a replay):
-    session and user, acting village and item, the scorer's role with the edition in force, then
-    the resident's lock (within the acting village: no fetch of its own before; on PostgreSQL the
-    village's row, the chain's lock, in the same statement), the chain's head, the INSERT and the
-    outbox; the session saved afterwards."""
+    session and user; the item with the acting village (as the session names it since the Record
+    page), the scorer's role there and the edition in force; then the resident's lock (within the
+    acting village: no fetch of its own before; on PostgreSQL the village's row, the chain's lock,
+    in the same statement), the chain's head, the INSERT and the outbox; the session saved
+    afterwards."""
 
     def post() -> int:
         with CaptureQueriesContext(connection) as queries:
             assert post_entry(scorer_client, resident, deed).status_code == 302
         return len(queries)
 
+    scorer_client.get(reverse("points:record"))
     populate(village, scorer, edition, 3)
     small = post()
     populate(village, scorer, edition, 40)
     assert post() == small
-    with django_assert_max_num_queries(13):  # 5 of them are the transaction's and session's
+    with django_assert_max_num_queries(12):  # 5 of them are the transaction's and session's
         post_entry(scorer_client, resident, deed)
 
 

@@ -1,15 +1,17 @@
 """villages.compiled: a query compiled once, its values bound at each run."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import CharField, DateField, DateTimeField, IntegerField
 from django.utils import timezone
 
 from points.models import Entry
 from tests.factories import MembershipFactory, ResidentFactory, UserFactory, member
-from villages.compiled import Slot, compiled, compiled_insert, insert, insert_many
+from villages.compiled import Slot, compiled, compiled_insert, insert, insert_many, prepared
 from villages.models import Household, Membership, Resident
 
 
@@ -101,6 +103,46 @@ def test_it_inserts_an_instance_as_save_would_file_field_and_all(village, reside
         pk=saved.pk
     )
     assert Entry.objects.get(pk=inserted.pk).photo.name == "photos/V/2026/12/a.jpg"
+
+
+@prepared
+def _prepared_names():
+    return Resident.objects.filter(pk=Slot("resident", IntegerField())).values_list("name")
+
+
+@prepared
+def _prepared_households():
+    return Household.objects.filter(pk=Slot("household", IntegerField())).values_list("number")
+
+
+def _prepared_on_the_server() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {statement for (statement,) in cursor.fetchall()}
+
+
+def _as_sent(statement) -> str:
+    """A compiled statement's SQL as the server sees it: named placeholders become $1, $2 …"""
+    return re.sub(r"%\(p(\d+)\)s", lambda found: f"${int(found[1]) + 1}", statement.sql)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_statement_marked_prepared_is_prepared_on_postgresql_and_no_other(village, settings):
+    li = ResidentFactory(village=village, name="李伟")
+
+    assert compiled(_prepared_names).rows(resident=li.pk) == [("李伟",)]
+    assert compiled(_names).rows(resident=li.pk) == [("李伟", village.name)]
+    inserted = Household(village=village, number="9", address="9 号")
+    insert(inserted)
+
+    prepared = _prepared_on_the_server()
+    assert _as_sent(compiled(_prepared_names)) in prepared
+    assert any(statement.startswith('INSERT INTO "villages_household"') for statement in prepared)
+    assert _as_sent(compiled(_names)) not in prepared
+
+    settings.DATABASE_PREPARED_STATEMENTS = False  # behind a pooler that cannot keep them
+    assert compiled(_prepared_households).rows(household=inserted.pk) == [("9",)]
+    assert _as_sent(compiled(_prepared_households)) not in _prepared_on_the_server()
 
 
 def _joined_on_day():
