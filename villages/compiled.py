@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
@@ -128,7 +129,18 @@ class _Statement:
         driver.prepare_threshold = 0
         with connection.wrap_database_errors:
             cursor = ServerBindingCursor(driver)
-        return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+        if connection.queries_logged:
+            return _PreparedDebugWrapper(cursor, connection)
+        return connection.make_cursor(cursor)
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Django's query log for a cursor that prepares: the SQL as written (psycopg keeps no text of
+    a statement it runs prepared, which the log would read as None)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 class Compiled(_Statement):

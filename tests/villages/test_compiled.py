@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.db.models import CharField, DateField, DateTimeField, IntegerField
 from django.utils import timezone
 
@@ -139,6 +140,9 @@ def test_a_statement_marked_prepared_is_prepared_on_postgresql_and_no_other(vill
     assert _as_sent(compiled(_prepared_names)) in prepared
     assert any(statement.startswith('INSERT INTO "villages_household"') for statement in prepared)
     assert _as_sent(compiled(_names)) not in prepared
+    with CaptureQueriesContext(connection) as logged:
+        compiled(_prepared_names).rows(resident=li.pk)
+    assert [query["sql"] for query in logged] == [compiled(_prepared_names).sql]  # Django's log keeps its text
 
     settings.DATABASE_PREPARED_STATEMENTS = False  # behind a pooler that cannot keep them
     assert compiled(_prepared_households).rows(household=inserted.pk) == [("9",)]
