@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.db.models import CharField, DateField, DateTimeField, IntegerField
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from points.models import Entry
