@@ -11,10 +11,11 @@ ORM's own, so the rules stay where they are written.
 
 On PostgreSQL, INSERTs and the queries whose build is marked `@prepared` also run as prepared
 statements (settings.DATABASE_PREPARED_STATEMENTS): the server parses and plans them once per
-connection instead of at every run, which was a third of the time the Record POST's statements
-took on the server (issue 18). Only what a generic plan serves as well as a fresh one is marked:
-lookups and locks by key. A query whose best plan depends on its values (a LIKE pattern, a range
-of days over the ledger) stays planned at every run.
+connection instead of at every run. Planning was most of the server's time for the Record POST's
+statements (0.3 of the 0.4 ms its item's took; issue 18). Only what a generic plan serves as well
+as a fresh one is marked: lookups and locks by key. A query whose best plan depends on its values
+(a LIKE pattern, a range of days over the ledger) stays planned at every run: with every compiled
+query prepared, the dashboard's tallies took 2.8× as long in the big village as in the tiny one.
 
 Nothing but slots may carry a value into the query: `build` gets only the shape (hashable
 arguments such as a number of rows), never the request's values, so a cached query cannot keep one
@@ -92,16 +93,14 @@ class _Statement:
     over the whole statement at every run (30–120 µs for the statements kept here, as much as
     running some of them), named ones with one `%`. PostgreSQL's driver takes either."""
 
-    def __init__(self, using: str, sql: str, params) -> None:
-        self.using, self.params = using, tuple(params)
+    def __init__(self, using: str, sql: str, params, *, prepared: bool = False) -> None:
+        self.using, self.params, self.prepared = using, tuple(params), prepared
         self.slots = {param.name for param in self.params if isinstance(param, Slot)}
         self.sql, self.names = sql, None
         if len(_POSITIONAL.findall(sql)) == len(self.params):  # else left as the ORM wrote it
             self.names = [f"p{i}" for i in range(len(self.params))]
             named = iter(self.names)
             self.sql = _POSITIONAL.sub(lambda placeholder: f"%({next(named)})s", sql)
-
-    prepared = False  # run as a prepared statement on PostgreSQL (see the module's docstring)
 
     def _execute(self, cursor, values: dict[str, Any]) -> None:
         if values.keys() != self.slots:
@@ -113,7 +112,7 @@ class _Statement:
     def _cursor(self):
         """A cursor of the statement's database, as connection.cursor() gives it (query logging,
         execute wrappers, database errors), binding the values on the server and preparing the
-        statement at its first run if it is one to prepare."""
+        statement at its first run if it is one to prepare (see the module's docstring)."""
         connection = connections[self.using]
         if not (self.prepared and connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS):
             return connection.cursor()
@@ -148,8 +147,7 @@ class Compiled(_Statement):
 
     def __init__(self, queryset: QuerySet, using: str, *, prepared: bool = False) -> None:
         self.compiler = compiler = queryset.query.get_compiler(using=using)
-        super().__init__(using, *compiler.as_sql())
-        self.prepared = prepared
+        super().__init__(using, *compiler.as_sql(), prepared=prepared)
         # What turns a row into Python values depends on the columns only: worked out once, here,
         # rather than by results_iter at every run.
         columns = [column[0] for column in compiler.select[: compiler.col_count]]
@@ -224,8 +222,6 @@ class CompiledInsert(_Statement):
     for several: SQLite and PostgreSQL return the rows of a multi-row INSERT). Prepared: an
     INSERT's plan never depends on its values."""
 
-    prepared = True
-
     def __init__(self, rows: list[Model], using: str, *, returning: bool = False) -> None:
         meta = rows[0]._meta
         query = InsertQuery(type(rows[0]))
@@ -235,7 +231,7 @@ class CompiledInsert(_Statement):
         self.compiler.returning_fields = [meta.pk] if returning else None
         self.count = len(rows)
         [(sql, params)] = self.compiler.as_sql()
-        super().__init__(using, sql, params)
+        super().__init__(using, sql, params, prepared=True)
 
     def run(self, **values: Any) -> Any:
         """Insert the rows with these slot values; if `returning`, the new row's primary key (a list
@@ -253,10 +249,6 @@ class CompiledInsert(_Statement):
 class CompiledSQL(_Statement):
     """SQL written around ORM querysets (their SQL and parameters, slots among them), whose rows
     come back as the database gives them."""
-
-    def __init__(self, using: str, sql: str, params, *, prepared: bool = False) -> None:
-        super().__init__(using, sql, params)
-        self.prepared = prepared
 
     def rows(self, **values: Any) -> list[tuple]:
         with self._cursor() as cursor:
@@ -280,8 +272,8 @@ def _kept(key: tuple, make: Callable[[], _Statement]) -> Any:
 
 
 def prepared(build: Callable) -> Callable:
-    """Mark a build of `compiled` or `compiled_sql` as a statement to prepare on PostgreSQL: one a
-    generic plan serves as well as a plan made for its values (a lookup or a lock by key)."""
+    """Mark a build of `compiled` as a statement to prepare on PostgreSQL: one that a generic plan
+    serves as well as a plan made for its values (a lookup or a lock by key)."""
     build.prepared = True
     return build
 
@@ -310,10 +302,7 @@ def compiled_sql(build: Callable[..., tuple[str, Sequence]], *shape: Hashable, u
     """`build(*shape)` (SQL and its parameters, `Slot`s where the values go: e.g. the SQL of
     querysets built with slots, written into a query of its own) kept once for this database
     alias and shape."""
-    return _kept(
-        (build.__module__, build.__qualname__, using, shape),
-        lambda: CompiledSQL(using, *build(*shape), prepared=getattr(build, "prepared", False)),
-    )
+    return _kept((build.__module__, build.__qualname__, using, shape), lambda: CompiledSQL(using, *build(*shape)))
 
 
 def insert(instance: Model, using: str = "default") -> None:
