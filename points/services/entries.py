@@ -1,6 +1,9 @@
 """Recording and reversing ledger entries: the only code that writes the ledger."""
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO
@@ -223,7 +226,7 @@ def record_entry(
             # handbook in force). The write lock (SQLite's, the resident's and village's rows on
             # PostgreSQL) is held only while what concurrent recordings do change is read (issue 18).
             may_score, in_force = _role_and_edition_now(scorer=scorer, roles=roles, village=village, scoring=scoring)
-            with transaction.atomic():
+            with _write_transaction():
                 village_locked = connection.features.has_select_for_update_of
                 resident = _lock_resident(resident_id, village=village, with_village=village_locked)
                 _check_recordable(
@@ -270,6 +273,25 @@ def record_entry(
     finally:
         if photo_name and not kept:
             default_storage.delete(photo_name)
+
+
+# SQLite's writers take turns by polling: one that finds the database locked sleeps 1, 2, 5, 10 …
+# ms before it looks again. Threads of one process take turns on a lock of their own first, woken
+# as soon as it is free; only the processes still poll each other.
+_sqlite_turn = threading.Lock()
+
+
+@contextmanager
+def _write_transaction() -> Iterator[None]:
+    """transaction.atomic() for a write of entries: on SQLite after this process's other writers'
+    (unless a transaction is open already: it holds SQLite's lock, and waiting for a thread that
+    waits for it would stall both)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with _sqlite_turn, transaction.atomic():
+        yield
 
 
 def _lock_resident(pk: int, *, village: Village, with_village: bool) -> Resident:
@@ -463,7 +485,7 @@ def withdraw_entry(*, entry: Entry, scorer: AbstractBaseUser, reason: str) -> En
             "too_late",
             minutes=settings.SCORER_WITHDRAW_MINUTES,
         )
-    with transaction.atomic():
+    with _write_transaction():
         reversal = write_reversal(entry=entry, author=scorer, reason=reason)
         # The resident was (or is about to be) told of the entry: tell them it was taken back.
         user_id = Resident.objects.filter(pk=entry.resident_id).values_list("user_id", flat=True).first()
@@ -482,7 +504,7 @@ def write_reversal(*, entry: Entry, author: AbstractBaseUser, reason: str) -> En
     if entry.is_reversal:
         raise refuse(_("A reversal cannot itself be reversed."), "is_reversal")
     try:
-        with transaction.atomic():
+        with _write_transaction():
             Resident.objects.select_for_update().filter(pk=entry.resident_id).first()
             if Entry.objects.filter(reverses=entry).exists():
                 raise refuse(_("This entry has already been reversed."), "already_reversed")
@@ -534,7 +556,7 @@ def record_paper_entries(*, village: Village, transcribed_by: AbstractBaseUser, 
     for line in entries:
         if line.item.kind == Item.Kind.WARNING:
             warned_on.setdefault((line.resident.pk, line.item.warns_for), []).append(line.occurred_on)
-    with transaction.atomic():
+    with _write_transaction():
         used: dict[tuple[int, str, date], int] = {}
         rows = []
         for number, line in enumerate(entries, start=1):

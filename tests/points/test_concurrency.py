@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from points import chain
 from points.models import Entry
-from points.services import cap_used, record_entry
+from points.services import cap_used, entries, record_entry
 from tests.factories import ResidentFactory, record
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,3 +137,66 @@ def test_a_recording_waits_while_another_for_a_different_resident_is_being_writt
     checked, broken = chain.verify(village=village)
     assert broken is None
     assert checked == 2
+
+
+# --- SQLite: the threads of one process take turns before SQLite's lock -----------------------
+# SQLite's waiting writers poll (1, 2, 5, 10 … ms apart); the threads of one process queue on a
+# lock of their own instead (points.services.entries._write_transaction), woken when it is free.
+
+only_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's writers take turns in the process")
+
+
+def _in_a_thread(call: Callable[[], object]) -> tuple[threading.Thread, threading.Event]:
+    """Start `call` in a thread of its own (with its own connection); the event is set once it returned."""
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            call()
+            done.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, done
+
+
+@only_sqlite
+def test_on_sqlite_a_recording_waits_for_its_turn_behind_the_process_other_writers(scorer, resident, deed):
+    with entries._sqlite_turn:
+        thread, done = _in_a_thread(lambda: record(scorer=scorer, resident=resident, item=deed))
+        assert not done.wait(timeout=0.5)
+        assert not Entry.objects.exists()
+    thread.join(timeout=30)
+
+    assert done.is_set()
+    assert Entry.objects.count() == 1
+
+
+@only_sqlite
+def test_on_sqlite_a_recording_inside_an_open_transaction_does_not_wait_for_a_turn(scorer, resident, deed):
+    """Its transaction holds SQLite's lock already: waiting for a thread that waits for that lock
+    would stall both."""
+    taken, give_back = threading.Event(), threading.Event()
+
+    def hold_the_turn() -> None:
+        with entries._sqlite_turn:
+            taken.set()
+            give_back.wait(timeout=30)
+
+    holder, _ = _in_a_thread(hold_the_turn)
+    taken.wait(timeout=10)
+
+    def in_a_transaction() -> None:
+        with transaction.atomic():
+            record(scorer=scorer, resident=resident, item=deed)
+
+    thread, done = _in_a_thread(in_a_transaction)
+    recorded = done.wait(timeout=10)
+    give_back.set()
+    for waiting in (thread, holder):
+        waiting.join(timeout=30)
+
+    assert recorded, "a recording inside an open transaction waited for the process's turn"
+    assert Entry.objects.count() == 1
