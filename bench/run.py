@@ -1116,7 +1116,9 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 seconds = args.load_seconds / args.load_rounds
                 load = partial(run_load, county, port=server.port, seconds=seconds, concurrency=args.concurrency)
-                load(seconds=2), load(seconds=2, floor=True)  # warm: workers connect and compile their statements
+                # Warm: the workers connect and compile their statements.
+                load(seconds=2)
+                load(seconds=2, floor=True)
                 rounds += [(load(), load(floor=True)) for _round in range(args.load_rounds)]
             finally:
                 if pinned:

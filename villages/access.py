@@ -62,8 +62,8 @@ def _resolve(request: HttpRequest) -> Acting | None:
 def session_village_id(request: HttpRequest) -> int | None:
     """The id of the village the user acted in at their last request, as the session keeps it;
     None before any. Not checked: it is the acting village only while the user holds a role there,
-    which whoever uses it must check (points.services.item_to_record checks the scorer's role in
-    the statement that reads the item)."""
+    which whoever uses it must check (points.access.get_item_to_record checks the scorer's role
+    in the statement that reads the item)."""
     return request.session.get(SESSION_KEY)
 
 

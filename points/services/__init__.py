@@ -1,7 +1,8 @@
 """Domain operations of the points app, one module per resource. Views, admin, commands, tasks
 and tests call these; nothing else writes the ledger.
 
-- entries: record_entry (item_to_record reads its item, role and edition in one statement),
+- entries: record_entry (points.access.get_item_to_record reads its item, role and edition in one
+  statement),
   reverse_entry, withdraw_entry, record_paper_entries, caps; `refuse` builds the ValidationError of
   every refusal, `write_reversal` appends a reversal already allowed
 - groups: record_group (one deed for many residents)
@@ -17,13 +18,11 @@ from points.services.appeals import check_may_decide, decide_appeal, file_appeal
 from points.services.claims import confirm_claim, decline_claim, file_claim
 from points.services.entries import (
     PaperEntry,
-    Scoring,
     can_withdraw,
     cap_period_bounds,
     cap_used,
     capped_out,
     caps_left,
-    item_to_record,
     record_entry,
     record_paper_entries,
     refuse,
@@ -50,7 +49,6 @@ from points.services.warnings import warning_given
 __all__ = [
     "GroupOutcome",
     "PaperEntry",
-    "Scoring",
     "batch_pdf_path",
     "can_withdraw",
     "cap_period_bounds",
@@ -66,7 +64,6 @@ __all__ = [
     "file_appeal",
     "file_claim",
     "issue_certificate",
-    "item_to_record",
     "member_key",
     "publish_head",
     "publish_heads",

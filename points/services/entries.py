@@ -15,23 +15,21 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Count, DateField, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, DateField, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handbook.models import Edition, Item
 from points import chain, outbox, sms
-from points.access import items_in_village
+from points.access import SCORER_ONLY, Scoring, role_and_edition_columns
 from points.models import Entry, Notification
 from points.services.warnings import check_warning_given, warning_given
 from points.tasks import notify_entry_recorded
 from points.validators import CleanPhoto, clean_photo
 from villages import compiled as compiled_statements
-from villages.access import OFFICE, has_role, holds_role
+from villages.access import OFFICE, has_role
 from villages.compiled import Slot, compiled, prepared
 from villages.models import Membership, Resident, Village
-
-SCORER_ONLY = (Membership.Role.SCORER,)
 
 
 def cap_period_bounds(item: Item, occurred_on: date) -> tuple[date, date]:
@@ -106,68 +104,6 @@ def refuse(message: str, code: str, **params) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
 
-@dataclass(frozen=True)
-class Scoring:
-    """What a recording reads before its lock, for one scorer, village and item (`item_to_record`):
-    the item, whether the scorer holds a role that may record it, and the village's edition in
-    force on `today`. record_entry takes it in place of the item and does not read them again."""
-
-    scorer_id: int
-    village: Village
-    item: Item
-    roles: tuple[str, ...]
-    may_score: bool
-    in_force: int | None
-    today: date
-
-
-def item_to_record(*, scorer: AbstractBaseUser, village: Village | int, pk: int | str | None) -> Scoring:
-    """The item `pk` of one of `village`'s editions (Item.DoesNotExist for any other, or for an id
-    no row can have), read in one statement with whether `scorer` is a scorer there and the edition
-    in force today: the Record POST's item, one round trip for the three (issue 18).
-
-    `village` may be an id not yet read (the acting village as the session keeps it,
-    villages.access.session_village_id): the village is then read in the same statement, and
-    "today" is the site's day until its time zone is known (record_entry reads the edition again
-    if the village's own day is another)."""
-    by_id = not isinstance(village, Village)
-    today = timezone.localdate() if by_id else village.today()
-    item = compiled(_item_with_role_and_edition, SCORER_ONLY, by_id).get(
-        pk=pk, village=village if by_id else village.pk, user=scorer.pk, on=today
-    )
-    return Scoring(
-        scorer_id=scorer.pk,
-        village=item.edition.village if by_id else village,
-        item=item,
-        roles=SCORER_ONLY,
-        may_score=item.may_score,
-        in_force=item.in_force,
-        today=today,
-    )
-
-
-@prepared
-def _item_with_role_and_edition(roles: tuple[str, ...], with_village: bool) -> QuerySet:
-    """The item (slot pk) of one of the village's (slot village) editions, points.access's fetch,
-    with whether the user (slot user) holds one of `roles` there and the pk of the village's
-    edition in force on a day (slot on), and the village itself if `with_village`: one statement,
-    compiled once."""
-    village = Slot("village", BigIntegerField())
-    items = (
-        items_in_village(pk=Slot("pk", BigIntegerField()), village=village)
-        .order_by()  # one row: without the default ordering's join to the page and its sort
-        .annotate(**_role_and_edition_columns(roles, village))
-    )
-    return items.select_related("edition__village") if with_village else items
-
-
-def _role_and_edition_columns(roles: tuple[str, ...], village) -> dict:
-    """`may_score`: whether the user (slot user) holds one of `roles` in `village` (a slot or an
-    OuterRef to a village id); `in_force`: the pk of its edition in force on a day (slot on)."""
-    in_force = Edition.objects.in_force_first(village=village, on=Slot("on", DateField())).values("pk")[:1]
-    return {"may_score": holds_role(Slot("user", BigIntegerField()), village, *roles), "in_force": Subquery(in_force)}
-
-
 def record_entry(
     *,
     scorer: AbstractBaseUser,
@@ -202,7 +138,7 @@ def record_entry(
     scorer's acting village, and a resident of another village (or an id no row can have) raises
     Resident.DoesNotExist (the view's 404) from the lock, without a fetch of its own.
 
-    `item` is the item or, from `item_to_record`, the item with the scorer's role and the edition
+    `item` is the item or, from points.access.get_item_to_record, the item with the scorer's role and the edition
     in force already read (for this scorer and village, today; otherwise they are read again).
 
     `confirming_claim`: the entry confirms a resident's claimed deed (points.services.claims), which
@@ -380,7 +316,7 @@ def _role_and_edition(roles: tuple[str, ...]) -> QuerySet:
     of the village's edition in force on a day (slot on): one statement, compiled once."""
     return (
         Village.objects.filter(pk=Slot("village", BigIntegerField()))
-        .annotate(**_role_and_edition_columns(roles, OuterRef("pk")))
+        .annotate(**role_and_edition_columns(roles, OuterRef("pk")))
         .values_list("may_score", "in_force")
     )
 

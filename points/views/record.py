@@ -7,7 +7,6 @@ back button and a reload always show what the scorer sees.
 """
 
 import uuid
-from contextlib import suppress
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -24,15 +23,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from handbook.models import Item
 from points import services
-from points.access import get_entry_recorded_by, get_item_to_score, get_resident_id_to_score, get_resident_to_score
+from points.access import (
+    get_entry_recorded_by,
+    get_item_to_record,
+    get_item_to_score,
+    get_resident_id_to_score,
+    get_resident_to_score,
+)
 from points.forms import RecordForm, WithdrawForm
 from points.models import Entry
 from points.pickers import ItemPick, find_items, find_residents
 from points.standing import compute_standing
 from points.validators import MAX_UPLOAD_MB
-from villages.access import require_role, session_village_id
+from villages.access import require_role
 from villages.models import Membership, Resident, Village
 from villages.security import safe_next_url
 from villages.signin import HAD_FILES, keep_post_when_signed_out, take_kept_post
@@ -103,7 +107,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Choose the photo again."))
         return render(request, "points/record.html", _record_context(request, village, kept=kept))
 
-    scoring = _scoring(request)
+    scoring = get_item_to_record(request)
     village = scoring.village
     form = RecordForm(request.POST, request.FILES, village=village, item=scoring.item)
     if form.is_valid():
@@ -125,29 +129,6 @@ def record(request: HttpRequest) -> HttpResponse:
     context = _record_context(request, village, form=form)
     template = "points/record.html#record-form" if request.htmx else "points/record.html"
     return render(request, template, context)
-
-
-def _scoring(request: HttpRequest) -> services.Scoring:
-    """The Record POST's item, read with the scorer's role and the edition in force (which
-    record_entry then need not read), in the acting village: 403 for anyone but one of its scorers,
-    404 for an item of another village, before the form is read. (A resident of another village is
-    a 404 from record_entry's lock, or from the page's own fetch when the form is shown again.)
-
-    The acting village as the session names it, if the user is a scorer there, is read in the same
-    statement as the item: a round trip fewer for every entry recorded (issue 18). Otherwise, and
-    on a miss, the acting village is worked out first, as every page does (require_role)."""
-    pk = request.POST.get("item")
-    village_id = session_village_id(request)
-    if village_id is not None:
-        with suppress(Item.DoesNotExist):
-            scoring = services.item_to_record(scorer=request.user, village=village_id, pk=pk)
-            if scoring.may_score:
-                return scoring
-    village = require_role(request, SCORER)
-    try:
-        return services.item_to_record(scorer=request.user, village=village, pk=pk)
-    except Item.DoesNotExist:
-        raise Http404 from None
 
 
 @login_required

@@ -11,8 +11,9 @@ from django.utils import translation
 
 from handbook.models import Item
 from handbook.services import publish_edition, start_draft
+from points.access import item_to_record
 from points.models import Entry
-from points.services import item_to_record, record_entry
+from points.services import record_entry
 from points.standing import compute_standing
 from tests.factories import EditionFactory, PageFactory, make_item, record, refused
 from villages.models import Resident
